@@ -593,7 +593,7 @@ export const dailyActiveUsersView = defineTable({
 });
 
 /** Every table and view, in creation order (views after the tables they read). */
-export const REGISTRY = [
+export const REGISTRY: readonly TableDef[] = [
   requestsTable,
   responsesTable,
   metadataEventsTable,
@@ -604,7 +604,7 @@ export const REGISTRY = [
   retentionRunsTable,
   interactionsView,
   dailyActiveUsersView,
-] as const;
+];
 
 export type RequestRow = RowOf<typeof requestsTable>;
 export type ResponseRow = RowOf<typeof responsesTable>;
