@@ -1,0 +1,585 @@
+/**
+ * Normalization: one Cloud Logging entry in, exactly one outcome out (a row for requests,
+ * responses or metadata_events; skipped; or quarantined with a stable reason). Pure and total:
+ * whatever the input (garbage, hostile nesting, throwing getters), it returns, never throws.
+ *
+ * Rows carry full content and `content_mode` from the context; the ingest pipeline then applies
+ * the content policy and pseudonymization (shared/pipeline/ingest.ts).
+ */
+import type { z } from 'zod';
+import {
+  GEMINI_RESOURCE_TYPE,
+  LogEntrySchema,
+  PAYLOAD_TYPES,
+  type GeminiLog,
+  type LogEntry,
+} from '../schemas/log-entry';
+import {
+  METADATA_COMMON_KEYS,
+  METADATA_EVENT_KINDS,
+  MetadataEventBodySchema,
+  MetadataLogSchema,
+  type MetadataEventBody,
+  type MetadataEventKey,
+} from '../schemas/metadata-log';
+import {
+  REQUEST_KINDS,
+  RequestBodySchema,
+  RequestLogSchema,
+  type Message,
+  type RequestBody,
+  type RequestKind,
+} from '../schemas/request-log';
+import {
+  RESPONSE_KINDS,
+  ResponseBodySchema,
+  ResponseLogSchema,
+  type ResponseBody,
+  type ResponseKind,
+} from '../schemas/response-log';
+import type {
+  MetadataEventRow,
+  MetadataEventType,
+  QuarantineReason,
+  RequestRow,
+  ResponseRow,
+} from '../tables/registry';
+import { parseToolCall, parseToolResult } from './agent';
+import { entryKey } from './entry-key';
+import type { NormalizeContext, NormalizeOutcome } from './outcome';
+import { tryMicrosIso } from './time';
+
+/**
+ * Largest entry accepted, in bytes of JSON text (4 MiB). A row stores the payload *and* the text
+ * extracted from it (about twice the entry), and BigQuery refuses rows (and insertAll requests)
+ * over 10 MB. Cloud Logging caps entries at 256 KB, so only hand-made inputs come near it.
+ */
+export const MAX_ENTRY_BYTES = 4 * 1024 * 1024;
+
+/** Longest value quoted in a quarantine detail (details must stay short and content-free). */
+const DETAIL_VALUE_CHARS = 80;
+
+type Row = RequestRow | ResponseRow | MetadataEventRow;
+type Quarantined = Extract<NormalizeOutcome, { kind: 'quarantined' }>;
+
+function quarantine(
+  reason: QuarantineReason,
+  detail: string,
+  insertId: string | null = null,
+): Quarantined {
+  return { kind: 'quarantined', reason, detail, insertId };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describeType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return `a ${typeof v}`;
+}
+
+function quote(value: string): string {
+  const short =
+    value.length > DETAIL_VALUE_CHARS ? `${value.slice(0, DETAIL_VALUE_CHARS)}...` : value;
+  return JSON.stringify(short);
+}
+
+/** `a.b[0].c: message` for the first zod issue, prefixed with where the object sits. */
+function describeIssue(error: z.ZodError, prefix: string): { path: string; detail: string } {
+  const issue = error.issues[0];
+  if (!issue) return { path: prefix, detail: `${prefix}: invalid` };
+  let path = prefix;
+  for (const p of issue.path) {
+    path += typeof p === 'number' ? `[${p}]` : `${path ? '.' : ''}${String(p)}`;
+  }
+  return { path, detail: `${path || '(entry)'}: ${issue.message}` };
+}
+
+/** Which Gemini log a logName names, by its last segment (`%2Frequest`, or an unescaped `/`). */
+export function classifyLogName(logName: string): GeminiLog | null {
+  const slash = logName.lastIndexOf('/');
+  const escaped = logName.toLowerCase().lastIndexOf('%2f');
+  const cut = Math.max(slash + 1, escaped >= 0 ? escaped + 3 : 0);
+  if (cut === 0) return null;
+  switch (logName.slice(cut)) {
+    case 'request':
+      return 'request';
+    case 'response':
+      return 'response';
+    case 'metadata':
+      return 'metadata';
+    default:
+      return null;
+  }
+}
+
+/**
+ * Programming languages are trimmed and lower-cased (`Python` and `python` are one language in
+ * every figure); empty means not given (null).
+ */
+export function normalizeLanguage(value: string | null | undefined): string | null {
+  if (value == null) return null;
+  const v = value.trim().toLowerCase();
+  return v === '' ? null : v;
+}
+
+/** The extension of a file path, lower-cased, without the dot; null for none or a dotfile. */
+export function extensionOf(path: string | null | undefined): string | null {
+  if (!path) return null;
+  const base = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+  const dot = base.lastIndexOf('.');
+  if (dot <= 0 || dot === base.length - 1) return null;
+  return base.slice(dot + 1).toLowerCase();
+}
+
+function nonEmpty(v: string | null | undefined): string | null {
+  return v == null || v === '' ? null : v;
+}
+
+let lastIngestTimeIn = '';
+let lastIngestTimeOut = '';
+/** ctx.ingestTime in the warehouse format; cached, since every entry of a run shares it. */
+function ingestTimeOf(ctx: NormalizeContext): string | null {
+  if (ctx.ingestTime !== lastIngestTimeIn) {
+    const out = tryMicrosIso(ctx.ingestTime);
+    if (out === null) return null;
+    lastIngestTimeIn = ctx.ingestTime;
+    lastIngestTimeOut = out;
+  }
+  return lastIngestTimeOut;
+}
+
+/** The columns every raw table shares, from the envelope (labels first, then the payload). */
+function entryColumns(
+  e: LogEntry,
+  payload: Record<string, unknown>,
+  eventTimestamp: string,
+  receiveTimestamp: string | null,
+  ingestTime: string,
+) {
+  const labels = e.labels ?? {};
+  const resourceLabels = e.resource?.labels ?? {};
+  const payloadString = (key: string): string | null => {
+    const v = payload[key];
+    return typeof v === 'string' && v !== '' ? v : null;
+  };
+  return {
+    entry_key: entryKey(e.logName, e.timestamp, e.insertId),
+    log_name: e.logName,
+    insert_id: e.insertId ?? null,
+    event_timestamp: eventTimestamp,
+    receive_timestamp: receiveTimestamp,
+    ingest_time: ingestTime,
+    project_id: nonEmpty(resourceLabels.resource_container),
+    location: nonEmpty(resourceLabels.location),
+    instance_id: nonEmpty(resourceLabels.instance_id),
+    user_id: nonEmpty(labels.user_id),
+    product: nonEmpty(labels.product),
+    method: nonEmpty(labels.method),
+    client_name: nonEmpty(labels.client_name) ?? payloadString('clientName'),
+    client_version: nonEmpty(labels.client_version) ?? payloadString('clientVersion'),
+    request_id: nonEmpty(labels.request_id) ?? payloadString('requestId'),
+  };
+}
+
+type EntryColumns = ReturnType<typeof entryColumns>;
+
+/** The first of `keys` present (not null) in a payload: its kind. */
+function firstKnownKey<K extends string>(
+  payload: Partial<Record<K, unknown>>,
+  keys: readonly K[],
+): K | null {
+  for (const k of keys) {
+    if (payload[k] !== undefined && payload[k] !== null) return k;
+  }
+  return null;
+}
+
+/** For a payload of an unknown kind: the first object under a key not in `ignore`. */
+function firstOtherObject(payload: Record<string, unknown>, ignore: readonly string[]): unknown {
+  for (const k of Object.keys(payload)) {
+    if (ignore.includes(k)) continue;
+    const v = payload[k];
+    if (isPlainObject(v)) return v;
+  }
+  return undefined;
+}
+
+function invalidPayload(error: z.ZodError, insertId: string | null): Quarantined {
+  return quarantine('invalid_payload', describeIssue(error, 'jsonPayload').detail, insertId);
+}
+
+const REQUEST_KEYS = Object.keys(REQUEST_KINDS) as (keyof typeof REQUEST_KINDS)[];
+const RESPONSE_KEYS = Object.keys(RESPONSE_KINDS) as (keyof typeof RESPONSE_KINDS)[];
+const METADATA_KEYS = Object.keys(METADATA_EVENT_KINDS) as MetadataEventKey[];
+const NOT_AN_EVENT: readonly string[] = METADATA_COMMON_KEYS;
+const TYPE_KEY_ONLY: readonly string[] = ['@type'];
+const RESPONSE_IGNORE: readonly string[] = ['@type', 'attribution_context', 'attributionContext'];
+
+function messageText(m: Message): string {
+  return m.content ?? '';
+}
+
+function normalizeRequest(
+  payload: Record<string, unknown>,
+  common: EntryColumns,
+  ctx: NormalizeContext,
+  payloadJson: string,
+): NormalizeOutcome {
+  const parsed = RequestLogSchema.safeParse(payload);
+  if (!parsed.success) return invalidPayload(parsed.error, common.insert_id);
+  const key = firstKnownKey(parsed.data, REQUEST_KEYS);
+  let kind: RequestKind = 'unknown';
+  let body: RequestBody | null = null;
+  if (key !== null) {
+    kind = REQUEST_KINDS[key];
+    body = parsed.data[key] ?? null;
+  } else {
+    // An unknown request kind: read what it shares with the known ones, if it does.
+    const lenient = RequestBodySchema.safeParse(firstOtherObject(parsed.data, TYPE_KEY_ONLY));
+    if (lenient.success) body = lenient.data;
+  }
+
+  const messages = body?.input?.messages ?? [];
+  const promptParts: string[] = [];
+  const toolResults: RequestRow['tool_results'] = [];
+  let promptChars = 0;
+  for (const m of messages) {
+    const text = messageText(m);
+    promptChars += text.length;
+    const result = parseToolResult(text);
+    if (result) toolResults.push(result);
+    else if (text !== '') promptParts.push(text);
+  }
+
+  const context = body?.input_data_context ?? body?.inputDataContext;
+  const files = (context?.additional_context ?? context?.additionalContext)?.files ?? [];
+  const contextFiles: RequestRow['context_files'] = [];
+  for (const f of files) {
+    let chars = 0;
+    for (const s of f.segments ?? []) chars += s.content?.length ?? 0;
+    promptChars += chars;
+    contextFiles.push({
+      path: nonEmpty(f.path),
+      extension: extensionOf(f.path),
+      language: normalizeLanguage(f.language),
+      states: f.state ?? f.states ?? [],
+      chars,
+    });
+  }
+
+  const row: RequestRow = {
+    ...common,
+    request_kind: kind,
+    prompt_text: promptParts.length > 0 ? promptParts.join('\n\n') : null,
+    preamble: body?.input?.preamble ?? null,
+    message_count: messages.length,
+    prompt_chars: promptChars,
+    context_files: contextFiles,
+    tool_results: toolResults,
+    payload: payloadJson,
+    content_mode: ctx.contentMode,
+  };
+  return { kind: 'request', row };
+}
+
+function normalizeResponse(
+  payload: Record<string, unknown>,
+  common: EntryColumns,
+  ctx: NormalizeContext,
+  payloadJson: string,
+): NormalizeOutcome {
+  const parsed = ResponseLogSchema.safeParse(payload);
+  if (!parsed.success) return invalidPayload(parsed.error, common.insert_id);
+  const p = parsed.data;
+  const key = firstKnownKey(p, RESPONSE_KEYS);
+  let kind: ResponseKind = 'unknown';
+  let body: ResponseBody | null = null;
+  if (key !== null) {
+    kind = RESPONSE_KINDS[key];
+    body = p[key] ?? null;
+  } else {
+    const lenient = ResponseBodySchema.safeParse(firstOtherObject(p, RESPONSE_IGNORE));
+    if (lenient.success) body = lenient.data;
+  }
+
+  const output = body?.output;
+  const messages: Message[] =
+    typeof output === 'string' ? [{ content: output }] : (output?.messages ?? []);
+  const textParts: string[] = [];
+  const toolCalls: ResponseRow['tool_calls'] = [];
+  let responseChars = 0;
+  for (const m of messages) {
+    const text = messageText(m);
+    responseChars += text.length;
+    const call = parseToolCall(text);
+    if (call) toolCalls.push(call);
+    else if (text !== '') textParts.push(text);
+  }
+
+  const outputObject = typeof output === 'object' && output !== null ? output : null;
+  const attribution =
+    outputObject?.attribution_context ??
+    outputObject?.attributionContext ??
+    body?.attribution_context ??
+    body?.attributionContext ??
+    p.attribution_context ??
+    p.attributionContext ??
+    null;
+
+  const row: ResponseRow = {
+    ...common,
+    response_kind: kind,
+    response_text: textParts.length > 0 ? textParts.join('\n\n') : null,
+    message_count: messages.length,
+    response_chars: responseChars,
+    tool_calls: toolCalls,
+    // Citations are small; a nesting too deep to serialize was caught with the payload already.
+    attribution: attribution === null ? null : JSON.stringify(attribution),
+    payload: payloadJson,
+    content_mode: ctx.contentMode,
+  };
+  return { kind: 'response', row };
+}
+
+function normalizeMetadata(
+  payload: Record<string, unknown>,
+  common: EntryColumns,
+  payloadJson: string,
+): NormalizeOutcome {
+  const parsed = MetadataLogSchema.safeParse(payload);
+  if (!parsed.success) return invalidPayload(parsed.error, common.insert_id);
+  const p = parsed.data;
+  const key = firstKnownKey(p, METADATA_KEYS);
+  let eventType: MetadataEventType = 'unknown';
+  let event: MetadataEventBody | null = null;
+  if (key !== null) {
+    eventType = METADATA_EVENT_KINDS[key];
+    event = p[key] ?? null;
+  } else {
+    // A kind not known yet: keep the fields it shares with the known ones; it is stored as
+    // 'unknown' either way, so a field of an unexpected type is dropped, not quarantined.
+    const lenient = MetadataEventBodySchema.safeParse(firstOtherObject(p, NOT_AN_EVENT));
+    if (lenient.success) event = lenient.data;
+  }
+
+  const row: MetadataEventRow = {
+    ...common,
+    event_id: nonEmpty(p.requestId),
+    event_type: eventType,
+    original_request_id: nonEmpty(event?.originalRequestId),
+    programming_language: normalizeLanguage(event?.programmingLanguage),
+    lines_count: event?.linesCount ?? null,
+    comment_lines_count: event?.commentLinesCount ?? null,
+    interaction_type: nonEmpty(event?.interactionType),
+    is_agentic: event?.is_agentic ?? event?.isAgentic ?? null,
+    payload: payloadJson,
+  };
+  return { kind: 'metadata', row };
+}
+
+/** Reads insertId from anything, for a quarantine row; never throws. */
+function insertIdOf(entry: unknown): string | null {
+  try {
+    if (isPlainObject(entry) && typeof entry.insertId === 'string') return entry.insertId;
+  } catch {
+    // A throwing getter: no insertId then.
+  }
+  return null;
+}
+
+function payloadTypeMatches(type: string, log: GeminiLog): boolean {
+  if (type === PAYLOAD_TYPES[log]) return true;
+  // Tolerate a new API version (v1 -> v2): compare the message name only.
+  const expected = PAYLOAD_TYPES[log].slice(PAYLOAD_TYPES[log].lastIndexOf('.'));
+  return (
+    type.startsWith('type.googleapis.com/google.cloud.cloudaicompanion.') && type.endsWith(expected)
+  );
+}
+
+function normalizeUnchecked(entry: unknown, ctx: NormalizeContext): NormalizeOutcome {
+  if (!isPlainObject(entry)) {
+    return quarantine('not_an_object', `the entry is ${describeType(entry)}, not a JSON object`);
+  }
+  const resource = entry.resource;
+  if (isPlainObject(resource) && typeof resource.type === 'string') {
+    if (resource.type !== GEMINI_RESOURCE_TYPE) {
+      return {
+        kind: 'skipped',
+        reason: 'foreign_resource',
+        detail: `resource.type ${quote(resource.type)}`,
+      };
+    }
+  }
+
+  const parsed = LogEntrySchema.safeParse(entry);
+  if (!parsed.success) {
+    const { path, detail } = describeIssue(parsed.error, '');
+    const reason =
+      path.startsWith('timestamp') || path.startsWith('receiveTimestamp')
+        ? 'invalid_timestamp'
+        : 'invalid_envelope';
+    return quarantine(reason, detail, insertIdOf(entry));
+  }
+  const e = parsed.data;
+  const insertId = e.insertId ?? null;
+
+  const eventTimestamp = tryMicrosIso(e.timestamp);
+  if (eventTimestamp === null) {
+    return quarantine(
+      'invalid_timestamp',
+      `timestamp: ${quote(e.timestamp)} is not an RFC 3339 timestamp`,
+      insertId,
+    );
+  }
+  let receiveTimestamp: string | null = null;
+  if (e.receiveTimestamp != null) {
+    receiveTimestamp = tryMicrosIso(e.receiveTimestamp);
+    if (receiveTimestamp === null) {
+      return quarantine(
+        'invalid_timestamp',
+        `receiveTimestamp: ${quote(e.receiveTimestamp)} is not an RFC 3339 timestamp`,
+        insertId,
+      );
+    }
+  }
+  const ingestTime = ingestTimeOf(ctx);
+  if (ingestTime === null) {
+    // A caller bug, not bad input; still an outcome rather than a throw.
+    return quarantine(
+      'invalid_envelope',
+      `ingestTime ${quote(ctx.ingestTime)} is invalid`,
+      insertId,
+    );
+  }
+
+  const log = classifyLogName(e.logName);
+  if (log === null) {
+    return quarantine(
+      'unknown_log',
+      `logName ${quote(e.logName)} is not a Gemini request, response or metadata log`,
+      insertId,
+    );
+  }
+
+  // Read from the input, not the zod copy: what is stored is the payload exactly as received.
+  const payload = entry.jsonPayload;
+  if (!isPlainObject(payload)) {
+    return quarantine(
+      'invalid_payload',
+      'jsonPayload: missing (Gemini logs are JSON payloads, not text or proto payloads)',
+      insertId,
+    );
+  }
+  const type = payload['@type'];
+  if (type !== undefined && type !== null) {
+    if (typeof type !== 'string' || !payloadTypeMatches(type, log)) {
+      return quarantine(
+        'type_mismatch',
+        `jsonPayload.@type ${typeof type === 'string' ? quote(type) : describeType(type)} ` +
+          `does not match the ${log} log named by logName`,
+        insertId,
+      );
+    }
+  }
+
+  let payloadJson: string;
+  try {
+    payloadJson = JSON.stringify(payload);
+  } catch (err) {
+    return quarantine(
+      'invalid_payload',
+      `jsonPayload: cannot be serialized (${err instanceof RangeError ? 'nested too deeply' : 'unserializable value'})`,
+      insertId,
+    );
+  }
+  if (payloadJson.length > MAX_ENTRY_BYTES) {
+    return quarantine(
+      'too_large',
+      `jsonPayload: ${payloadJson.length} characters; the limit is ${MAX_ENTRY_BYTES} bytes`,
+      insertId,
+    );
+  }
+
+  const common = entryColumns(e, payload, eventTimestamp, receiveTimestamp, ingestTime);
+  switch (log) {
+    case 'request':
+      return normalizeRequest(payload, common, ctx, payloadJson);
+    case 'response':
+      return normalizeResponse(payload, common, ctx, payloadJson);
+    case 'metadata':
+      return normalizeMetadata(payload, common, payloadJson);
+  }
+}
+
+/**
+ * Normalizes one log entry (already parsed JSON) into exactly one outcome: a row (full content,
+ * `content_mode` from ctx), skipped (another resource type) or quarantined (a reason from
+ * QUARANTINE_REASONS and a detail naming the field). Pure; never throws, whatever `entry` is.
+ */
+export function normalizeEntry(entry: unknown, ctx: NormalizeContext): NormalizeOutcome {
+  try {
+    return normalizeUnchecked(entry, ctx);
+  } catch (err) {
+    // Hostile objects (throwing getters, proxies) or stack exhaustion in a validator.
+    const what = err instanceof RangeError ? 'nested too deeply' : 'unreadable value';
+    return quarantine('invalid_envelope', `the entry cannot be read (${what})`, insertIdOf(entry));
+  }
+}
+
+const INSERT_ID_SNIFF = /"insertId"\s*:\s*"([^"\\]{1,256})"/;
+const SNIFF_CHARS = 8192;
+
+/** insertId of a text that will not be parsed (too large), looked for near both ends. */
+function sniffInsertId(text: string): string | null {
+  const m =
+    INSERT_ID_SNIFF.exec(text.slice(0, SNIFF_CHARS)) ??
+    INSERT_ID_SNIFF.exec(text.slice(-SNIFF_CHARS));
+  return m?.[1] ?? null;
+}
+
+/** UTF-8 size of a string, without encoding it when the length alone decides. */
+export function utf8Bytes(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/** JSON.parse's message without the quoted input V8 appends (it may hold prompt text). */
+function describeJsonError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const head = message.split(/,\s*"/)[0] ?? message;
+  const position = /position (\d+)/.exec(message);
+  const where = position && !head.includes('position') ? ` at position ${position[1]}` : '';
+  return `not valid JSON: ${head.slice(0, 120)}${where}`;
+}
+
+/**
+ * Normalizes one entry given as JSON text (a line of an export, a Pub/Sub message): `too_large`
+ * above MAX_ENTRY_BYTES (checked before parsing), `invalid_json` if it does not parse, else as
+ * normalizeEntry. Never throws.
+ */
+export function normalizeText(text: string, ctx: NormalizeContext): NormalizeOutcome {
+  if (typeof text !== 'string') return normalizeEntry(text, ctx);
+  // Length in UTF-16 units <= UTF-8 bytes <= 3 * length: count bytes only when it matters.
+  if (text.length * 3 > MAX_ENTRY_BYTES) {
+    const bytes = text.length > MAX_ENTRY_BYTES ? text.length : utf8Bytes(text);
+    if (bytes > MAX_ENTRY_BYTES) {
+      return quarantine(
+        'too_large',
+        `entry of ${text.length > MAX_ENTRY_BYTES ? 'at least ' : ''}${bytes} bytes; ` +
+          `the limit is ${MAX_ENTRY_BYTES} (BigQuery rows cannot exceed 10 MB)`,
+        sniffInsertId(text),
+      );
+    }
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return quarantine('invalid_json', describeJsonError(err), null);
+  }
+  return normalizeEntry(value, ctx);
+}
+
+export type { Row as NormalizedRow };

@@ -1,0 +1,84 @@
+/**
+ * Timestamps as the warehouse stores them: ISO-8601 with exactly six fractional digits and `Z`.
+ * Cloud Logging sends nanoseconds (`2025-10-08T10:09:52.225165428Z`); BigQuery keeps microseconds,
+ * so the extra digits are truncated (never rounded: rounding could move an event to the next day).
+ */
+
+/** RFC 3339 as Cloud Logging writes it; a space instead of `T` and lower-case `z` are tolerated. */
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+function isLeapYear(y: number): boolean {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+/**
+ * Converts an RFC 3339 timestamp string (any fraction up to nanoseconds, `Z` or an offset) or a
+ * Date to `YYYY-MM-DDTHH:MM:SS.ffffffZ` in UTC. Returns null for anything else, including
+ * impossible dates such as February 30th; never throws.
+ */
+export function tryMicrosIso(value: string | Date): string | null {
+  if (value instanceof Date) {
+    const ms = value.getTime();
+    if (!Number.isFinite(ms)) return null;
+    const iso = value.toISOString();
+    // toISOString has millisecond precision and a 4-digit year in our range.
+    return iso.length === 24 ? `${iso.slice(0, 23)}000Z` : null;
+  }
+  if (typeof value !== 'string') return null;
+  const m = RFC3339.exec(value);
+  if (!m) return null;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
+  const monthDays = month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 31);
+  if (day > monthDays) return null;
+  const frac = (m[7] ?? '').padEnd(6, '0').slice(0, 6);
+  if (m[8] !== undefined) {
+    // The common case (Cloud Logging always sends Z): rebuild the string, no Date involved.
+    return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${frac}Z`;
+  }
+  const offHours = Number(m[10]);
+  const offMinutes = Number(m[11]);
+  if (offHours > 23 || offMinutes > 59) return null;
+  const sign = m[9] === '-' ? -1 : 1;
+  // setUTCFullYear, unlike Date.UTC, does not map years 0-99 to 1900-1999.
+  const local = new Date(0);
+  local.setUTCFullYear(year, month - 1, day);
+  local.setUTCHours(hour, minute, second, 0);
+  const d = new Date(local.getTime() - sign * (offHours * 60 + offMinutes) * 60_000);
+  const y = d.getUTCFullYear();
+  if (y < 0 || y > 9999) return null;
+  return (
+    `${pad(y, 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}` +
+    `T${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}.${frac}Z`
+  );
+}
+
+/** Thrown by toMicrosIso for a value that is not a timestamp. */
+export class InvalidTimestampError extends Error {
+  constructor(readonly value: unknown) {
+    super(`not an RFC 3339 timestamp: ${JSON.stringify(String(value)).slice(0, 80)}`);
+    this.name = 'InvalidTimestampError';
+  }
+}
+
+/**
+ * Like tryMicrosIso, but throws InvalidTimestampError on invalid input. For trusted values
+ * (clocks, configuration); wire data goes through tryMicrosIso.
+ */
+export function toMicrosIso(value: string | Date): string {
+  const out = tryMicrosIso(value);
+  if (out === null) throw new InvalidTimestampError(value);
+  return out;
+}

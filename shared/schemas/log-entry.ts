@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { LabelsSchema } from './scalars';
+
+/** The resource type of every Gemini for Google Cloud log entry; other types are skipped. */
+export const GEMINI_RESOURCE_TYPE = 'cloudaicompanion.googleapis.com/Instance';
+
+export const MonitoredResourceSchema = z.looseObject({
+  type: z.string(),
+  labels: LabelsSchema.nullish(),
+});
+export type MonitoredResource = z.infer<typeof MonitoredResourceSchema>;
+
+/**
+ * The Cloud Logging LogEntry envelope, as `gcloud logging read --format=json`, the Logging API and
+ * a log sink to Pub/Sub write it. Loose: unknown keys (httpRequest, trace, ...) are kept.
+ * Timestamps stay strings here; normalization parses them (they may carry nanoseconds).
+ * `jsonPayload` is validated by the payload schema of its log (request-log, response-log,
+ * metadata-log), so it is only required to be an object here.
+ */
+export const LogEntrySchema = z.looseObject({
+  logName: z.string().min(1),
+  timestamp: z.string(),
+  receiveTimestamp: z.string().nullish(),
+  insertId: z.string().nullish(),
+  severity: z.string().nullish(),
+  resource: MonitoredResourceSchema.nullish(),
+  labels: LabelsSchema.nullish(),
+  jsonPayload: z.record(z.string(), z.unknown()).nullish(),
+});
+export type LogEntry = z.infer<typeof LogEntrySchema>;
+
+/** The three logs Gemini writes, by the last segment of `logName`. */
+export const GEMINI_LOGS = ['request', 'response', 'metadata'] as const;
+export type GeminiLog = (typeof GEMINI_LOGS)[number];
+
+/** `@type` of the payload of each log. */
+export const PAYLOAD_TYPES: Record<GeminiLog, string> = {
+  request: 'type.googleapis.com/google.cloud.cloudaicompanion.logging.v1.RequestLog',
+  response: 'type.googleapis.com/google.cloud.cloudaicompanion.logging.v1.ResponseLog',
+  metadata: 'type.googleapis.com/google.cloud.cloudaicompanion.logging.v1.MetadataLog',
+};
