@@ -1,0 +1,126 @@
+/**
+ * `gca-analytics`: the command. bin/gca-analytics.js calls `main(process.argv)`; tests call
+ * `main(argv, deps)` in-process with their own streams, environment, directory and clock.
+ */
+import { dirname } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { Command, CommanderError } from 'commander';
+import { openDuckDbWarehouse } from '../shared/warehouse/duckdb';
+import { openLocalStateStore } from '../shared/state/local';
+import { errorMessage } from '../shared/errors';
+import { isCliError, statePathFor, type CliContext, type CliIo, type LocalDeps } from './context';
+import { COMMANDS } from './commands';
+
+/** Everything main reads from the process, injectable. */
+export interface CliDeps extends CliIo {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  now: () => Date;
+}
+
+function processDeps(): CliDeps {
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdoutIsTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
+    env: process.env,
+    cwd: process.cwd(),
+    now: () => new Date(),
+  };
+}
+
+/** Opens the local DuckDB warehouse (schema ensured) and its state file. */
+export async function openLocalDeps(dbPath: string): Promise<LocalDeps> {
+  await mkdir(dirname(dbPath), { recursive: true });
+  const warehouse = await openDuckDbWarehouse(dbPath);
+  let state;
+  try {
+    await warehouse.ensureSchema();
+    state = await openLocalStateStore(statePathFor(dbPath));
+  } catch (err) {
+    await warehouse.close();
+    throw err;
+  }
+  const opened = state;
+  let closed = false;
+  return {
+    warehouse,
+    state: opened,
+    dbPath,
+    statePath: statePathFor(dbPath),
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await opened.close();
+      } finally {
+        await warehouse.close();
+      }
+    },
+  };
+}
+
+/** Builds the program with every subcommand registered against `ctx`. */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command();
+  program
+    .name('gca-analytics')
+    .description(
+      'Gemini Code Assist usage and acceptance figures from Cloud Logging exports, on a laptop (DuckDB).',
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => void ctx.io.stdout.write(s),
+      writeErr: (s) => void ctx.io.stderr.write(s),
+    })
+    .exitOverride();
+  for (const register of COMMANDS) register(program, ctx);
+  // Subcommands inherit the output and exit behaviour of the program.
+  for (const cmd of program.commands) {
+    cmd.exitOverride().configureOutput({
+      writeOut: (s) => void ctx.io.stdout.write(s),
+      writeErr: (s) => void ctx.io.stderr.write(s),
+    });
+  }
+  return program;
+}
+
+/**
+ * Runs the command line `argv` (node, script, args...) and resolves to the exit code; never
+ * calls process.exit.
+ */
+export async function main(argv: string[], deps: Partial<CliDeps> = {}): Promise<number> {
+  const d: CliDeps = { ...processDeps(), ...deps };
+  const ctx: CliContext = {
+    io: d,
+    env: d.env,
+    cwd: d.cwd,
+    now: d.now,
+    out: (text) => void d.stdout.write(`${text}\n`),
+    err: (text) => void d.stderr.write(`${text}\n`),
+    openLocal: (db) => openLocalDeps(db),
+    exitCode: 0,
+  };
+  const program = buildProgram(ctx);
+  if (argv.length <= 2) {
+    program.outputHelp();
+    return 0;
+  }
+  try {
+    await program.parseAsync(argv);
+    return ctx.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has already printed its message (or the help).
+      return err.exitCode;
+    }
+    if (isCliError(err)) {
+      ctx.err(`gca-analytics: ${err.message}`);
+      return err.exitCode;
+    }
+    ctx.err(`gca-analytics: ${errorMessage(err)}`);
+    return 1;
+  }
+}
