@@ -1,0 +1,362 @@
+/**
+ * The DuckDB warehouse adapter (local mode and tests): one file, schemas `gca_raw` and
+ * `gca_analytics`, session time zone UTC. SQL arrives in BigQuery Standard SQL and is rendered by
+ * shared/sql/render.ts.
+ */
+import {
+  BIGINT,
+  BOOLEAN,
+  DATE,
+  DOUBLE,
+  DuckDBConnection,
+  DuckDBDateValue,
+  DuckDBDecimalValue,
+  DuckDBInstance,
+  DuckDBListValue,
+  DuckDBStructValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  LIST,
+  TIMESTAMPTZ,
+  VARCHAR,
+  listValue,
+  type DuckDBType,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { DUCKDB_COMPAT_MACROS, renderSql } from '../sql/render';
+import { VIEWS } from '../sql/views';
+import { quoteIdent, renderDuckDbDdl } from '../tables/render';
+import { RAW_TABLES, type ColumnDef, type RawTableName, type TableDef } from '../tables/registry';
+import type {
+  InsertResult,
+  QueryParamType,
+  QueryParamValue,
+  QueryParams,
+  RawBatch,
+  Warehouse,
+} from './port';
+
+// ---------------------------------------------------------------------------------------------
+// Values: registry conventions <-> DuckDB
+
+/** `2025-10-08T10:09:52.225165Z` -> microseconds since the epoch. */
+export function isoToMicros(iso: string): bigint {
+  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/.exec(iso);
+  const ms = Date.parse(m ? `${m[1]}${m[3]}` : iso);
+  if (Number.isNaN(ms)) throw new Error(`invalid timestamp ${iso}`);
+  const frac = m?.[2] ? BigInt(m[2].padEnd(6, '0').slice(0, 6)) : 0n;
+  return BigInt(ms) * 1000n + frac;
+}
+
+/** Microseconds since the epoch -> `YYYY-MM-DDTHH:MM:SS.ffffffZ` (the registry convention). */
+export function microsToIso(micros: bigint): string {
+  const ms = micros >= 0n ? micros / 1000n : (micros - 999n) / 1000n;
+  const rest = micros - ms * 1000n;
+  const base = new Date(Number(ms)).toISOString(); // ...SS.mmmZ
+  return `${base.slice(0, -1)}${rest.toString().padStart(3, '0')}Z`;
+}
+
+function dateToDays(day: string): number {
+  const ms = Date.parse(`${day}T00:00:00Z`);
+  if (Number.isNaN(ms)) throw new Error(`invalid date ${day}`);
+  return Math.round(ms / 86_400_000);
+}
+
+/** A DuckDB result value -> the registry's JS conventions. */
+function fromDuckDb(value: DuckDBValue): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  if (value instanceof DuckDBTimestampTZValue || value instanceof DuckDBTimestampValue) {
+    return microsToIso(value.micros);
+  }
+  if (value instanceof DuckDBDateValue) return value.toString();
+  if (value instanceof DuckDBDecimalValue) return value.toDouble();
+  if (value instanceof DuckDBListValue) return value.items.map(fromDuckDb);
+  if (value instanceof DuckDBStructValue) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value.entries)) out[k] = fromDuckDb(v);
+    return out;
+  }
+  return String(value);
+}
+
+const PARAM_TYPES: Record<QueryParamType, DuckDBType> = {
+  STRING: VARCHAR,
+  INT64: BIGINT,
+  FLOAT64: DOUBLE,
+  BOOL: BOOLEAN,
+  TIMESTAMP: TIMESTAMPTZ,
+  DATE: DATE,
+};
+
+function scalarParam(type: QueryParamType, v: string | number | boolean): DuckDBValue {
+  switch (type) {
+    case 'TIMESTAMP':
+      return new DuckDBTimestampTZValue(isoToMicros(String(v)));
+    case 'DATE':
+      return new DuckDBDateValue(dateToDays(String(v)));
+    case 'INT64':
+      return BigInt(Math.trunc(Number(v)));
+    case 'FLOAT64':
+      return Number(v);
+    case 'BOOL':
+      return Boolean(v);
+    case 'STRING':
+      return String(v);
+  }
+}
+
+function inferType(v: QueryParamValue): QueryParamType {
+  if (Array.isArray(v)) {
+    const first: unknown = v[0];
+    return typeof first === 'number' ? inferType(first) : 'STRING';
+  }
+  if (typeof v === 'number') return Number.isInteger(v) ? 'INT64' : 'FLOAT64';
+  if (typeof v === 'boolean') return 'BOOL';
+  return 'STRING';
+}
+
+function toDuckDbParams(
+  params: QueryParams,
+  used: Set<string>,
+): { values: Record<string, DuckDBValue>; types: Record<string, DuckDBType> } {
+  const values: Record<string, DuckDBValue> = {};
+  const types: Record<string, DuckDBType> = {};
+  for (const [name, raw] of Object.entries(params)) {
+    // Extra parameters are ignored, as BigQuery does, instead of failing the bind.
+    if (!used.has(name)) continue;
+    const typed = raw !== null && typeof raw === 'object' && !Array.isArray(raw);
+    const value: QueryParamValue = typed ? raw.value : raw;
+    const type = typed ? raw.type : inferType(value);
+    if (Array.isArray(value)) {
+      values[name] = listValue(value.map((v: string | number) => scalarParam(type, v)));
+      types[name] = LIST(PARAM_TYPES[type]);
+    } else {
+      values[name] = value === null ? null : scalarParam(type, value);
+      types[name] = PARAM_TYPES[type];
+    }
+  }
+  return { values, types };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bulk insert: appender into a staging table, then one deduplicating INSERT ... SELECT.
+
+type StageKind = 'VARCHAR' | 'DOUBLE' | 'BOOLEAN';
+
+function stageKind(c: ColumnDef): StageKind {
+  if (c.mode === 'REPEATED' || c.type === 'RECORD') return 'VARCHAR';
+  if (c.type === 'INT64' || c.type === 'FLOAT64') return 'DOUBLE';
+  if (c.type === 'BOOL') return 'BOOLEAN';
+  return 'VARCHAR';
+}
+
+/** from_json structure of a nested column; JSON leaves are read as text and cast on insert. */
+function jsonStructure(c: ColumnDef, ignoreMode = false): unknown {
+  let inner: unknown;
+  if (c.type === 'RECORD') {
+    const obj: Record<string, unknown> = {};
+    for (const f of c.fields ?? []) obj[f.name] = jsonStructure(f);
+    inner = obj;
+  } else {
+    inner = { INT64: 'BIGINT', FLOAT64: 'DOUBLE', BOOL: 'BOOLEAN' }[c.type as string] ?? 'VARCHAR';
+  }
+  return c.mode === 'REPEATED' && !ignoreMode ? [inner] : inner;
+}
+
+function selectExpr(c: ColumnDef): string {
+  const col = `s.${quoteIdent(c.name)}`;
+  if (c.mode === 'REPEATED' || c.type === 'RECORD') {
+    const structure = JSON.stringify(jsonStructure(c)).replace(/'/g, "''");
+    return `from_json(${col}, '${structure}')`;
+  }
+  switch (c.type) {
+    case 'INT64':
+      return `CAST(${col} AS BIGINT)`;
+    case 'TIMESTAMP':
+      return `CAST(${col} AS TIMESTAMPTZ)`;
+    case 'DATE':
+      return `CAST(${col} AS DATE)`;
+    case 'JSON':
+      return `CAST(${col} AS JSON)`;
+    default:
+      return col;
+  }
+}
+
+interface StagePlan {
+  table: TableDef;
+  key: string;
+  stageName: string;
+  createStage: string;
+  insertSql: string;
+}
+
+function planStage(name: RawTableName): StagePlan {
+  const table = RAW_TABLES[name];
+  const key = table.key[0] ?? 'entry_key';
+  const stageName = `gca_stage_${name}`;
+  const stageCols = table.columns.map((c) => `${quoteIdent(c.name)} ${stageKind(c)}`);
+  const createStage = `CREATE OR REPLACE TEMP TABLE ${stageName} (_seq BIGINT, ${stageCols.join(', ')})`;
+  const colList = table.columns.map((c) => quoteIdent(c.name)).join(', ');
+  const exprs = table.columns.map(selectExpr).join(', ');
+  const target = `${table.dataset}.${table.name}`;
+  const k = quoteIdent(key);
+  // Dedup against stored rows (anti-join on the key) and within the batch (first row wins).
+  const insertSql =
+    `INSERT INTO ${target} (${colList}) ` +
+    `SELECT ${exprs} FROM ${stageName} s ` +
+    `WHERE s.${k} NOT IN (SELECT t.${k} FROM ${target} t) ` +
+    `QUALIFY row_number() OVER (PARTITION BY s.${k} ORDER BY s._seq) = 1`;
+  return { table, key, stageName, createStage, insertSql };
+}
+
+const STAGE_PLANS: Record<RawTableName, StagePlan> = {
+  requests: planStage('requests'),
+  responses: planStage('responses'),
+  metadata_events: planStage('metadata_events'),
+  quarantine: planStage('quarantine'),
+};
+
+type StageAppender = Awaited<ReturnType<DuckDBConnection['createAppender']>>;
+
+function appendRow(
+  appender: StageAppender,
+  columns: readonly ColumnDef[],
+  kinds: readonly StageKind[],
+  row: Record<string, unknown>,
+  seq: number,
+): void {
+  appender.appendDouble(seq);
+  for (let i = 0; i < columns.length; i++) {
+    const c = columns[i] as ColumnDef;
+    const v = row[c.name];
+    if (c.mode === 'REPEATED') {
+      appender.appendVarchar(JSON.stringify(v ?? []));
+      continue;
+    }
+    if (v === null || v === undefined) {
+      appender.appendNull();
+      continue;
+    }
+    switch (kinds[i]) {
+      case 'DOUBLE':
+        appender.appendDouble(Number(v));
+        break;
+      case 'BOOLEAN':
+        appender.appendBoolean(Boolean(v));
+        break;
+      default:
+        appender.appendVarchar(typeof v === 'string' ? v : JSON.stringify(v));
+    }
+  }
+  appender.endRow();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function usedParams(sql: string): Set<string> {
+  return new Set([...sql.matchAll(/\$(\w+)/g)].map((m) => m[1] ?? ''));
+}
+
+class DuckDbWarehouse implements Warehouse {
+  readonly engine = 'duckdb' as const;
+  private closed = false;
+  private stagesReady = false;
+
+  constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+  ) {}
+
+  async ensureSchema(): Promise<void> {
+    for (const ddl of renderDuckDbDdl()) await this.conn.run(ddl);
+    for (const macro of DUCKDB_COMPAT_MACROS) await this.conn.run(macro);
+    for (const view of VIEWS) await this.conn.run(renderSql(view.ddl, { engine: 'duckdb' }));
+  }
+
+  async insertRaw(batch: RawBatch): Promise<InsertResult> {
+    const result: InsertResult = { inserted: 0, duplicates: 0, rejected: [] };
+    const names = (Object.keys(STAGE_PLANS) as RawTableName[]).filter(
+      (n) => (batch[n]?.length ?? 0) > 0,
+    );
+    if (names.length === 0) return result;
+    if (!this.stagesReady) {
+      for (const n of Object.keys(STAGE_PLANS) as RawTableName[]) {
+        await this.conn.run(STAGE_PLANS[n].createStage);
+      }
+      this.stagesReady = true;
+    }
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      for (const name of names) {
+        const plan = STAGE_PLANS[name];
+        const rows = batch[name] as unknown as Record<string, unknown>[];
+        await this.conn.run(`DELETE FROM ${plan.stageName}`);
+        const appender = await this.conn.createAppender(plan.stageName, 'main', 'temp');
+        const kinds = plan.table.columns.map(stageKind);
+        try {
+          rows.forEach((row, seq) => appendRow(appender, plan.table.columns, kinds, row, seq));
+          appender.flushSync();
+        } finally {
+          appender.closeSync();
+        }
+        const inserted = (await this.conn.run(plan.insertSql)).rowsChanged;
+        result.inserted += inserted;
+        result.duplicates += rows.length - inserted;
+        await this.conn.run(`DELETE FROM ${plan.stageName}`);
+      }
+      await this.conn.run('COMMIT');
+    } catch (err) {
+      await this.conn.run('ROLLBACK');
+      throw err;
+    }
+    return result;
+  }
+
+  async query<R extends object = Record<string, unknown>>(
+    sql: string,
+    params: QueryParams = {},
+  ): Promise<R[]> {
+    const rendered = renderSql(sql, { engine: 'duckdb' });
+    const { values, types } = toDuckDbParams(params, usedParams(rendered));
+    const reader = await this.conn.runAndReadAll(rendered, values, types);
+    return reader.getRowObjects().map((row) => {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(row)) out[k] = fromDuckDb(v);
+      return out as R;
+    });
+  }
+
+  async execute(sql: string, params: QueryParams = {}): Promise<number> {
+    const rendered = renderSql(sql, { engine: 'duckdb' });
+    const { values, types } = toDuckDbParams(params, usedParams(rendered));
+    return (await this.conn.run(rendered, values, types)).rowsChanged;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.conn.closeSync();
+    // Closing the instance releases the file lock for the next opener.
+    this.instance.closeSync();
+  }
+}
+
+/**
+ * Opens (creating if missing) a DuckDB warehouse file, or `:memory:`. Cheap: no DDL runs until
+ * `ensureSchema`. One writer per file per process: close it to release the lock.
+ */
+export async function openDuckDbWarehouse(path: string): Promise<Warehouse> {
+  const instance = await DuckDBInstance.create(path);
+  try {
+    const conn = await instance.connect();
+    // UTC like BigQuery: DATE(timestamp) and timestamp text are UTC days and times.
+    await conn.run("SET TimeZone = 'UTC'");
+    return new DuckDbWarehouse(instance, conn);
+  } catch (err) {
+    instance.closeSync();
+    throw err;
+  }
+}

@@ -1,0 +1,198 @@
+import { existsSync } from 'node:fs';
+import { openDuckDbWarehouse, isoToMicros, microsToIso } from '../../../shared/warehouse/duckdb';
+import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import {
+  batchOf,
+  eventsBatch,
+  makeMetadataEvent,
+  makeQuarantine,
+  makeRequest,
+  makeResponse,
+} from '../../helpers/metadata-events';
+
+describe('DuckDB warehouse adapter', () => {
+  let temp: TempWarehouse;
+  beforeEach(async () => {
+    temp = await openTempWarehouse();
+  });
+  afterEach(async () => {
+    await temp.cleanup();
+  });
+
+  it('creates both schemas, every table and view, idempotently', async () => {
+    await temp.warehouse.ensureSchema();
+    const rows = await temp.warehouse.query<{ schema_name: string; table_name: string }>(
+      `SELECT table_schema AS schema_name, table_name FROM information_schema.tables
+       WHERE table_schema IN ('gca_raw', 'gca_analytics') ORDER BY 1, 2`,
+    );
+    expect(rows.map((r) => `${r.schema_name}.${r.table_name}`)).toEqual([
+      'gca_analytics.acceptance_daily',
+      'gca_analytics.daily_active_users',
+      'gca_analytics.interactions',
+      'gca_analytics.lines_accepted_daily',
+      'gca_analytics.retention_runs',
+      'gca_analytics.suggestions',
+      'gca_raw.metadata_events',
+      'gca_raw.quarantine',
+      'gca_raw.requests',
+      'gca_raw.responses',
+    ]);
+  });
+
+  it('round-trips nested, JSON, timestamp and numeric columns in registry conventions', async () => {
+    const req = makeRequest({
+      request_id: 'q1',
+      at: '2025-10-08T10:09:52.225165Z',
+      context_files: [
+        { path: 'a.go', extension: 'go', language: 'go', states: ['EDITED', 'OPEN'], chars: 12 },
+      ],
+      tool_results: [{ name: 'read_file', chars: 3 }],
+      payload: JSON.stringify({ x: [1, 'two'] }),
+    });
+    const resp = makeResponse({
+      request_id: 'q1',
+      at: '2025-10-08T10:09:53.000001Z',
+      tool_calls: [
+        { name: 'read_file', arguments: JSON.stringify({ path: "it's.go" }) },
+        { name: 'replace', arguments: null },
+      ],
+    });
+    const result = await temp.warehouse.insertRaw(
+      batchOf({ requests: [req], responses: [resp], quarantine: [makeQuarantine()] }),
+    );
+    expect(result).toEqual({ inserted: 3, duplicates: 0, rejected: [] });
+    const [got] = await temp.warehouse.query('SELECT * FROM `gca_raw.requests`');
+    expect(got).toEqual(req);
+    const [gotResp] = await temp.warehouse.query('SELECT * FROM `gca_raw.responses`');
+    expect(gotResp).toEqual(resp);
+    const [q] = await temp.warehouse.query('SELECT * FROM `gca_raw.quarantine`');
+    expect(q).toEqual(makeQuarantine());
+  });
+
+  it('dedups on entry_key against stored rows and within a batch, counting duplicates', async () => {
+    const a = makeMetadataEvent({ type: 'code_exposure', id: 'a', at: '2025-10-08T10:00:00Z' });
+    const b = makeMetadataEvent({ type: 'code_acceptance', id: 'a', at: '2025-10-08T10:00:01Z' });
+    const first = await temp.warehouse.insertRaw(batchOf({ metadata_events: [a, a, b] }));
+    expect(first).toEqual({ inserted: 2, duplicates: 1, rejected: [] });
+    const again = await temp.warehouse.insertRaw(
+      batchOf({ metadata_events: [b, a], quarantine: [makeQuarantine(), makeQuarantine()] }),
+    );
+    expect(again).toEqual({ inserted: 1, duplicates: 3, rejected: [] });
+    const [count] = await temp.warehouse.query<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM `gca_raw.metadata_events`',
+    );
+    expect(count?.n).toBe(2);
+  });
+
+  it('runs BigQuery-dialect queries with named parameters of every kind', async () => {
+    await temp.warehouse.insertRaw(
+      eventsBatch([
+        { type: 'code_exposure', id: 'a', at: '2025-10-08T10:00:00Z', lines: null },
+        { type: 'code_acceptance', id: 'a', at: '2025-10-09T10:00:00Z', lines: 4 },
+        { type: 'chat_exposure', id: 'b', at: '2025-10-10T10:00:00Z' },
+      ]),
+    );
+    const rows = await temp.warehouse.query<{ id: string; day: string; n: number }>(
+      `SELECT original_request_id AS id, DATE(event_timestamp) AS day, COUNT(*) AS n
+       FROM \`gca_raw.metadata_events\`
+       WHERE event_timestamp >= @since AND event_type IN UNNEST(@types)
+         AND DATE(event_timestamp) <= @until AND IFNULL(lines_count, 0) < @max
+       GROUP BY 1, 2 ORDER BY 2`,
+      {
+        since: { type: 'TIMESTAMP', value: '2025-10-08T10:00:00.000000Z' },
+        types: ['code_exposure', 'code_acceptance'],
+        until: { type: 'DATE', value: '2025-10-09' },
+        max: 10,
+        unused: 'ignored',
+      },
+    );
+    expect(rows).toEqual([
+      { id: 'a', day: '2025-10-08', n: 1 },
+      { id: 'a', day: '2025-10-09', n: 1 },
+    ]);
+    const [safe] = await temp.warehouse.query(
+      'SELECT SAFE_DIVIDE(1, 0) AS z, SAFE_DIVIDE(3, 4) AS q',
+    );
+    expect(safe).toEqual({ z: null, q: 0.75 });
+  });
+
+  it('execute returns affected rows', async () => {
+    await temp.warehouse.insertRaw(
+      eventsBatch([
+        { type: 'code_exposure', id: 'a', at: '2025-10-08T10:00:00Z' },
+        { type: 'code_exposure', id: 'b', at: '2025-10-08T11:00:00Z' },
+      ]),
+    );
+    const n = await temp.warehouse.execute(
+      'DELETE FROM `gca_raw.metadata_events` WHERE original_request_id = @id',
+      { id: 'a' },
+    );
+    expect(n).toBe(1);
+  });
+
+  it('close releases the file so another open succeeds, and data persists', async () => {
+    await temp.warehouse.insertRaw(
+      eventsBatch([{ type: 'code_exposure', at: '2025-10-08T10:00:00Z' }]),
+    );
+    await temp.warehouse.close();
+    expect(existsSync(temp.path)).toBe(true);
+    for (let i = 0; i < 3; i++) {
+      const w = await openDuckDbWarehouse(temp.path);
+      const [row] = await w.query<{ n: number }>(
+        'SELECT COUNT(*) AS n FROM `gca_raw.metadata_events`',
+      );
+      expect(row?.n).toBe(1);
+      await w.close();
+    }
+  });
+
+  it('rolls back the whole batch when a row is invalid', async () => {
+    const good = makeMetadataEvent({ type: 'code_exposure', id: 'a', at: '2025-10-08T10:00:00Z' });
+    const bad = {
+      ...makeMetadataEvent({ type: 'code_exposure', id: 'b', at: '2025-10-08T10:00:00Z' }),
+      payload: '{not json',
+    };
+    await expect(
+      temp.warehouse.insertRaw(batchOf({ metadata_events: [good, bad] })),
+    ).rejects.toThrow();
+    const [row] = await temp.warehouse.query<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM `gca_raw.metadata_events`',
+    );
+    expect(row?.n).toBe(0);
+    expect(await temp.warehouse.insertRaw(batchOf({ metadata_events: [good] }))).toMatchObject({
+      inserted: 1,
+    });
+  });
+
+  it('inserts a large batch in bulk (throughput logged, not asserted)', async () => {
+    const n = 50_000;
+    const rows = Array.from({ length: n }, (_, i) =>
+      makeMetadataEvent({
+        type: i % 2 ? 'code_acceptance' : 'code_exposure',
+        id: `s${i >> 1}`,
+        at: `2025-10-0${1 + (i % 9)}T10:00:00.${String(i).padStart(6, '0')}Z`,
+        lines: i % 7,
+      }),
+    );
+    const t0 = process.hrtime.bigint();
+    const r1 = await temp.warehouse.insertRaw(batchOf({ metadata_events: rows }));
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    const r2 = await temp.warehouse.insertRaw(batchOf({ metadata_events: rows.slice(0, 1000) }));
+    expect(r1).toEqual({ inserted: n, duplicates: 0, rejected: [] });
+    expect(r2).toEqual({ inserted: 0, duplicates: 1000, rejected: [] });
+    process.stdout.write(
+      `duckdb insertRaw: ${n} metadata rows in ${secs.toFixed(3)} s = ${Math.round(n / secs)} rows/s\n`,
+    );
+  });
+});
+
+describe('timestamp conversions', () => {
+  it.each([
+    ['2025-10-08T10:09:52.225165Z', '2025-10-08T10:09:52.225165Z'],
+    ['2025-10-08T10:09:52Z', '2025-10-08T10:09:52.000000Z'],
+    ['1969-12-31T23:59:59.999999Z', '1969-12-31T23:59:59.999999Z'],
+    ['2025-10-08T12:09:52.1+02:00', '2025-10-08T10:09:52.100000Z'],
+  ])('%s -> %s', (input, expected) => {
+    expect(microsToIso(isoToMicros(input))).toBe(expected);
+  });
+});
