@@ -1,0 +1,134 @@
+import { InfraConfigError, parseInfraConfig } from '../../infra/config';
+
+const BASE = { 'gcp:project': 'acme-dev-123', 'gcp:region': 'europe-west1' };
+
+/** The error `parseInfraConfig` throws for `extra`, or fails the test if none. */
+function errorFor(extra: Record<string, string>): InfraConfigError {
+  try {
+    parseInfraConfig({ ...BASE, ...extra });
+  } catch (e) {
+    if (e instanceof InfraConfigError) return e;
+    throw e;
+  }
+  throw new Error(`expected ${JSON.stringify(extra)} to be rejected`);
+}
+
+describe('parseInfraConfig', () => {
+  it('is complete with only gcp:project and gcp:region', () => {
+    expect(parseInfraConfig(BASE)).toEqual({
+      project: 'acme-dev-123',
+      region: 'europe-west1',
+      sinkScope: 'project',
+      datasetLocation: 'europe-west1',
+      firestoreLocation: 'europe-west1',
+      contentMode: 'scrubbed',
+      contentRetentionDays: 30,
+      eventRetentionDays: 400,
+      quarantineRetentionDays: 30,
+      recomputeSchedule: '15 * * * *',
+      retentionSchedule: '30 3 * * *',
+      scheduleTimeZone: 'Etc/UTC',
+      maxDeliveryAttempts: 10,
+      analystPrincipals: [],
+      lookerPrincipals: [],
+      alertNotificationChannels: [],
+      quarantineAlertThreshold: 0,
+      ingestMaxInstances: 20,
+    });
+  });
+
+  it('reads every key as Pulumi stores it (text, JSON lists, comma lists)', () => {
+    const config = parseInfraConfig({
+      ...BASE,
+      'gca-analytics:sinkScope': 'folder',
+      'gca-analytics:sinkParentId': '123456789012',
+      'gca-analytics:datasetLocation': 'EU',
+      'gca-analytics:firestoreLocation': 'eur3',
+      'gca-analytics:contentMode': 'metadata-only',
+      'gca-analytics:contentRetentionDays': '7',
+      'gca-analytics:eventRetentionDays': '90',
+      'gca-analytics:quarantineRetentionDays': '14',
+      'gca-analytics:recomputeSchedule': '*/30 * * * *',
+      'gca-analytics:retentionSchedule': '0 2 * * *',
+      'gca-analytics:scheduleTimeZone': 'Europe/Paris',
+      'gca-analytics:maxDeliveryAttempts': '5',
+      'gca-analytics:kmsKeyName': 'projects/k/locations/europe/keyRings/r/cryptoKeys/gca',
+      'gca-analytics:analystPrincipals': '["group:analysts@acme.com","user:ana@acme.com"]',
+      'gca-analytics:lookerPrincipals': 'serviceAccount:looker@acme-bi.iam.gserviceaccount.com',
+      'gca-analytics:alertNotificationChannels':
+        '["projects/acme-dev-123/notificationChannels/42"]',
+      'gca-analytics:quarantineAlertThreshold': '3',
+      'gca-analytics:ingestMaxInstances': '50',
+      'gca-analytics:pseudonymKeySecret': 'gca-pseudonym-key',
+    });
+    expect(config).toMatchObject({
+      sinkScope: 'folder',
+      sinkParentId: '123456789012',
+      datasetLocation: 'EU',
+      firestoreLocation: 'eur3',
+      contentMode: 'metadata-only',
+      contentRetentionDays: 7,
+      eventRetentionDays: 90,
+      quarantineRetentionDays: 14,
+      maxDeliveryAttempts: 5,
+      kmsKeyName: 'projects/k/locations/europe/keyRings/r/cryptoKeys/gca',
+      analystPrincipals: ['group:analysts@acme.com', 'user:ana@acme.com'],
+      lookerPrincipals: ['serviceAccount:looker@acme-bi.iam.gserviceaccount.com'],
+      alertNotificationChannels: ['projects/acme-dev-123/notificationChannels/42'],
+      quarantineAlertThreshold: 3,
+      ingestMaxInstances: 50,
+      pseudonymKeySecret: 'gca-pseudonym-key',
+    });
+  });
+
+  it('drops sinkParentId for a project sink', () => {
+    const config = parseInfraConfig({ ...BASE, 'gca-analytics:sinkParentId': '42' });
+    expect(config.sinkParentId).toBeUndefined();
+  });
+
+  it.each<[string, Record<string, string>, RegExp]>([
+    ['sinkScope', { 'gca-analytics:sinkScope': 'billing' }, /expected one of/],
+    ['sinkParentId', { 'gca-analytics:sinkScope': 'folder' }, /required when sinkScope is folder/],
+    [
+      'sinkParentId',
+      { 'gca-analytics:sinkScope': 'organization', 'gca-analytics:sinkParentId': 'acme.com' },
+      /numeric/,
+    ],
+    ['contentMode', { 'gca-analytics:contentMode': 'none' }, /metadata-only/],
+    ['contentRetentionDays', { 'gca-analytics:contentRetentionDays': '0' }, /between 1 and/],
+    ['eventRetentionDays', { 'gca-analytics:eventRetentionDays': 'forever' }, /whole number/],
+    ['maxDeliveryAttempts', { 'gca-analytics:maxDeliveryAttempts': '4' }, /between 5 and 100/],
+    ['maxDeliveryAttempts', { 'gca-analytics:maxDeliveryAttempts': '101' }, /between 5 and 100/],
+    ['recomputeSchedule', { 'gca-analytics:recomputeSchedule': 'hourly' }, /unix-cron/],
+    ['kmsKeyName', { 'gca-analytics:kmsKeyName': 'my-key' }, /cryptoKeys/],
+    ['analystPrincipals', { 'gca-analytics:analystPrincipals': '["allUsers"]' }, /refused/],
+    ['lookerPrincipals', { 'gca-analytics:lookerPrincipals': 'allAuthenticatedUsers' }, /refused/],
+    [
+      'alertNotificationChannels',
+      { 'gca-analytics:alertNotificationChannels': 'ops' },
+      /notificationChannels/,
+    ],
+    ['ingestMaxInstances', { 'gca-analytics:ingestMaxInstances': '0' }, /between 1 and/],
+    ['pseudonymKeySecret', { 'gca-analytics:pseudonymKeySecret': 'a/b' }, /secret id/],
+  ])('rejects a bad %s, naming the key', (key, extra, detail) => {
+    const error = errorFor(extra);
+    expect(error.key).toBe(`gca-analytics:${key}`);
+    expect(error.message).toContain(`gca-analytics:${key}`);
+    expect(error.message).toMatch(detail);
+  });
+
+  it('rejects an unknown (misspelt) key instead of ignoring it', () => {
+    const error = errorFor({ 'gca-analytics:sinkscope': 'folder' });
+    expect(error.message).toContain('gca-analytics:sinkscope');
+    expect(error.message).toMatch(/unknown key/);
+  });
+
+  it('requires gcp:project and gcp:region', () => {
+    expect(() => parseInfraConfig({ 'gcp:region': 'europe-west1' })).toThrow(/gcp:project/);
+    expect(() => parseInfraConfig({ 'gcp:project': 'acme-dev-123' })).toThrow(/gcp:region/);
+  });
+
+  it('ignores other namespaces', () => {
+    expect(() => parseInfraConfig({ ...BASE, 'aws:region': 'x' })).not.toThrow();
+  });
+});
