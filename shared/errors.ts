@@ -93,7 +93,7 @@ export const TRANSIENT_GRPC_CODES = {
   UNAVAILABLE: 14,
 } as const;
 
-/** Node/undici network errnos and timeout codes. */
+/** Node/undici network errnos, timeout codes and our own contention codes. */
 export const TRANSIENT_ERRNOS = [
   'ECONNRESET',
   'ETIMEDOUT',
@@ -110,6 +110,8 @@ export const TRANSIENT_ERRNOS = [
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
   'ERR_STREAM_PREMATURE_CLOSE',
+  // shared/state/local.ts: another process held the state file's lock for too long.
+  'STATE_LOCK_TIMEOUT',
 ] as const;
 
 const ABORT_NAMES: readonly string[] = ['AbortError', 'TimeoutError', 'ABORT_ERR'];

@@ -13,6 +13,7 @@ import {
   isTransientError,
   permanentReason,
 } from '../../shared/errors';
+import { StateLockTimeoutError } from '../../shared/state/errors';
 
 /** What @google-cloud/bigquery throws for a failed REST call (via @google-cloud/common). */
 function apiError(code: number, message: string, reason?: string): ApiError {
@@ -232,6 +233,12 @@ const cases: Case[] = [
     new Error('TransactionContext Error: Catalog write-write conflict on create with "x"'),
     'transient',
     'duckdb conflict',
+  ],
+  [
+    'local state file lock timeout',
+    new StateLockTimeoutError('/tmp/s.json.lock', 15000),
+    'transient',
+    'errno STATE_LOCK_TIMEOUT',
   ],
   // A transient cause wins over a permanent wrapper found deeper (retry the whole input).
   [

@@ -1,0 +1,38 @@
+/**
+ * Small HTTP helpers shared by the three targets: reading an optional JSON body the way
+ * functions-framework hands it over, and answering with JSON.
+ */
+import type { Request, Response } from '@google-cloud/functions-framework';
+
+/** Answers with a JSON body (also for errors, so curl and Scheduler logs show a reason). */
+export function sendJson(res: Response, status: number, body: Record<string, unknown>): void {
+  res
+    .status(status)
+    .set('content-type', 'application/json; charset=utf-8')
+    .send(JSON.stringify(body));
+}
+
+/**
+ * The request body as a JSON value: functions-framework parses `application/json` (an object),
+ * gives text types as a string and anything else as a Buffer; no body at all is `undefined`.
+ * An empty body is `{}`, as Cloud Scheduler sends none by default.
+ */
+export function readJsonBody(
+  req: Request,
+): { ok: true; value: unknown } | { ok: false; error: string } {
+  const body: unknown = req.body;
+  if (body === undefined || body === null) return { ok: true, value: {} };
+  if (typeof body !== 'string' && !Buffer.isBuffer(body)) return { ok: true, value: body };
+  const text = (Buffer.isBuffer(body) ? body.toString('utf8') : body).trim();
+  if (text === '') return { ok: true, value: {} };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false, error: 'the request body is not JSON' };
+  }
+}
+
+/** Milliseconds since `start` (from `performance.now()`), rounded to 0.1 ms. */
+export function elapsedMs(start: number): number {
+  return Math.round((performance.now() - start) * 10) / 10;
+}

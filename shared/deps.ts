@@ -1,0 +1,157 @@
+/**
+ * Chooses the adapters from configuration and manages their lifetimes:
+ * - cloud (BigQuery, Firestore): clients are created on the first invocation, not at import
+ *   (cold start), and reused by every later invocation of the process;
+ * - local (DuckDB, a JSON file): a DuckDB file has one writer per process and local mode runs one
+ *   functions-framework process per target, so the warehouse is opened per invocation and closed
+ *   after it; a lock held by another process surfaces as a transient error (non-2xx, retried).
+ *
+ * Adapter modules are required lazily inside their branch: the cloud bundle never loads the
+ * native DuckDB module, and importing an entry point loads no SDK at all.
+ */
+import type { Config } from './config';
+import type { StateStore } from './state/port';
+import type { Warehouse } from './warehouse/port';
+
+/** The ports an entry point works through. */
+export interface Deps {
+  warehouse: Warehouse;
+  state: StateStore;
+}
+
+/** How each port is opened; injectable so tests can wrap a real adapter. */
+export interface DepsFactories {
+  openWarehouse(config: Config): Promise<Warehouse>;
+  openState(config: Config): Promise<StateStore>;
+}
+
+/** Opens the warehouse `config.warehouse` names, creating its schema objects when local. */
+export async function openWarehouse(config: Config): Promise<Warehouse> {
+  switch (config.warehouse.kind) {
+    case 'duckdb': {
+      // Lazy: loads the native module in local mode only.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const duckdb = require('./warehouse/duckdb') as typeof import('./warehouse/duckdb');
+      const warehouse = await duckdb.openDuckDbWarehouse(config.warehouse.path);
+      try {
+        await ensureSchemaOnce(config.warehouse.path, warehouse);
+      } catch (err) {
+        await warehouse.close();
+        throw err;
+      }
+      return warehouse;
+    }
+    case 'bigquery':
+      return openBigQuery(config);
+  }
+}
+
+/** Opens the state store `config.state` names. */
+export async function openState(config: Config): Promise<StateStore> {
+  switch (config.state.kind) {
+    case 'local': {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const local = require('./state/local') as typeof import('./state/local');
+      return local.openLocalStateStore(config.state.path);
+    }
+    case 'firestore':
+      return openFirestore(config);
+  }
+}
+
+export const DEFAULT_FACTORIES: DepsFactories = { openWarehouse, openState };
+
+/**
+ * Opens both ports for `config`: BigQuery + Firestore in the cloud, DuckDB + a local file
+ * locally (any mix works). The caller owns them and closes them.
+ */
+export async function createDeps(
+  config: Config,
+  factories: DepsFactories = DEFAULT_FACTORIES,
+): Promise<Deps> {
+  const state = await factories.openState(config);
+  try {
+    return { warehouse: await factories.openWarehouse(config), state };
+  } catch (err) {
+    await state.close();
+    throw err;
+  }
+}
+
+/** Gives invocations their ports with the right lifetime (see the module comment). */
+export interface DepsProvider {
+  /** Runs `fn` with the ports; per-invocation ports are closed when it settles. */
+  use<T>(fn: (deps: Deps) => Promise<T>): Promise<T>;
+  /** Closes the ports kept across invocations (tests, graceful shutdown). */
+  close(): Promise<void>;
+}
+
+/** A port kept for the life of the process, opened on first use; a failed open is retried. */
+function lazyShared<T>(open: () => Promise<T>): { get(): Promise<T>; peek(): Promise<T> | null } {
+  let pending: Promise<T> | null = null;
+  return {
+    get() {
+      if (!pending) {
+        pending = open();
+        // A failed open (e.g. a transient auth error) must not poison every later invocation.
+        pending.catch(() => {
+          pending = null;
+        });
+      }
+      return pending;
+    },
+    peek: () => pending,
+  };
+}
+
+/**
+ * Creates the provider of an entry point. The DuckDB warehouse is per invocation; every other
+ * port is shared across invocations.
+ */
+export function createDepsProvider(
+  config: Config,
+  factories: DepsFactories = DEFAULT_FACTORIES,
+): DepsProvider {
+  const perInvocationWarehouse = config.warehouse.kind === 'duckdb';
+  const state = lazyShared(() => factories.openState(config));
+  const warehouse = lazyShared(() => factories.openWarehouse(config));
+  return {
+    async use(fn) {
+      const stateStore = await state.get();
+      if (!perInvocationWarehouse)
+        return fn({ warehouse: await warehouse.get(), state: stateStore });
+      const local = await factories.openWarehouse(config);
+      try {
+        return await fn({ warehouse: local, state: stateStore });
+      } finally {
+        await local.close();
+      }
+    },
+    async close() {
+      const open = [state.peek(), perInvocationWarehouse ? null : warehouse.peek()];
+      for (const pending of open) {
+        if (!pending) continue;
+        const port = await pending.catch(() => null);
+        await port?.close();
+      }
+    },
+  };
+}
+
+/** DuckDB files whose schema this process has ensured: DDL once per process, not per message. */
+const ensuredDuckDbFiles = new Set<string>();
+
+async function ensureSchemaOnce(path: string, warehouse: Warehouse): Promise<void> {
+  if (ensuredDuckDbFiles.has(path)) return;
+  await warehouse.ensureSchema();
+  ensuredDuckDbFiles.add(path);
+}
+
+function openBigQuery(_config: Config): Promise<Warehouse> {
+  // Wired to shared/warehouse/bigquery.ts once the cloud adapters land.
+  return Promise.reject(new Error('the BigQuery warehouse adapter is not available yet'));
+}
+
+function openFirestore(_config: Config): Promise<StateStore> {
+  return Promise.reject(new Error('the Firestore state store is not available yet'));
+}
