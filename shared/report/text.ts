@@ -1,0 +1,106 @@
+/** The terminal rendering of a Report: aligned plain-text tables, no colours, no content. */
+import type { Figures, GroupFigures, Report } from '../metrics/report-schema';
+import { formatCount, formatRate, sortGroups, sortedDays, terminalLabel } from './format';
+
+type Align = 'left' | 'right';
+
+/** Renders rows as columns padded to their widest cell. */
+export function renderTable(headers: string[], rows: string[][], align: Align[]): string[] {
+  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, c) => {
+        const w = widths[c] ?? cell.length;
+        return align[c] === 'right' ? cell.padStart(w) : cell.padEnd(w);
+      })
+      .join('  ')
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+}
+
+const FIGURE_HEADERS = ['Exposed', 'Accepted', 'Rate', 'Lines accepted'];
+
+function figureCells(f: Figures): string[] {
+  return [
+    formatCount(f.exposed),
+    formatCount(f.accepted),
+    formatRate(f.acceptanceRate),
+    formatCount(f.linesAccepted),
+  ];
+}
+
+function groupTable(title: string, groups: [string, GroupFigures][]): string[] {
+  const rows = groups.map(([name, g]) => [
+    terminalLabel(name),
+    ...figureCells(g.total),
+    formatRate(g.code.acceptanceRate),
+    formatRate(g.chat.acceptanceRate),
+  ]);
+  return renderTable([title, ...FIGURE_HEADERS, 'Code rate', 'Chat rate'], rows, [
+    'left',
+    'right',
+    'right',
+    'right',
+    'right',
+    'right',
+    'right',
+  ]);
+}
+
+export interface TextReportOptions {
+  /** How many users to list (by lines accepted). Default 10. */
+  topUsers?: number;
+  /** How many languages / IDEs to list. Default 15. */
+  topGroups?: number;
+}
+
+/** Renders the whole report as terminal text (lines joined with \n, ending with \n). */
+export function renderTextReport(report: Report, opts: TextReportOptions = {}): string {
+  const topUsers = opts.topUsers ?? 10;
+  const topGroups = opts.topGroups ?? 15;
+  const days = sortedDays(report);
+  const from = report.range.from ?? days[0] ?? '-';
+  const to = report.range.to ?? days[days.length - 1] ?? '-';
+  const out: string[] = [];
+  out.push(`Gemini Code Assist acceptance, ${from} .. ${to}`);
+  out.push(`${formatCount(report.activeUsers)} active users, ${formatCount(days.length)} days`);
+  out.push('');
+  out.push(
+    ...renderTable(
+      ['', ...FIGURE_HEADERS],
+      [
+        ['Code', ...figureCells(report.code)],
+        ['Chat', ...figureCells(report.chat)],
+        ['Total', ...figureCells(report.total)],
+      ],
+      ['left', 'right', 'right', 'right', 'right'],
+    ),
+  );
+  const byLanguage = sortGroups(report.byLanguage, (g) => g.total.exposed);
+  out.push('');
+  out.push(...groupTable('Language', byLanguage.slice(0, topGroups)));
+  if (byLanguage.length > topGroups) out.push(`(${byLanguage.length - topGroups} more)`);
+  const byClient = sortGroups(report.byClient, (g) => g.total.exposed);
+  out.push('');
+  out.push(...groupTable('IDE', byClient.slice(0, topGroups)));
+  if (byClient.length > topGroups) out.push(`(${byClient.length - topGroups} more)`);
+  out.push('');
+  out.push(
+    ...groupTable('Agent mode', [
+      ['agent', report.byAgentMode.agent],
+      ['not agent', report.byAgentMode.nonAgent],
+    ]),
+  );
+  const users = sortGroups(report.byUser, (g) => g.total.linesAccepted);
+  out.push('');
+  out.push(...groupTable(`Top users (of ${users.length})`, users.slice(0, topUsers)));
+  out.push('');
+  out.push(
+    `Orphan acceptances: ${formatCount(report.orphanAcceptances)} (accepted with no exposure logged; counted as accepted)`,
+  );
+  out.push(
+    `Rows: ${formatCount(report.rows.requests)} requests, ${formatCount(report.rows.responses)} responses, ` +
+      `${formatCount(report.rows.metadataEvents)} metadata events, ${formatCount(report.rows.quarantined)} quarantined`,
+  );
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,102 @@
+/** A hand-made Report for rendering tests, built from a few suggestions so the sums agree. */
+import type { Figures, GroupFigures, Report } from '../../../shared/metrics/report-schema';
+
+export interface TestSuggestion {
+  kind: 'code' | 'chat';
+  day: string;
+  user: string;
+  language: string;
+  client: string;
+  agent: boolean;
+  exposed: boolean;
+  accepted: boolean;
+  lines: number;
+}
+
+function figures(list: TestSuggestion[]): Figures {
+  const exposed = list.filter((s) => s.exposed).length;
+  const accepted = list.filter((s) => s.accepted).length;
+  return {
+    exposed,
+    accepted,
+    acceptanceRate: exposed === 0 ? null : accepted / exposed,
+    linesAccepted: list.reduce((n, s) => n + (s.accepted ? s.lines : 0), 0),
+  };
+}
+
+function group(list: TestSuggestion[]): GroupFigures {
+  return {
+    code: figures(list.filter((s) => s.kind === 'code')),
+    chat: figures(list.filter((s) => s.kind === 'chat')),
+    total: figures(list),
+  };
+}
+
+function by(
+  list: TestSuggestion[],
+  key: (s: TestSuggestion) => string,
+): Record<string, GroupFigures> {
+  const out: Record<string, GroupFigures> = {};
+  for (const k of new Set(list.map(key))) out[k] = group(list.filter((s) => key(s) === k));
+  return out;
+}
+
+/** Builds a consistent Report from suggestions (the same arithmetic as DESIGN.md). */
+export function makeReport(list: TestSuggestion[]): Report {
+  const g = group(list);
+  const dau: Record<string, number> = {};
+  for (const day of new Set(list.map((s) => s.day))) {
+    dau[day] = new Set(list.filter((s) => s.day === day).map((s) => s.user)).size;
+  }
+  const days = [...new Set(list.map((s) => s.day))].sort();
+  return {
+    ...g,
+    byLanguage: by(list, (s) => s.language),
+    byUser: by(list, (s) => s.user),
+    byDay: by(list, (s) => s.day),
+    orphanAcceptances: list.filter((s) => s.accepted && !s.exposed).length,
+    rows: {
+      requests: list.length * 2,
+      responses: list.length * 2,
+      metadataEvents: list.length,
+      quarantined: 1,
+    },
+    range: { from: days[0] ?? null, to: days[days.length - 1] ?? null },
+    byClient: by(list, (s) => s.client),
+    byAgentMode: {
+      agent: group(list.filter((s) => s.agent)),
+      nonAgent: group(list.filter((s) => !s.agent)),
+    },
+    dailyActiveUsers: dau,
+    activeUsers: new Set(list.map((s) => s.user)).size,
+  };
+}
+
+export const HOSTILE_USER =
+  '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">';
+
+/** A small varied report: 3 days, 3 users (one hostile), languages, IDEs, agent mode. */
+export function sampleReport(): Report {
+  const list: TestSuggestion[] = [];
+  const users = ['alice@example.com', 'bruno@example.com', HOSTILE_USER];
+  const langs = ['python', 'go', 'typescript', '</script><b>lang</b>'];
+  const clients = ['CloudCodeVscode', 'IntelliJ', 'cloudcode_cli'];
+  let n = 0;
+  for (const day of ['2025-10-06', '2025-10-07', '2025-10-08']) {
+    for (let i = 0; i < 12; i++) {
+      n++;
+      list.push({
+        kind: i % 3 === 0 ? 'chat' : 'code',
+        day,
+        user: users[n % users.length] ?? 'x',
+        language: langs[n % langs.length] ?? 'x',
+        client: clients[n % clients.length] ?? 'x',
+        agent: i % 6 === 0,
+        exposed: n % 17 !== 0,
+        accepted: n % 3 !== 1,
+        lines: (n % 7) + 1,
+      });
+    }
+  }
+  return makeReport(list);
+}

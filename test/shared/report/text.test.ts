@@ -1,0 +1,79 @@
+import { ReportSchema } from '../../../shared/metrics/report-schema';
+import { formatCount, formatRate, terminalLabel } from '../../../shared/report/format';
+import { renderTable, renderTextReport } from '../../../shared/report/text';
+import { makeReport, sampleReport } from './make-report';
+
+describe('format', () => {
+  it.each([
+    [0, '0'],
+    [999, '999'],
+    [1000, '1,000'],
+    [1234567, '1,234,567'],
+  ])('formatCount(%p) = %p', (n, text) => expect(formatCount(n)).toBe(text));
+
+  it('formats rates, null as a dash', () => {
+    expect(formatRate(null)).toBe('-');
+    expect(formatRate(0.25)).toBe('25.0%');
+    expect(formatRate(1 / 3)).toBe('33.3%');
+  });
+
+  it('strips terminal control sequences and cuts long labels', () => {
+    expect(terminalLabel('a\u001b[2Jb\nc')).toBe('a?[2Jb?c');
+    expect(terminalLabel('x'.repeat(50), 10)).toBe(`${'x'.repeat(9)}…`);
+  });
+});
+
+describe('renderTextReport', () => {
+  it('aligns columns', () => {
+    const lines = renderTable(
+      ['Name', 'N'],
+      [
+        ['a', '1'],
+        ['long name', '12345'],
+      ],
+      ['left', 'right'],
+    );
+    expect(lines).toEqual([
+      'Name           N',
+      '---------  -----',
+      'a              1',
+      'long name  12345',
+    ]);
+  });
+
+  it('shows the totals, every section and the row counts', () => {
+    const report = sampleReport();
+    expect(ReportSchema.safeParse(report).success).toBe(true);
+    const text = renderTextReport(report);
+    const totalLine = text.split('\n').find((l) => l.startsWith('Total'));
+    expect(totalLine?.split(/\s+/)).toEqual([
+      'Total',
+      formatCount(report.total.exposed),
+      formatCount(report.total.accepted),
+      formatRate(report.total.acceptanceRate),
+      formatCount(report.total.linesAccepted),
+    ]);
+    for (const heading of [
+      'Language',
+      'IDE',
+      'Agent mode',
+      'Top users (of 3)',
+      'Orphan acceptances',
+      'Rows:',
+    ]) {
+      expect(text).toContain(heading);
+    }
+    expect(text).toContain('2025-10-06 .. 2025-10-08');
+    expect(text).toContain('CloudCodeVscode');
+  });
+
+  it('renders an empty report with null rates as dashes', () => {
+    const text = renderTextReport(makeReport([]));
+    expect(
+      text
+        .split('\n')
+        .find((l) => l.startsWith('Total'))
+        ?.split(/\s+/),
+    ).toEqual(['Total', '0', '0', '-', '0']);
+  });
+});
