@@ -1,6 +1,19 @@
 /** Opens a dashboard page in a fresh browser context and reports what a test needs to check. */
 import type { Browser } from 'playwright-core';
 
+const COUNT_DRAWN_PIXELS = `(() => {
+  const out = {};
+  for (const canvas of document.querySelectorAll('canvas')) {
+    const ctx = canvas.getContext('2d');
+    if (!ctx || canvas.width === 0 || canvas.height === 0) { out[canvas.id] = 0; continue; }
+    const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+    out[canvas.id] = n;
+  }
+  return out;
+})()`;
+
 export interface DashboardInspection {
   /** Console errors, page errors and CSP violations. */
   errors: string[];
@@ -35,27 +48,10 @@ export async function inspectDashboard(
   try {
     await page.goto(url, { waitUntil: 'load' });
     const ready = (await page.getAttribute('body', 'data-charts-ready')) === 'true';
-    const drawnPixels = await page.evaluate(() => {
-      const out: Record<string, number> = {};
-      for (const canvas of Array.from(document.querySelectorAll('canvas'))) {
-        const ctx = canvas.getContext('2d');
-        if (!ctx || canvas.width === 0 || canvas.height === 0) {
-          out[canvas.id] = 0;
-          continue;
-        }
-        const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
-        let n = 0;
-        for (let i = 3; i < data.length; i += 4) if ((data[i] ?? 0) > 0) n++;
-        out[canvas.id] = n;
-      }
-      return out;
-    });
-    const pwned = await page.evaluate(
-      () => (window as unknown as { __pwned?: unknown }).__pwned ?? null,
-    );
-    const userCells = await page.$$eval('#table-users tbody tr td:first-child', (tds) =>
-      tds.map((td) => td.textContent ?? ''),
-    );
+    // Strings, not functions: the project compiles without the DOM library.
+    const drawnPixels = await page.evaluate<Record<string, number>>(COUNT_DRAWN_PIXELS);
+    const pwned = await page.evaluate<unknown>('window.__pwned ?? null');
+    const userCells = await page.locator('#table-users tbody tr td:first-child').allTextContents();
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
     return { errors, requests, drawnPixels, pwned, userCells, ready };
   } finally {
