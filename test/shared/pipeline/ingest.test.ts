@@ -1,0 +1,157 @@
+import {
+  ingestRecords,
+  makeQuarantineRow,
+  QUARANTINE_RAW_CHARS,
+  type RawRecord,
+} from '../../../shared/pipeline/ingest';
+import type { NormalizeContext } from '../../../shared/normalize/outcome';
+import type { IngestCounts } from '../../../shared/normalize/outcome';
+import {
+  entryText,
+  makeEntry,
+  makeMetadataEntry,
+  makeRequestEntry,
+  makeResponseEntry,
+} from '../../helpers/entries';
+import { makeFakeWarehouse } from './fake-warehouse';
+
+const ctx: NormalizeContext = { ingestTime: '2026-01-02T03:04:05.678Z', contentMode: 'full' };
+
+function records(texts: string[], source = 'test'): RawRecord[] {
+  return texts.map((text, i) => ({ text, source: `${source}#${i + 1}` }));
+}
+
+function conserved(c: IngestCounts): boolean {
+  return c.read === c.normalized + c.duplicates + c.quarantined + c.skipped;
+}
+
+describe('ingestRecords', () => {
+  it('writes each kind to its table and counts every record once', async () => {
+    const wh = makeFakeWarehouse();
+    const texts = [
+      entryText(makeRequestEntry()),
+      entryText(makeResponseEntry(['read_file({"absolute_path":"/a.ts"})'])),
+      entryText(makeMetadataEntry('codeAcceptance', { originalRequestId: 's1', linesCount: '3' })),
+      entryText(makeEntry({ resource: { type: 'gce_instance' } })),
+      'not json',
+    ];
+    const counts = await ingestRecords(records(texts), wh, { context: ctx });
+    expect(counts).toEqual({ read: 5, normalized: 3, duplicates: 0, quarantined: 1, skipped: 1 });
+    expect(wh.tables.requests.size).toBe(1);
+    expect(wh.tables.responses.size).toBe(1);
+    expect(wh.tables.metadata_events.size).toBe(1);
+    const [q] = [...wh.tables.quarantine.values()];
+    expect(q).toMatchObject({
+      source: 'test#5',
+      reason: 'invalid_json',
+      raw: 'not json',
+      raw_bytes: 8,
+      quarantine_time: '2026-01-02T03:04:05.678000Z',
+    });
+  });
+
+  it('counts a repeated entry in a batch, and one already stored, as duplicates', async () => {
+    const wh = makeFakeWarehouse();
+    const text = entryText(makeRequestEntry());
+    const first = await ingestRecords(records([text, text]), wh, { context: ctx });
+    expect(first).toEqual({ read: 2, normalized: 1, duplicates: 1, quarantined: 0, skipped: 0 });
+    const again = await ingestRecords(records([text]), wh, { context: ctx });
+    expect(again).toEqual({ read: 1, normalized: 0, duplicates: 1, quarantined: 0, skipped: 0 });
+    expect(wh.tables.requests.size).toBe(1);
+  });
+
+  it('stores a redelivered bad Pub/Sub message once', async () => {
+    const wh = makeFakeWarehouse();
+    const rec = { text: '{"broken"', source: 'pubsub', messageId: 'm-1' };
+    await ingestRecords([rec], wh, { context: ctx });
+    const again = await ingestRecords([rec], wh, { context: ctx });
+    expect(again).toEqual({ read: 1, normalized: 0, duplicates: 1, quarantined: 0, skipped: 0 });
+    expect(wh.tables.quarantine.size).toBe(1);
+    expect([...wh.tables.quarantine.values()][0]).toMatchObject({ message_id: 'm-1' });
+  });
+
+  it('writes in batches and reports running totals', async () => {
+    const wh = makeFakeWarehouse();
+    const texts = Array.from({ length: 7 }, () => entryText(makeMetadataEntry('codeExposure')));
+    const seen: IngestCounts[] = [];
+    const counts = await ingestRecords(records(texts), wh, {
+      context: ctx,
+      batchSize: 3,
+      onBatch: (c) => seen.push(c),
+    });
+    expect(counts.normalized).toBe(7);
+    expect(wh.calls.map((b) => b.metadata_events.length)).toEqual([3, 3, 1]);
+    expect(seen.map((c) => c.normalized)).toEqual([3, 6, 7]);
+  });
+
+  it('quarantines rows the warehouse rejects, with reason row_rejected', async () => {
+    const wh = makeFakeWarehouse();
+    wh.reject = (table, row) =>
+      table === 'responses' && row.response_kind === 'task_completion' ? 'bad value' : null;
+    const texts = [entryText(makeRequestEntry()), entryText(makeResponseEntry(['hello']))];
+    const counts = await ingestRecords(records(texts, 'file:x'), wh, { context: ctx });
+    expect(counts).toEqual({ read: 2, normalized: 1, duplicates: 0, quarantined: 1, skipped: 0 });
+    const [q] = [...wh.tables.quarantine.values()];
+    expect(q).toMatchObject({
+      reason: 'row_rejected',
+      detail: 'responses: bad value',
+      source: 'file:x#2',
+      raw: texts[1],
+    });
+  });
+
+  it('applies the content policy and pseudonymization before writing', async () => {
+    const wh = makeFakeWarehouse();
+    await ingestRecords(records([entryText(makeRequestEntry())]), wh, {
+      context: { ...ctx, contentMode: 'metadata-only', pseudonymizeUser: (u) => `p:${u.length}` },
+    });
+    const [row] = [...wh.tables.requests.values()];
+    expect(row).toMatchObject({
+      prompt_text: null,
+      content_mode: 'metadata-only',
+      user_id: 'p:16',
+    });
+    expect(row?.message_count).toBe(1);
+  });
+
+  it('propagates a transient warehouse error', async () => {
+    const wh = makeFakeWarehouse();
+    wh.failNext = new Error('503 backend error');
+    await expect(
+      ingestRecords(records([entryText(makeRequestEntry())]), wh, { context: ctx }),
+    ).rejects.toThrow('503');
+  });
+
+  it('reads async iterables', async () => {
+    const wh = makeFakeWarehouse();
+    async function* gen() {
+      yield { text: entryText(makeRequestEntry()), source: 'a' };
+      yield { text: '[]', source: 'b' };
+    }
+    const counts = await ingestRecords(gen(), wh, { context: ctx });
+    expect(conserved(counts)).toBe(true);
+    expect(counts).toMatchObject({ normalized: 1, quarantined: 1 });
+  });
+});
+
+describe('makeQuarantineRow', () => {
+  it('truncates raw, keeps its size and derives a stable id', () => {
+    const raw = `${'x'.repeat(QUARANTINE_RAW_CHARS - 1)}😀tail`;
+    const input = {
+      source: 'pubsub',
+      messageId: 'm',
+      reason: 'invalid_json' as const,
+      detail: 'd',
+      raw,
+      quarantineTime: '2026-01-01T00:00:00.000000Z',
+    };
+    const row = makeQuarantineRow(input);
+    // The emoji's surrogate pair straddles the limit: it is dropped whole, not split.
+    expect(row.raw).toBe('x'.repeat(QUARANTINE_RAW_CHARS - 1));
+    expect(row.raw_bytes).toBe(QUARANTINE_RAW_CHARS - 1 + 4 + 4);
+    expect(makeQuarantineRow(input).quarantine_id).toBe(row.quarantine_id);
+    expect(makeQuarantineRow({ ...input, messageId: 'n' }).quarantine_id).not.toBe(
+      row.quarantine_id,
+    );
+  });
+});
