@@ -104,3 +104,35 @@ describe('packageNameOf', () => {
     ['@google-cloud/functions-framework/testing', '@google-cloud/functions-framework'],
   ])('%s -> %s', (spec, name) => expect(packageNameOf(spec)).toBe(name));
 });
+
+describe('the real function entries', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gca-functions-'));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it.each(['ingest', 'recompute', 'retention'])(
+    '%s bundles, needs only root dependencies (never DuckDB), loads and registers its target',
+    (name) => {
+      const artifact = bundleFunction(name, { rootDir: ROOT });
+      for (const [pkg, version] of Object.entries(artifact.dependencies)) {
+        expect([pkg, rootPackage.dependencies[pkg]]).toEqual([pkg, version]);
+      }
+      expect(artifact.dependencies).toHaveProperty('@google-cloud/functions-framework');
+      expect(artifact.dependencies).not.toHaveProperty('@duckdb/node-api');
+      const dir = path.join(tmp, name);
+      writeArtifact(artifact, dir);
+      const out = runNode(
+        dir,
+        `require('./index.js');
+         const fn = require('@google-cloud/functions-framework/testing').getFunction(${JSON.stringify(name)});
+         process.stdout.write(typeof fn);`,
+        // The cloud environment the stack sets (infra/pipeline.ts).
+        {
+          GOOGLE_CLOUD_PROJECT: 'acme-gca-prod',
+          GCA_WAREHOUSE: 'bigquery',
+          GCA_STATE: 'firestore',
+        },
+      );
+      expect(out).toBe('function');
+    },
+  );
+});

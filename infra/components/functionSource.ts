@@ -1,0 +1,44 @@
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+
+export interface FunctionSourceBucketArgs {
+  project: string;
+  location: string;
+  /** The Cloud Build identity that reads the source (`serviceAccount:...`). */
+  buildMember: pulumi.Input<string>;
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/** A private bucket for the function source archives. */
+export class FunctionSourceBucket extends pulumi.ComponentResource {
+  readonly bucket: gcp.storage.Bucket;
+
+  constructor(
+    name: string,
+    args: FunctionSourceBucketArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
+    super('gca-analytics:infra:FunctionSourceBucket', name, {}, opts);
+    this.bucket = new gcp.storage.Bucket(
+      name,
+      {
+        project: args.project,
+        // Globally unique, and tells whose it is.
+        name: `${args.project}-gca-functions-source`,
+        location: args.location,
+        uniformBucketLevelAccess: true,
+        publicAccessPrevention: 'enforced',
+        // Source archives are rebuilt from git at will; an emptied bucket must not block destroy.
+        forceDestroy: true,
+        labels: { app: 'gca-analytics' },
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    new gcp.storage.BucketIAMMember(
+      `${name}-build-reader`,
+      { bucket: this.bucket.name, role: 'roles/storage.objectViewer', member: args.buildMember },
+      { parent: this },
+    );
+    this.registerOutputs({ bucket: this.bucket.name });
+  }
+}

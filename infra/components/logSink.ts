@@ -1,0 +1,83 @@
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+import type { SinkScope } from '../config';
+
+/** The Gemini for Google Cloud resource type: the sink exports these entries and nothing else. */
+export const GEMINI_RESOURCE_TYPE = 'cloudaicompanion.googleapis.com/Instance';
+export const SINK_FILTER = `resource.type="${GEMINI_RESOURCE_TYPE}"`;
+
+export interface LogSinkArgs {
+  project: string;
+  scope: SinkScope;
+  /** Folder or organization id (numeric), for those scopes. */
+  parentId?: string;
+  /** The topic id, `projects/P/topics/T`. */
+  topicId: pulumi.Input<string>;
+  /** The topic's short name, for the IAM binding. */
+  topicName: pulumi.Input<string>;
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * The Cloud Logging sink that routes Gemini log entries to the topic, at project, folder or
+ * organization level (folder and organization sinks include their child projects), and the one
+ * grant its writer identity needs: publish on that topic.
+ */
+export class LogSink extends pulumi.ComponentResource {
+  readonly writerIdentity: pulumi.Output<string>;
+
+  constructor(name: string, args: LogSinkArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('gca-analytics:infra:LogSink', name, {}, opts);
+    const destination = pulumi.interpolate`pubsub.googleapis.com/${args.topicId}`;
+    const common = {
+      name: 'gca-analytics-logs',
+      description: 'Gemini Code Assist logs to the gca-analytics pipeline',
+      destination,
+      filter: SINK_FILTER,
+    };
+    const childOpts = { parent: this, dependsOn: args.dependsOn };
+    let sink: gcp.logging.ProjectSink | gcp.logging.FolderSink | gcp.logging.OrganizationSink;
+    switch (args.scope) {
+      case 'project':
+        sink = new gcp.logging.ProjectSink(
+          name,
+          // A dedicated writer identity, so the publish grant below is this sink's alone.
+          { ...common, project: args.project, uniqueWriterIdentity: true },
+          childOpts,
+        );
+        break;
+      case 'folder':
+        sink = new gcp.logging.FolderSink(
+          name,
+          { ...common, folder: requireParent(args), includeChildren: true },
+          childOpts,
+        );
+        break;
+      case 'organization':
+        sink = new gcp.logging.OrganizationSink(
+          name,
+          { ...common, orgId: requireParent(args), includeChildren: true },
+          childOpts,
+        );
+        break;
+    }
+    this.writerIdentity = sink.writerIdentity;
+    // writerIdentity is already a member string: `serviceAccount:...`.
+    new gcp.pubsub.TopicIAMMember(
+      `${name}-writer-publisher`,
+      {
+        project: args.project,
+        topic: args.topicName,
+        role: 'roles/pubsub.publisher',
+        member: sink.writerIdentity,
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ writerIdentity: this.writerIdentity });
+  }
+}
+
+function requireParent(args: LogSinkArgs): string {
+  if (!args.parentId) throw new Error(`a ${args.scope} sink needs sinkParentId`);
+  return args.parentId;
+}

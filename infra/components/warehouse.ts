@@ -1,0 +1,232 @@
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+import type { Dataset, TableDef } from '../../shared/tables/registry';
+import { renderBigQuerySchema, renderBigQueryTableOptions } from '../../shared/tables/render';
+
+/** Service accounts of the functions, by what they do to the warehouse. */
+export interface WarehouseWriters {
+  /** Streams rows into the raw tables (insertAll). */
+  ingest: pulumi.Input<string>;
+  /** Reads raw, rebuilds the analytics tables. */
+  recompute: pulumi.Input<string>;
+  /** Nulls content, deletes old and erased rows in raw, writes audit rows in analytics. */
+  retention: pulumi.Input<string>;
+}
+
+export interface WarehouseArgs {
+  project: string;
+  location: string;
+  kmsKeyName?: string;
+  /** The table registry: every table and view to create. */
+  registry: readonly TableDef[];
+  /** BigQuery SQL of each view, by view name (`interactions`, `daily_active_users`). */
+  viewSql: Readonly<Record<string, string>>;
+  /** Service account emails of the functions. */
+  writers: WarehouseWriters;
+  /** IAM principals (`user:`, `group:`, `serviceAccount:`, `domain:`) reading gca_analytics. */
+  readers: readonly string[];
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+const DATASET_DESCRIPTIONS: Record<Dataset, string> = {
+  gca_raw:
+    'Gemini Code Assist log entries as rows, prompts and responses included (under the content ' +
+    'policy). Restricted: only the pipeline service accounts and authorized views read it.',
+  gca_analytics: 'Acceptance and usage figures and views without content, for analysts and Looker.',
+};
+
+/** The entity of a dataset access entry for an IAM principal. */
+export function accessEntityOf(
+  principal: string,
+): { userByEmail: string } | { groupByEmail: string } | { domain: string } {
+  const [kind, ...rest] = principal.split(':');
+  const value = rest.join(':');
+  switch (kind) {
+    case 'user':
+    case 'serviceAccount':
+      return { userByEmail: value };
+    case 'group':
+      return { groupByEmail: value };
+    case 'domain':
+      return { domain: value };
+    default:
+      throw new Error(`unsupported principal ${principal}`);
+  }
+}
+
+/**
+ * The two datasets, every registry table (day-partitioned, clustered, deletion-protected), the
+ * views in gca_analytics authorized on gca_raw, and the dataset grants.
+ *
+ * Grants on the datasets are all `DatasetAccess` entries: BigQuery's dataset IAM resources would
+ * rewrite the dataset's access list and drop the authorized views. Each dataset starts with an
+ * access list of project owners only, which removes the defaults that let every project viewer
+ * and editor read it (ignoreChanges lets the DatasetAccess entries live beside it, as the
+ * provider documents). Ingest gets table-level dataEditor on the four raw tables: insertAll needs
+ * `tables.updateData` and nothing at the dataset level.
+ */
+export class Warehouse extends pulumi.ComponentResource {
+  readonly datasets: Record<Dataset, gcp.bigquery.Dataset>;
+  readonly tables: Record<string, gcp.bigquery.Table>;
+
+  constructor(name: string, args: WarehouseArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('gca-analytics:infra:Warehouse', name, {}, opts);
+    const encryption = args.kmsKeyName
+      ? { defaultEncryptionConfiguration: { kmsKeyName: args.kmsKeyName } }
+      : {};
+    const datasets = {} as Record<Dataset, gcp.bigquery.Dataset>;
+    for (const datasetId of ['gca_raw', 'gca_analytics'] as const) {
+      datasets[datasetId] = new gcp.bigquery.Dataset(
+        datasetId,
+        {
+          project: args.project,
+          datasetId,
+          location: args.location,
+          description: DATASET_DESCRIPTIONS[datasetId],
+          labels: { app: 'gca-analytics' },
+          deleteContentsOnDestroy: false,
+          accesses: [{ role: 'OWNER', specialGroup: 'projectOwners' }],
+          ...encryption,
+        },
+        { parent: this, dependsOn: args.dependsOn, ignoreChanges: ['accesses'] },
+      );
+    }
+    this.datasets = datasets;
+
+    const tables: Record<string, gcp.bigquery.Table> = {};
+    for (const def of args.registry.filter((t) => t.kind === 'table')) {
+      const options = renderBigQueryTableOptions(def);
+      tables[`${def.dataset}.${def.name}`] = new gcp.bigquery.Table(
+        `${def.dataset}-${def.name}`,
+        {
+          project: args.project,
+          datasetId: datasets[def.dataset].datasetId,
+          tableId: def.name,
+          description: def.description,
+          schema: JSON.stringify(renderBigQuerySchema(def)),
+          ...(options.timePartitioning ? { timePartitioning: options.timePartitioning } : {}),
+          ...(options.clustering ? { clusterings: options.clustering.fields } : {}),
+          // Dropping a table loses data that the logs no longer hold: never as a side effect.
+          deletionProtection: true,
+          labels: { app: 'gca-analytics' },
+        },
+        { parent: this },
+      );
+    }
+    const baseTables = Object.values(tables);
+    for (const def of args.registry.filter((t) => t.kind === 'view')) {
+      const query = args.viewSql[def.name];
+      if (!query) throw new Error(`no SQL for view ${def.dataset}.${def.name}`);
+      tables[`${def.dataset}.${def.name}`] = new gcp.bigquery.Table(
+        `${def.dataset}-${def.name}`,
+        {
+          project: args.project,
+          datasetId: datasets[def.dataset].datasetId,
+          tableId: def.name,
+          description: def.description,
+          view: { query, useLegacySql: false },
+          deletionProtection: true,
+          labels: { app: 'gca-analytics' },
+        },
+        // A view is validated against the tables it reads: create it after them.
+        { parent: this, dependsOn: baseTables },
+      );
+    }
+    this.tables = tables;
+
+    // Authorized views: the views read gca_raw on behalf of their readers, who need no access
+    // to gca_raw and so never to prompts or responses.
+    for (const def of args.registry.filter((t) => t.kind === 'view')) {
+      const view = tables[`${def.dataset}.${def.name}`];
+      if (!view) continue;
+      new gcp.bigquery.DatasetAccess(
+        `gca_raw-authorize-${def.name}`,
+        {
+          project: args.project,
+          datasetId: datasets.gca_raw.datasetId,
+          view: { projectId: view.project, datasetId: view.datasetId, tableId: view.tableId },
+        },
+        { parent: this },
+      );
+    }
+
+    // Ingest: insert rows into the raw tables, nothing else.
+    for (const def of args.registry.filter((t) => t.kind === 'table' && t.dataset === 'gca_raw')) {
+      const table = tables[`${def.dataset}.${def.name}`];
+      if (!table) continue;
+      new gcp.bigquery.IamMember(
+        `gca_raw-${def.name}-ingest-editor`,
+        {
+          project: args.project,
+          datasetId: table.datasetId,
+          tableId: table.tableId,
+          role: 'roles/bigquery.dataEditor',
+          member: pulumi.interpolate`serviceAccount:${args.writers.ingest}`,
+        },
+        { parent: this },
+      );
+    }
+
+    // Dataset access entries. Roles are given in the legacy form the API returns (READER is
+    // roles/bigquery.dataViewer, WRITER is roles/bigquery.dataEditor), avoiding a diff on every
+    // preview, as the provider advises.
+    const entries: {
+      name: string;
+      dataset: Dataset;
+      role: 'READER' | 'WRITER';
+      email?: pulumi.Input<string>;
+      principal?: string;
+    }[] = [
+      {
+        name: 'recompute-reader',
+        dataset: 'gca_raw',
+        role: 'READER',
+        email: args.writers.recompute,
+      },
+      {
+        name: 'recompute-writer',
+        dataset: 'gca_analytics',
+        role: 'WRITER',
+        email: args.writers.recompute,
+      },
+      {
+        name: 'retention-writer',
+        dataset: 'gca_raw',
+        role: 'WRITER',
+        email: args.writers.retention,
+      },
+      {
+        name: 'retention-writer',
+        dataset: 'gca_analytics',
+        role: 'WRITER',
+        email: args.writers.retention,
+      },
+      ...[...new Set(args.readers)].map((principal) => ({
+        name: `reader-${principal.replace(/[^A-Za-z0-9]+/g, '-')}`,
+        dataset: 'gca_analytics' as const,
+        role: 'READER' as const,
+        principal,
+      })),
+    ];
+    for (const entry of entries) {
+      const entity = entry.principal
+        ? accessEntityOf(entry.principal)
+        : { userByEmail: entry.email as pulumi.Input<string> };
+      new gcp.bigquery.DatasetAccess(
+        `${entry.dataset}-${entry.name}`,
+        {
+          project: args.project,
+          datasetId: datasets[entry.dataset].datasetId,
+          role: entry.role,
+          ...entity,
+        },
+        { parent: this },
+      );
+    }
+
+    this.registerOutputs({
+      rawDatasetId: datasets.gca_raw.datasetId,
+      analyticsDatasetId: datasets.gca_analytics.datasetId,
+    });
+  }
+}

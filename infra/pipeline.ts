@@ -1,0 +1,271 @@
+/**
+ * The composition of the gca-analytics stack: Cloud Logging sink -> Pub/Sub -> ingest ->
+ * BigQuery, scheduled recompute and retention, Firestore state, alerting. Components live in
+ * `components/`; `index.ts` is the program entry that validates the config, bundles the
+ * functions and calls `createPipeline`.
+ */
+import * as path from 'node:path';
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+import type { EnvVar } from '../shared/config';
+import { renderSql } from '../shared/sql/render';
+import { VIEWS } from '../shared/sql/views';
+import { REGISTRY } from '../shared/tables/registry';
+import { bundleFunction, FUNCTION_NAMES, type FunctionArtifact, type FunctionName } from './bundle';
+import type { InfraConfig } from './config';
+import { Alerting } from './components/alerting';
+import { RequiredApis } from './components/apis';
+import { CloudFunction, type SecretEnv } from './components/cloudFunction';
+import { CmekGrants } from './components/cmek';
+import { EventBus } from './components/eventBus';
+import { FunctionSourceBucket } from './components/functionSource';
+import { ServiceIdentities } from './components/identities';
+import { LogSink } from './components/logSink';
+import { PushSubscription } from './components/pushSubscription';
+import { ScheduledCall } from './components/scheduledCall';
+import { StateStore } from './components/stateStore';
+import { Warehouse } from './components/warehouse';
+
+/** The Node.js runtime of the functions; the bundles target the same major. */
+export const NODE_MAJOR = 20;
+
+/** Per-function runtime settings, each with its reason. */
+const FUNCTION_SETTINGS: Record<
+  FunctionName,
+  { timeoutSeconds: number; availableMemory: string; maxInstances?: number }
+> = {
+  // One push delivery is one message; a minute is plenty, and Pub/Sub waits a bit longer.
+  ingest: { timeoutSeconds: 60, availableMemory: '512Mi' },
+  // Incremental recompute is a few query jobs; a full rebuild may take minutes. One instance:
+  // the lease already serializes runs.
+  recompute: { timeoutSeconds: 1800, availableMemory: '512Mi', maxInstances: 1 },
+  retention: { timeoutSeconds: 1800, availableMemory: '512Mi', maxInstances: 1 },
+};
+
+/** The stack outputs. */
+export interface PipelineOutputs {
+  rawDatasetId: pulumi.Output<string>;
+  analyticsDatasetId: pulumi.Output<string>;
+  topic: pulumi.Output<string>;
+  deadLetterSubscription: pulumi.Output<string>;
+  functionUrls: pulumi.Output<Record<FunctionName, string>>;
+  sinkWriterIdentity: pulumi.Output<string>;
+  firestoreDatabase: pulumi.Output<string>;
+}
+
+/** Builds the three function bundles from the repository's `functions/` entries. */
+export function buildFunctionArtifacts(
+  rootDir: string = path.resolve(__dirname, '..'),
+): Record<FunctionName, FunctionArtifact> {
+  return Object.fromEntries(
+    FUNCTION_NAMES.map((n) => [n, bundleFunction(n, { rootDir, nodeMajor: NODE_MAJOR })]),
+  ) as Record<FunctionName, FunctionArtifact>;
+}
+
+/** Declares every resource of the pipeline from a validated configuration. */
+export function createPipeline(
+  config: InfraConfig,
+  artifacts: Record<FunctionName, FunctionArtifact>,
+): PipelineOutputs {
+  const { project, region } = config;
+  const apis = new RequiredApis('apis', { project });
+  const afterApis = apis.services;
+
+  const pubsubAgent = new gcp.projects.ServiceIdentity(
+    'pubsub-agent',
+    { project, service: 'pubsub.googleapis.com' },
+    { dependsOn: afterApis },
+  );
+  const cmek = config.kmsKeyName
+    ? new CmekGrants('cmek', {
+        project,
+        kmsKeyName: config.kmsKeyName,
+        pubsubAgentMember: pubsubAgent.member,
+        dependsOn: afterApis,
+      })
+    : undefined;
+  const afterKeys = [...afterApis, ...(cmek?.grants ?? [])];
+
+  const identities = new ServiceIdentities('identities', { project, dependsOn: afterApis });
+  const sa = identities.accounts;
+
+  const bus = new EventBus('bus', {
+    project,
+    kmsKeyName: config.kmsKeyName,
+    pubsubAgentMember: pubsubAgent.member,
+    dependsOn: afterKeys,
+  });
+  const sink = new LogSink('log-sink', {
+    project,
+    scope: config.sinkScope,
+    parentId: config.sinkParentId,
+    topicId: bus.topic.id,
+    topicName: bus.topic.name,
+    dependsOn: afterApis,
+  });
+
+  const warehouse = new Warehouse('warehouse', {
+    project,
+    location: config.datasetLocation,
+    kmsKeyName: config.kmsKeyName,
+    registry: REGISTRY,
+    viewSql: Object.fromEntries(
+      VIEWS.map((v) => [
+        v.table.name,
+        renderSql(v.select, { engine: 'bigquery', projectId: project }),
+      ]),
+    ),
+    writers: {
+      ingest: sa.ingest.email,
+      recompute: sa.recompute.email,
+      retention: sa.retention.email,
+    },
+    readers: [...config.analystPrincipals, ...config.lookerPrincipals],
+    dependsOn: afterKeys,
+  });
+  // Readers run their own queries: jobUser lets them start query jobs, and grants no data.
+  for (const principal of new Set([...config.analystPrincipals, ...config.lookerPrincipals])) {
+    new gcp.projects.IAMMember(`reader-jobuser-${principal.replace(/[^A-Za-z0-9]+/g, '-')}`, {
+      project,
+      role: 'roles/bigquery.jobUser',
+      member: principal,
+    });
+  }
+
+  const state = new StateStore('state', {
+    project,
+    location: config.firestoreLocation,
+    dependsOn: afterApis,
+  });
+
+  const source = new FunctionSourceBucket('function-source', {
+    project,
+    location: region,
+    buildMember: sa.build.member,
+    dependsOn: afterApis,
+  });
+
+  const environment: Partial<Record<EnvVar, pulumi.Input<string>>> = {
+    GCA_WAREHOUSE: 'bigquery',
+    GCA_STATE: 'firestore',
+    GOOGLE_CLOUD_PROJECT: project,
+    GCA_RAW_DATASET: warehouse.datasets.gca_raw.datasetId,
+    GCA_ANALYTICS_DATASET: warehouse.datasets.gca_analytics.datasetId,
+    GCA_BQ_LOCATION: config.datasetLocation,
+    GCA_FIRESTORE_DATABASE: state.database.name,
+    GCA_CONTENT_MODE: config.contentMode,
+    GCA_CONTENT_DAYS: String(config.contentRetentionDays),
+    GCA_EVENT_DAYS: String(config.eventRetentionDays),
+    GCA_QUARANTINE_DAYS: String(config.quarantineRetentionDays),
+  };
+  const pseudonymSecret = parseSecretId(config.pseudonymKeySecret, project);
+  const secrets: SecretEnv[] = pseudonymSecret
+    ? [{ key: 'GCA_PSEUDONYMIZE_KEY' satisfies EnvVar, ...pseudonymSecret }]
+    : [];
+  // Ingest pseudonymizes as it writes; retention needs the same key to find an erased user's rows.
+  const secretUsers: FunctionName[] = ['ingest', 'retention'];
+  const secretGrants: gcp.secretmanager.SecretIamMember[] = [];
+  if (pseudonymSecret) {
+    for (const fn of secretUsers) {
+      const grant = new gcp.secretmanager.SecretIamMember(`pseudonym-key-${fn}`, {
+        project: pseudonymSecret.projectId,
+        secretId: pseudonymSecret.secret,
+        role: 'roles/secretmanager.secretAccessor',
+        member: sa[fn].member,
+      });
+      secretGrants.push(grant);
+    }
+  }
+
+  const invokers: Record<FunctionName, gcp.serviceaccount.Account> = {
+    ingest: sa.ingestPush,
+    recompute: sa.recomputeScheduler,
+    retention: sa.retentionScheduler,
+  };
+  const functions = {} as Record<FunctionName, CloudFunction>;
+  for (const target of FUNCTION_NAMES) {
+    const settings = FUNCTION_SETTINGS[target];
+    functions[target] = new CloudFunction(`gca-${target}`, {
+      project,
+      region,
+      target,
+      artifact: artifacts[target],
+      sourceBucket: source.bucket.name,
+      serviceAccountEmail: sa[target].email,
+      buildServiceAccountId: sa.build.id,
+      invokerMember: invokers[target].member,
+      environment,
+      secrets: secretUsers.includes(target) ? secrets : [],
+      timeoutSeconds: settings.timeoutSeconds,
+      availableMemory: settings.availableMemory,
+      maxInstances: settings.maxInstances ?? config.ingestMaxInstances,
+      runtime: `nodejs${NODE_MAJOR}`,
+      // The deploy checks the runtime identity can read its secrets: grant first.
+      dependsOn: [...afterApis, warehouse, state, ...secretGrants],
+    });
+  }
+
+  new PushSubscription('gca-logs-ingest-push', {
+    project,
+    topicId: bus.topic.id,
+    endpoint: functions.ingest.url,
+    pushServiceAccountEmail: sa.ingestPush.email,
+    pushServiceAccountName: sa.ingestPush.name,
+    deadLetterTopicId: bus.deadLetterTopic.id,
+    maxDeliveryAttempts: config.maxDeliveryAttempts,
+    pubsubAgentMember: pubsubAgent.member,
+    // Longer than the ingest timeout, so Pub/Sub never redelivers a call still running.
+    ackDeadlineSeconds: FUNCTION_SETTINGS.ingest.timeoutSeconds + 30,
+  });
+
+  const schedules: Record<'recompute' | 'retention', string> = {
+    recompute: config.recomputeSchedule,
+    retention: config.retentionSchedule,
+  };
+  for (const target of ['recompute', 'retention'] as const) {
+    new ScheduledCall(`gca-${target}-schedule`, {
+      project,
+      region,
+      schedule: schedules[target],
+      timeZone: config.scheduleTimeZone,
+      uri: functions[target].url,
+      serviceAccountEmail: invokers[target].email,
+      // Cloud Scheduler waits at most 30 minutes, the functions' timeout.
+      attemptDeadlineSeconds: FUNCTION_SETTINGS[target].timeoutSeconds,
+      dependsOn: afterApis,
+    });
+  }
+
+  new Alerting('alerting', {
+    project,
+    ingestServiceName: functions.ingest.function.name,
+    deadLetterSubscriptionName: bus.deadLetterSubscription.name,
+    quarantineThreshold: config.quarantineAlertThreshold,
+    notificationChannels: config.alertNotificationChannels,
+    dependsOn: afterApis,
+  });
+
+  return {
+    rawDatasetId: warehouse.datasets.gca_raw.datasetId,
+    analyticsDatasetId: warehouse.datasets.gca_analytics.datasetId,
+    topic: bus.topic.id,
+    deadLetterSubscription: bus.deadLetterSubscription.id,
+    functionUrls: pulumi
+      .all([functions.ingest.url, functions.recompute.url, functions.retention.url])
+      .apply(([ingest, recompute, retention]) => ({ ingest, recompute, retention })),
+    sinkWriterIdentity: sink.writerIdentity,
+    firestoreDatabase: state.database.name,
+  };
+}
+
+/** `NAME` or `projects/P/secrets/NAME` -> the secret's project and short name. */
+export function parseSecretId(
+  id: string | undefined,
+  defaultProject: string,
+): { projectId: string; secret: string } | undefined {
+  if (!id) return undefined;
+  const m = /^projects\/([^/]+)\/secrets\/([^/]+)$/.exec(id);
+  return m && m[1] && m[2]
+    ? { projectId: m[1], secret: m[2] }
+    : { projectId: defaultProject, secret: id };
+}

@@ -1,0 +1,170 @@
+/**
+ * The program under mocks with a folder sink, a customer-managed key, a pseudonymization secret
+ * and non-default settings: folder scope with child projects, CMEK on datasets and topics, the
+ * key grants, the secret grants, and the settings reaching their resources.
+ */
+import * as path from 'node:path';
+import {
+  BIGQUERY_AGENT,
+  PROJECT,
+  PUBSUB_AGENT,
+  WRITER_IDENTITIES,
+  installMocks,
+  saEmail,
+  settle,
+  stackConfig,
+  valueOf,
+  type Recorded,
+} from './pulumiMocks';
+import { get, grantsByMember, ofType, one } from './pipelineAssertions';
+
+const recorded: Recorded[] = installMocks();
+
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded after setMocks, on purpose */
+const { parseInfraConfig } = require('../../infra/config') as typeof import('../../infra/config');
+const { createPipeline } = require('../../infra/pipeline') as typeof import('../../infra/pipeline');
+const { bundleFunction } = require('../../infra/bundle') as typeof import('../../infra/bundle');
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const KEY = 'projects/acme-kms/locations/europe-west1/keyRings/gca/cryptoKeys/gca-data';
+const ROOT = path.resolve(__dirname, '../..');
+// This file checks wiring, not bundles: one small fixture bundle stands in for all three.
+const fixture = bundleFunction('hello', { rootDir: ROOT, entry: 'test/infra/fixtures/hello.ts' });
+const outputs = createPipeline(
+  parseInfraConfig(
+    stackConfig({
+      'gca-analytics:sinkScope': 'folder',
+      'gca-analytics:sinkParentId': '246813579',
+      'gca-analytics:kmsKeyName': KEY,
+      'gca-analytics:datasetLocation': 'EU',
+      'gca-analytics:contentMode': 'metadata-only',
+      'gca-analytics:maxDeliveryAttempts': '25',
+      'gca-analytics:recomputeSchedule': '*/30 * * * *',
+      'gca-analytics:pseudonymKeySecret': 'projects/acme-secrets/secrets/gca-hmac',
+      'gca-analytics:alertNotificationChannels': `projects/${PROJECT}/notificationChannels/77`,
+      'gca-analytics:quarantineAlertThreshold': '5',
+    }),
+  ),
+  {
+    ingest: { ...fixture, name: 'ingest' },
+    recompute: { ...fixture, name: 'recompute' },
+    retention: { ...fixture, name: 'retention' },
+  },
+);
+
+beforeAll(async () => {
+  await valueOf(outputs.functionUrls);
+  await settle(recorded);
+});
+
+describe('folder sink', () => {
+  it('routes Gemini entries of the folder and its child projects', () => {
+    const sink = one(recorded, 'gcp:logging/folderSink:FolderSink');
+    expect(sink.inputs).toMatchObject({
+      folder: '246813579',
+      includeChildren: true,
+      filter: 'resource.type="cloudaicompanion.googleapis.com/Instance"',
+      destination: `pubsub.googleapis.com/projects/${PROJECT}/topics/gca-logs`,
+    });
+    expect(ofType(recorded, 'gcp:logging/projectSink:ProjectSink')).toHaveLength(0);
+  });
+
+  it('grants the folder sink writer identity publish on the topic only', async () => {
+    const writer = WRITER_IDENTITIES['gcp:logging/folderSink:FolderSink'] as string;
+    expect(grantsByMember(recorded).get(writer)).toEqual([
+      'roles/pubsub.publisher on topic gca-logs',
+    ]);
+    expect(await valueOf(outputs.sinkWriterIdentity)).toBe(writer);
+  });
+});
+
+describe('CMEK', () => {
+  it('encrypts both datasets with the key', () => {
+    for (const id of ['gca_raw', 'gca_analytics']) {
+      const ds = one(recorded, 'gcp:bigquery/dataset:Dataset', id);
+      expect(ds.inputs.defaultEncryptionConfiguration).toEqual({ kmsKeyName: KEY });
+      expect(ds.inputs.location).toBe('EU');
+    }
+  });
+
+  it('encrypts both topics with the key', () => {
+    const topics = ofType(recorded, 'gcp:pubsub/topic:Topic');
+    expect(topics.map((t) => t.inputs.name).sort()).toEqual(['gca-logs', 'gca-logs-dead-letter']);
+    for (const t of topics) expect(t.inputs.kmsKeyName).toBe(KEY);
+  });
+
+  it('lets only the BigQuery and Pub/Sub service agents use the key', () => {
+    const uses = ofType(recorded, 'gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember').map((g) => [
+      g.inputs.member,
+      g.inputs.role,
+      g.inputs.cryptoKeyId,
+    ]);
+    expect(uses.sort()).toEqual(
+      [
+        [BIGQUERY_AGENT, 'roles/cloudkms.cryptoKeyEncrypterDecrypter', KEY],
+        [PUBSUB_AGENT, 'roles/cloudkms.cryptoKeyEncrypterDecrypter', KEY],
+      ].sort(),
+    );
+  });
+});
+
+describe('settings reach their resources', () => {
+  it('dead-letters after the configured attempts', () => {
+    const push = one(recorded, 'gcp:pubsub/subscription:Subscription', 'gca-logs-ingest-push');
+    expect(get(push.inputs, 'deadLetterPolicy', 'maxDeliveryAttempts')).toBe(25);
+  });
+
+  it('schedules recompute as configured', () => {
+    const job = one(recorded, 'gcp:cloudscheduler/job:Job', 'gca-recompute-schedule');
+    expect(job.inputs.schedule).toBe('*/30 * * * *');
+  });
+
+  it('passes the content mode and the pseudonymization secret to the functions that use it', () => {
+    for (const fn of ofType(recorded, 'gcp:cloudfunctionsv2/function:Function')) {
+      expect(get(fn.inputs, 'serviceConfig', 'environmentVariables', 'GCA_CONTENT_MODE')).toBe(
+        'metadata-only',
+      );
+      expect(get(fn.inputs, 'serviceConfig', 'environmentVariables', 'GCA_BQ_LOCATION')).toBe('EU');
+      const secrets = get(fn.inputs, 'serviceConfig', 'secretEnvironmentVariables');
+      if (fn.inputs.name === 'gca-recompute') {
+        expect(secrets).toEqual([]);
+      } else {
+        expect(secrets).toEqual([
+          {
+            key: 'GCA_PSEUDONYMIZE_KEY',
+            projectId: 'acme-secrets',
+            secret: 'gca-hmac',
+            version: 'latest',
+          },
+        ]);
+      }
+    }
+    const grants = grantsByMember(recorded);
+    for (const id of ['gca-ingest', 'gca-retention']) {
+      expect(grants.get(`serviceAccount:${saEmail(id)}`)).toContain(
+        'roles/secretmanager.secretAccessor on secret gca-hmac',
+      );
+    }
+    expect(grants.get(`serviceAccount:${saEmail('gca-recompute')}`)?.join()).not.toContain(
+      'secret',
+    );
+  });
+
+  it('sends alerts to the configured channels with the configured threshold', () => {
+    const policy = one(recorded, 'gcp:monitoring/alertPolicy:AlertPolicy');
+    expect(policy.inputs.notificationChannels).toEqual([
+      `projects/${PROJECT}/notificationChannels/77`,
+    ]);
+    const thresholds = (policy.inputs.conditions as unknown[]).map((c) =>
+      get(c, 'conditionThreshold', 'thresholdValue'),
+    );
+    expect(thresholds).toEqual([0, 5]);
+  });
+
+  it('still grants no primitive role', () => {
+    const roles = recorded.map((r) => r.inputs.role).filter((r) => r !== undefined);
+    expect(
+      roles.filter((r) => ['roles/owner', 'roles/editor', 'roles/viewer'].includes(String(r))),
+    ).toEqual([]);
+  });
+});

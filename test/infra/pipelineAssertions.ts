@@ -1,0 +1,92 @@
+/** Queries over the recorded resources, shared by the infra test files. */
+import type { Recorded } from './pulumiMocks';
+
+export function ofType(recorded: readonly Recorded[], type: string): Recorded[] {
+  return recorded.filter((r) => r.type === type);
+}
+
+export function one(recorded: readonly Recorded[], type: string, name?: string): Recorded {
+  const found = recorded.filter((r) => r.type === type && (name === undefined || r.name === name));
+  if (found.length !== 1) {
+    throw new Error(`expected one ${type}${name ? ` named ${name}` : ''}, found ${found.length}`);
+  }
+  return found[0] as Recorded;
+}
+
+/** Every string anywhere inside a value. */
+export function allStrings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(allStrings);
+  if (value && typeof value === 'object') return Object.values(value).flatMap(allStrings);
+  return [];
+}
+
+export function get(value: unknown, ...path: (string | number)[]): unknown {
+  let cur: unknown = value;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[key];
+  }
+  return cur;
+}
+
+/**
+ * Every grant in the stack as `member -> ["ROLE on RESOURCE", ...]`, from all the IAM-like
+ * resources the program may use (a new kind of grant must be added here or the test fails).
+ */
+export function grantsByMember(recorded: readonly Recorded[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const add = (member: unknown, grant: string): void => {
+    const key = String(member);
+    out.set(key, [...(out.get(key) ?? []), grant].sort());
+  };
+  for (const r of recorded) {
+    const i = r.inputs;
+    switch (r.type) {
+      case 'gcp:projects/iAMMember:IAMMember':
+        add(i.member, `${String(i.role)} on project ${String(i.project)}`);
+        break;
+      case 'gcp:bigquery/datasetAccess:DatasetAccess': {
+        if (i.view) break; // authorized views: checked on their own
+        const email = String(i.userByEmail);
+        const who =
+          i.userByEmail !== undefined
+            ? `${email.endsWith('.gserviceaccount.com') ? 'serviceAccount' : 'user'}:${email}`
+            : i.groupByEmail !== undefined
+              ? `group:${String(i.groupByEmail)}`
+              : i.domain !== undefined
+                ? `domain:${String(i.domain)}`
+                : `other:${JSON.stringify(i)}`;
+        add(who, `${String(i.role)} on dataset ${String(i.datasetId)}`);
+        break;
+      }
+      case 'gcp:bigquery/iamMember:IamMember':
+        add(i.member, `${String(i.role)} on table ${String(i.datasetId)}.${String(i.tableId)}`);
+        break;
+      case 'gcp:pubsub/topicIAMMember:TopicIAMMember':
+        add(i.member, `${String(i.role)} on topic ${String(i.topic)}`);
+        break;
+      case 'gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember':
+        add(i.member, `${String(i.role)} on subscription ${String(i.subscription)}`);
+        break;
+      case 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember':
+        add(i.member, `${String(i.role)} on service ${String(i.name)}`);
+        break;
+      case 'gcp:storage/bucketIAMMember:BucketIAMMember':
+        add(i.member, `${String(i.role)} on bucket ${String(i.bucket)}`);
+        break;
+      case 'gcp:serviceaccount/iAMMember:IAMMember':
+        add(i.member, `${String(i.role)} on serviceAccount ${String(i.serviceAccountId)}`);
+        break;
+      case 'gcp:secretmanager/secretIamMember:SecretIamMember':
+        add(i.member, `${String(i.role)} on secret ${String(i.secretId)}`);
+        break;
+      case 'gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember':
+        add(i.member, `${String(i.role)} on key ${String(i.cryptoKeyId)}`);
+        break;
+      default:
+        if (/iam|access/i.test(r.type)) throw new Error(`unhandled grant resource ${r.type}`);
+    }
+  }
+  return out;
+}
