@@ -135,7 +135,7 @@ view: suggestions {
     label: "Minutes from exposure to acceptance"
     description: "first_acceptance_time - first_exposure_time; empty unless both were logged."
     type: number
-    sql: TIMESTAMP_DIFF(${TABLE}.first_acceptance_time, ${TABLE}.first_exposure_time, SECOND) / 60.0 ;;
+    sql: (UNIX_MICROS(${TABLE}.first_acceptance_time) - UNIX_MICROS(${TABLE}.first_exposure_time)) / 60000000.0 ;;
   }
 
   dimension: accepted_on_later_day {

@@ -278,7 +278,8 @@ export const SUGGESTIONS: ViewConfig = {
       type: 'number',
       label: 'Minutes from exposure to acceptance',
       description: 'first_acceptance_time - first_exposure_time; empty unless both were logged.',
-      sql: 'TIMESTAMP_DIFF(${TABLE}.first_acceptance_time, ${TABLE}.first_exposure_time, SECOND) / 60.0',
+      // UNIX_MICROS rather than TIMESTAMP_DIFF: the same text runs on DuckDB (shared/sql/render.ts).
+      sql: '(UNIX_MICROS(${TABLE}.first_acceptance_time) - UNIX_MICROS(${TABLE}.first_exposure_time)) / 60000000.0',
     },
     {
       name: 'accepted_on_later_day',
