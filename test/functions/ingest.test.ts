@@ -1,0 +1,341 @@
+/**
+ * The `ingest` target on functions-framework's own test server, in local mode (real DuckDB file,
+ * real local state file): every body kind Pub/Sub sends, poison messages, a transient warehouse
+ * failure and redelivery.
+ */
+import { spawn } from 'node:child_process';
+import { http } from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import request from 'supertest';
+import { createIngestHandler } from '../../functions/handlers/ingest';
+import { createDepsProvider, DEFAULT_FACTORIES, type DepsProvider } from '../../shared/deps';
+import { createLogger } from '../../shared/log';
+import type { Warehouse } from '../../shared/warehouse/port';
+import { entryText, makeMetadataEntry, makeRequestEntry } from '../helpers/entries';
+import {
+  binaryCloudEventHeaders,
+  captureLines,
+  makeLocalSetup,
+  pushBody,
+  rawTableCounts,
+  structuredCloudEvent,
+  type LocalSetup,
+} from './helpers';
+
+/** Opens `path` in another Node process (DuckDB locks the file per process) until stopped. */
+async function holdDuckDbFile(path: string): Promise<{ stop(): Promise<void> }> {
+  const script = `require('@duckdb/node-api').DuckDBInstance.create(${JSON.stringify(path)}).then(() => { process.stdout.write('ready\\n'); setInterval(() => {}, 1000); });`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error('the holder process did not open the file')),
+      20_000,
+    );
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the holder process exited with ${code}`)));
+  });
+  return {
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  };
+}
+
+const NOW = new Date('2025-10-08T12:00:00.000Z');
+
+let setup: LocalSetup;
+let deps: DepsProvider;
+let log: ReturnType<typeof captureLines>;
+/** Inserts to fail before the real warehouse is called, as BigQuery's 503 would. */
+let failNextInserts = 0;
+let targetCounter = 0;
+let target: string;
+
+/** A warehouse whose insertRaw fails while `failNextInserts` > 0 (a 503 from the service). */
+function flaky(warehouse: Warehouse): Warehouse {
+  return {
+    engine: warehouse.engine,
+    ensureSchema: () => warehouse.ensureSchema(),
+    insertRaw: async (batch) => {
+      if (failNextInserts > 0) {
+        failNextInserts--;
+        throw Object.assign(new Error('Service Unavailable'), { code: 503 });
+      }
+      return warehouse.insertRaw(batch);
+    },
+    query: (sql, params) => warehouse.query(sql, params),
+    execute: (sql, params) => warehouse.execute(sql, params),
+    close: () => warehouse.close(),
+  };
+}
+
+beforeEach(() => {
+  setup = makeLocalSetup();
+  failNextInserts = 0;
+  log = captureLines();
+  deps = createDepsProvider(setup.config, {
+    ...DEFAULT_FACTORIES,
+    openWarehouse: async (config) => flaky(await DEFAULT_FACTORIES.openWarehouse(config)),
+  });
+  // A fresh target per test: functions-framework's registry is global to the process.
+  target = `ingest_test_${++targetCounter}`;
+  http(
+    target,
+    createIngestHandler(setup.config, {
+      deps,
+      now: () => NOW,
+      logger: createLogger({ write: log.write }),
+    }),
+  );
+});
+
+afterEach(async () => {
+  await deps.close();
+  setup.cleanup();
+});
+
+const server = () => getTestServer(target);
+
+describe('ingest: body kinds', () => {
+  it('writes a push body and answers 200 with the counts', async () => {
+    const entry = makeMetadataEntry('codeExposure', { originalRequestId: 's-1' });
+    const res = await request(server())
+      .post('/')
+      .send(pushBody(entryText(entry), 'm-1'));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      status: 'ok',
+      messageId: 'm-1',
+      counts: { read: 1, normalized: 1, duplicates: 0, quarantined: 0, skipped: 0 },
+    });
+    expect(await rawTableCounts(setup.dbPath)).toMatchObject({ metadata_events: 1, quarantine: 0 });
+  });
+
+  it('writes a structured-mode CloudEvent', async () => {
+    const entry = makeRequestEntry();
+    const res = await request(server())
+      .post('/')
+      .set('content-type', 'application/cloudevents+json')
+      .send(JSON.stringify(structuredCloudEvent(entryText(entry), 'm-2')));
+    expect(res.status).toBe(200);
+    expect(res.body.messageId).toBe('m-2');
+    expect(res.body.counts.normalized).toBe(1);
+    expect(await rawTableCounts(setup.dbPath)).toMatchObject({ requests: 1 });
+  });
+
+  it('writes a binary-mode CloudEvent (ce-* headers, push body)', async () => {
+    const entry = makeMetadataEntry('chatExposure', { originalRequestId: 'c-1' });
+    const res = await request(server())
+      .post('/')
+      .set(binaryCloudEventHeaders('m-3'))
+      .send(pushBody(entryText(entry), 'm-3'));
+    expect(res.status).toBe(200);
+    expect(res.body.counts.normalized).toBe(1);
+    expect(await rawTableCounts(setup.dbPath)).toMatchObject({ metadata_events: 1 });
+  });
+
+  it('logs exactly one summary line per invocation, without content', async () => {
+    const entry = makeRequestEntry({
+      jsonPayload: {
+        taskCompletionRequest: {
+          input: { messages: [{ author: 'USER', content: 'PROMPT-TEXT-MARKER' }] },
+        },
+      },
+    });
+    await request(server())
+      .post('/')
+      .send(pushBody(entryText(entry), 'm-4'))
+      .expect(200);
+    expect(log.lines).toHaveLength(1);
+    expect(log.lines[0]).not.toContain('PROMPT-TEXT-MARKER');
+    const line = log.json()[0];
+    expect(line).toEqual({
+      severity: 'INFO',
+      message: 'ingest done',
+      component: 'ingest',
+      messageId: 'm-4',
+      counts: { read: 1, normalized: 1, duplicates: 0, quarantined: 0, skipped: 0 },
+      latencyMs: expect.any(Number),
+    });
+  });
+});
+
+describe('ingest: delivery semantics', () => {
+  it('a redelivered message changes nothing', async () => {
+    const body = pushBody(
+      entryText(makeMetadataEntry('codeAcceptance', { originalRequestId: 's' })),
+      'm-5',
+    );
+    await request(server()).post('/').send(body).expect(200);
+    const again = await request(server()).post('/').send(body).expect(200);
+    expect(again.body.counts).toEqual({
+      read: 1,
+      normalized: 0,
+      duplicates: 1,
+      quarantined: 0,
+      skipped: 0,
+    });
+    expect(await rawTableCounts(setup.dbPath)).toMatchObject({ metadata_events: 1 });
+  });
+
+  it.each([
+    [
+      'data that is not base64',
+      { message: { data: '!!not base64!!', messageId: 'p-1' } },
+      'invalid_message',
+    ],
+    [
+      'a message without data',
+      { message: { messageId: 'p-2', attributes: { a: 'b' } } },
+      'invalid_message',
+    ],
+    ['a body that is not a push body', { hello: 'world' }, 'invalid_message'],
+    ['data that is not JSON', pushBody('this is not json', 'p-3'), 'invalid_json'],
+    [
+      'an entry of a log that is not a Gemini log',
+      pushBody(
+        entryText(makeMetadataEntry('codeExposure', {}, { logName: 'projects/p/logs/other' })),
+        'p-4',
+      ),
+      'unknown_log',
+    ],
+  ])('%s: quarantined and acked with 200, stored once', async (_name, body, reason) => {
+    const first = await request(server()).post('/').send(body);
+    expect(first.status).toBe(200);
+    const second = await request(server()).post('/').send(body);
+    expect(second.status).toBe(200);
+    expect(first.body.counts).toMatchObject({ read: 1, quarantined: 1 });
+    expect(second.body.counts).toMatchObject({ read: 1, quarantined: 0, duplicates: 1 });
+    expect(await rawTableCounts(setup.dbPath)).toEqual({
+      requests: 0,
+      responses: 0,
+      metadata_events: 0,
+      quarantine: 1,
+    });
+    const w = await DEFAULT_FACTORIES.openWarehouse(setup.config);
+    try {
+      const rows = await w.query<{ reason: string; source: string }>(
+        'SELECT reason, source FROM `gca_raw.quarantine`',
+      );
+      expect(rows).toEqual([{ reason, source: 'pubsub' }]);
+    } finally {
+      await w.close();
+    }
+    const summaries = log.json();
+    expect(summaries.map((l) => l.severity)).toEqual(['WARNING', 'INFO']);
+    expect(summaries[0]).toMatchObject({ message: 'ingest done', counts: { quarantined: 1 } });
+  });
+
+  it('an entry of another resource type is skipped, acked and not stored', async () => {
+    const entry = makeMetadataEntry('codeExposure', {}, { resource: { type: 'gce_instance' } });
+    const res = await request(server())
+      .post('/')
+      .send(pushBody(entryText(entry), 'p-5'));
+    expect(res.status).toBe(200);
+    expect(res.body.counts).toEqual({
+      read: 1,
+      normalized: 0,
+      duplicates: 0,
+      quarantined: 0,
+      skipped: 1,
+    });
+    expect(await rawTableCounts(setup.dbPath)).toEqual({
+      requests: 0,
+      responses: 0,
+      metadata_events: 0,
+      quarantine: 0,
+    });
+  });
+
+  it('a transient warehouse failure answers 503 (redeliver), then the redelivery writes once', async () => {
+    const body = pushBody(
+      entryText(makeMetadataEntry('codeExposure', { originalRequestId: 't' })),
+      'm-6',
+    );
+    failNextInserts = 1;
+    const failed = await request(server()).post('/').send(body);
+    expect(failed.status).toBe(503);
+    expect(failed.body).toMatchObject({ status: 'error', messageId: 'm-6', retryable: true });
+    expect(await rawTableCounts(setup.dbPath)).toMatchObject({ metadata_events: 0 });
+    const retried = await request(server()).post('/').send(body);
+    expect(retried.status).toBe(200);
+    expect(retried.body.counts.normalized).toBe(1);
+    expect(await rawTableCounts(setup.dbPath)).toMatchObject({ metadata_events: 1 });
+    const lines = log.json();
+    expect(lines.map((l) => [l.severity, l.message])).toEqual([
+      ['WARNING', 'ingest failed'],
+      ['INFO', 'ingest done'],
+    ]);
+    expect(lines[0]).toMatchObject({ status: 'retry', httpStatus: 503, signal: 'http 503' });
+  });
+
+  it('a DuckDB file held by another process is transient: 503, then written once it is free', async () => {
+    // Create the schema first, then let another process hold the file, as a CLI run would.
+    await (await DEFAULT_FACTORIES.openWarehouse(setup.config)).close();
+    const holder = await holdDuckDbFile(setup.dbPath);
+    const body = pushBody(entryText(makeMetadataEntry('codeExposure', {})), 'm-7');
+    try {
+      const res = await request(server()).post('/').send(body);
+      expect(res.status).toBe(503);
+      expect(log.json()[0]).toMatchObject({ message: 'ingest failed', signal: 'duckdb lock' });
+    } finally {
+      await holder.stop();
+    }
+    await request(server()).post('/').send(body).expect(200);
+    expect(await rawTableCounts(setup.dbPath)).toMatchObject({ metadata_events: 1 });
+  });
+
+  it('a permanent refusal of the whole message by the warehouse quarantines it (acked)', async () => {
+    const refusing = createDepsProvider(setup.config, {
+      ...DEFAULT_FACTORIES,
+      openWarehouse: async (config) => {
+        const real = await DEFAULT_FACTORIES.openWarehouse(config);
+        return {
+          ...real,
+          engine: real.engine,
+          ensureSchema: () => real.ensureSchema(),
+          query: (s, p) => real.query(s, p),
+          execute: (s, p) => real.execute(s, p),
+          close: () => real.close(),
+          insertRaw: async (batch) => {
+            if (batch.quarantine.length === 0) {
+              throw Object.assign(new Error('Request payload size exceeds the limit'), {
+                code: 413,
+              });
+            }
+            return real.insertRaw(batch);
+          },
+        };
+      },
+    });
+    const name = `${target}_refusing`;
+    http(
+      name,
+      createIngestHandler(setup.config, {
+        deps: refusing,
+        logger: createLogger({ write: log.write }),
+      }),
+    );
+    const body = pushBody(entryText(makeMetadataEntry('codeExposure', {})), 'm-8');
+    const res = await request(getTestServer(name)).post('/').send(body);
+    expect(res.status).toBe(200);
+    expect(res.body.counts).toMatchObject({ read: 1, quarantined: 1, normalized: 0 });
+    await refusing.close();
+    const w = await DEFAULT_FACTORIES.openWarehouse(setup.config);
+    try {
+      const rows = await w.query<{ reason: string; message_id: string }>(
+        'SELECT reason, message_id FROM `gca_raw.quarantine`',
+      );
+      expect(rows).toEqual([{ reason: 'too_large', message_id: 'm-8' }]);
+    } finally {
+      await w.close();
+    }
+  });
+});
