@@ -3,6 +3,9 @@
  * `gca_analytics`, session time zone UTC. SQL arrives in BigQuery Standard SQL and is rendered by
  * shared/sql/render.ts.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   BIGINT,
   BOOLEAN,
@@ -25,7 +28,7 @@ import {
 } from '@duckdb/node-api';
 import { DUCKDB_COMPAT_MACROS, renderSql } from '../sql/render';
 import { VIEWS } from '../sql/views';
-import { quoteIdent, renderDuckDbDdl } from '../tables/render';
+import { quoteIdent, renderDuckDbDdl, renderDuckDbType } from '../tables/render';
 import { RAW_TABLES, type ColumnDef, type RawTableName, type TableDef } from '../tables/registry';
 import type {
   InsertResult,
@@ -141,39 +144,28 @@ function toDuckDbParams(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Bulk insert: appender into a staging table, then one deduplicating INSERT ... SELECT.
+// Bulk insert: the batch is written as one NDJSON file and read by DuckDB's (parallel, native)
+// JSON reader inside one deduplicating INSERT ... SELECT. Measured ~3x faster than the Appender,
+// whose per-cell native calls dominate; row-by-row INSERT would be ~100x slower still.
 
-type StageKind = 'VARCHAR' | 'DOUBLE' | 'BOOLEAN';
-
-function stageKind(c: ColumnDef): StageKind {
-  if (c.mode === 'REPEATED' || c.type === 'RECORD') return 'VARCHAR';
-  if (c.type === 'INT64' || c.type === 'FLOAT64') return 'DOUBLE';
-  if (c.type === 'BOOL') return 'BOOLEAN';
-  return 'VARCHAR';
-}
-
-/** from_json structure of a nested column; JSON leaves are read as text and cast on insert. */
-function jsonStructure(c: ColumnDef, ignoreMode = false): unknown {
-  let inner: unknown;
+/** read_json column type of a column: its DuckDB type, JSON and TIMESTAMP as text (cast later). */
+function readType(c: ColumnDef): string {
+  let base: string;
   if (c.type === 'RECORD') {
-    const obj: Record<string, unknown> = {};
-    for (const f of c.fields ?? []) obj[f.name] = jsonStructure(f);
-    inner = obj;
+    base = `STRUCT(${(c.fields ?? []).map((f) => `${quoteIdent(f.name)} ${readType(f)}`).join(', ')})`;
+  } else if (c.type === 'JSON' || c.type === 'TIMESTAMP' || c.type === 'DATE') {
+    base = 'VARCHAR';
   } else {
-    inner = { INT64: 'BIGINT', FLOAT64: 'DOUBLE', BOOL: 'BOOLEAN' }[c.type as string] ?? 'VARCHAR';
+    base = renderDuckDbType({ ...c, mode: 'NULLABLE' });
   }
-  return c.mode === 'REPEATED' && !ignoreMode ? [inner] : inner;
+  return c.mode === 'REPEATED' ? `${base}[]` : base;
 }
 
 function selectExpr(c: ColumnDef): string {
   const col = `s.${quoteIdent(c.name)}`;
-  if (c.mode === 'REPEATED' || c.type === 'RECORD') {
-    const structure = JSON.stringify(jsonStructure(c)).replace(/'/g, "''");
-    return `from_json(${col}, '${structure}')`;
-  }
+  // REPEATED is never null in BigQuery; nested JSON text is cast to JSON by the insert.
+  if (c.mode === 'REPEATED') return `CAST(COALESCE(${col}, []) AS ${renderDuckDbType(c)})`;
   switch (c.type) {
-    case 'INT64':
-      return `CAST(${col} AS BIGINT)`;
     case 'TIMESTAMP':
       return `CAST(${col} AS TIMESTAMPTZ)`;
     case 'DATE':
@@ -185,31 +177,33 @@ function selectExpr(c: ColumnDef): string {
   }
 }
 
+function sqlString(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
 interface StagePlan {
-  table: TableDef;
-  key: string;
-  stageName: string;
-  createStage: string;
+  /** The INSERT for a staged file; `$$FILE$$` stands for the file path literal. */
   insertSql: string;
 }
 
 function planStage(name: RawTableName): StagePlan {
-  const table = RAW_TABLES[name];
-  const key = table.key[0] ?? 'entry_key';
-  const stageName = `gca_stage_${name}`;
-  const stageCols = table.columns.map((c) => `${quoteIdent(c.name)} ${stageKind(c)}`);
-  const createStage = `CREATE OR REPLACE TEMP TABLE ${stageName} (_seq BIGINT, ${stageCols.join(', ')})`;
+  const table: TableDef = RAW_TABLES[name];
+  const k = quoteIdent(table.key[0] ?? 'entry_key');
+  const columns = [
+    `${quoteIdent('_seq')}: 'BIGINT'`,
+    ...table.columns.map((c) => `${sqlString(c.name)}: ${sqlString(readType(c))}`),
+  ].join(', ');
   const colList = table.columns.map((c) => quoteIdent(c.name)).join(', ');
   const exprs = table.columns.map(selectExpr).join(', ');
   const target = `${table.dataset}.${table.name}`;
-  const k = quoteIdent(key);
   // Dedup against stored rows (anti-join on the key) and within the batch (first row wins).
   const insertSql =
     `INSERT INTO ${target} (${colList}) ` +
-    `SELECT ${exprs} FROM ${stageName} s ` +
+    `SELECT ${exprs} FROM read_json($$FILE$$, format = 'newline_delimited', ` +
+    `columns = {${columns}}) s ` +
     `WHERE s.${k} NOT IN (SELECT t.${k} FROM ${target} t) ` +
     `QUALIFY row_number() OVER (PARTITION BY s.${k} ORDER BY s._seq) = 1`;
-  return { table, key, stageName, createStage, insertSql };
+  return { insertSql };
 }
 
 const STAGE_PLANS: Record<RawTableName, StagePlan> = {
@@ -219,39 +213,13 @@ const STAGE_PLANS: Record<RawTableName, StagePlan> = {
   quarantine: planStage('quarantine'),
 };
 
-type StageAppender = Awaited<ReturnType<DuckDBConnection['createAppender']>>;
-
-function appendRow(
-  appender: StageAppender,
-  columns: readonly ColumnDef[],
-  kinds: readonly StageKind[],
-  row: Record<string, unknown>,
-  seq: number,
-): void {
-  appender.appendDouble(seq);
-  for (let i = 0; i < columns.length; i++) {
-    const c = columns[i] as ColumnDef;
-    const v = row[c.name];
-    if (c.mode === 'REPEATED') {
-      appender.appendVarchar(JSON.stringify(v ?? []));
-      continue;
-    }
-    if (v === null || v === undefined) {
-      appender.appendNull();
-      continue;
-    }
-    switch (kinds[i]) {
-      case 'DOUBLE':
-        appender.appendDouble(Number(v));
-        break;
-      case 'BOOLEAN':
-        appender.appendBoolean(Boolean(v));
-        break;
-      default:
-        appender.appendVarchar(typeof v === 'string' ? v : JSON.stringify(v));
-    }
+/** One NDJSON line per row, with its position for first-wins dedup. */
+function toNdjson(rows: readonly object[]): string {
+  let out = '';
+  for (let i = 0; i < rows.length; i++) {
+    out += `{"_seq":${i},${JSON.stringify(rows[i]).slice(1)}\n`;
   }
-  appender.endRow();
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -263,7 +231,8 @@ function usedParams(sql: string): Set<string> {
 class DuckDbWarehouse implements Warehouse {
   readonly engine = 'duckdb' as const;
   private closed = false;
-  private stagesReady = false;
+  /** Directory of the batch files, created on the first insert, removed on close. */
+  private stageDir: string | undefined;
 
   constructor(
     private readonly instance: DuckDBInstance,
@@ -282,30 +251,21 @@ class DuckDbWarehouse implements Warehouse {
       (n) => (batch[n]?.length ?? 0) > 0,
     );
     if (names.length === 0) return result;
-    if (!this.stagesReady) {
-      for (const n of Object.keys(STAGE_PLANS) as RawTableName[]) {
-        await this.conn.run(STAGE_PLANS[n].createStage);
-      }
-      this.stagesReady = true;
-    }
+    this.stageDir ??= mkdtempSync(join(tmpdir(), 'gca-duckdb-stage-'));
     await this.conn.run('BEGIN TRANSACTION');
     try {
       for (const name of names) {
-        const plan = STAGE_PLANS[name];
-        const rows = batch[name] as unknown as Record<string, unknown>[];
-        await this.conn.run(`DELETE FROM ${plan.stageName}`);
-        const appender = await this.conn.createAppender(plan.stageName, 'main', 'temp');
-        const kinds = plan.table.columns.map(stageKind);
+        const rows: readonly object[] = batch[name];
+        const file = join(this.stageDir, `${name}.ndjson`);
+        writeFileSync(file, toNdjson(rows));
         try {
-          rows.forEach((row, seq) => appendRow(appender, plan.table.columns, kinds, row, seq));
-          appender.flushSync();
+          const sql = STAGE_PLANS[name].insertSql.replace('$$FILE$$', sqlString(file));
+          const inserted = (await this.conn.run(sql)).rowsChanged;
+          result.inserted += inserted;
+          result.duplicates += rows.length - inserted;
         } finally {
-          appender.closeSync();
+          rmSync(file, { force: true });
         }
-        const inserted = (await this.conn.run(plan.insertSql)).rowsChanged;
-        result.inserted += inserted;
-        result.duplicates += rows.length - inserted;
-        await this.conn.run(`DELETE FROM ${plan.stageName}`);
       }
       await this.conn.run('COMMIT');
     } catch (err) {
@@ -338,6 +298,7 @@ class DuckDbWarehouse implements Warehouse {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.stageDir) rmSync(this.stageDir, { recursive: true, force: true });
     this.conn.closeSync();
     // Closing the instance releases the file lock for the next opener.
     this.instance.closeSync();
