@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { CONTENT_MODES, DEFAULT_CONTENT_MODE, type ContentMode } from './content/mode';
+import { DEFAULT_STATE_COLLECTION } from './state/firestore';
 import { DEFAULT_RETENTION_POLICY, type RetentionPolicy } from './state/port';
 
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR'] as const;
@@ -26,8 +27,8 @@ export interface Config {
   bqLocation: string;
   /** Firestore database id; `(default)` unless the stack uses a named database. */
   firestoreDatabase: string;
-  /** Prefix of the Firestore collections holding control state. */
-  firestoreCollectionPrefix: string;
+  /** Root Firestore collection of the control state (several deployments may share a database). */
+  firestoreCollection: string;
   contentMode: ContentMode;
   /** HMAC key for user pseudonymization (issue #6); null leaves user ids as they are. */
   pseudonymizeKey: string | null;
@@ -48,7 +49,7 @@ export const ENV_VARS = [
   'GCA_ANALYTICS_DATASET',
   'GCA_BQ_LOCATION',
   'GCA_FIRESTORE_DATABASE',
-  'GCA_FIRESTORE_PREFIX',
+  'GCA_FIRESTORE_COLLECTION',
   'GCA_CONTENT_MODE',
   'GCA_PSEUDONYMIZE_KEY',
   'GCA_RECOMPUTE_LOOKBACK_DAYS',
@@ -72,7 +73,7 @@ export const CONFIG_DEFAULTS = {
   // BigQuery's own default location for new datasets.
   GCA_BQ_LOCATION: 'US',
   GCA_FIRESTORE_DATABASE: '(default)',
-  GCA_FIRESTORE_PREFIX: 'gca',
+  GCA_FIRESTORE_COLLECTION: DEFAULT_STATE_COLLECTION,
   GCA_CONTENT_MODE: DEFAULT_CONTENT_MODE,
   // Acceptances land hours, rarely days, after their exposure; 3 days covers late arrivals
   // while pruning all older partitions. A full rebuild ignores it.
@@ -182,9 +183,13 @@ export const EnvSchema = z
           .string()
           .regex(/^(\(default\)|[a-z][a-z0-9-]{2,62})$/, "expected '(default)' or a database id"),
       ),
-    GCA_FIRESTORE_PREFIX: optionalText
-      .transform((v) => v ?? CONFIG_DEFAULTS.GCA_FIRESTORE_PREFIX)
-      .pipe(z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'expected letters, digits, _ or -')),
+    GCA_FIRESTORE_COLLECTION: optionalText
+      .transform((v) => v ?? CONFIG_DEFAULTS.GCA_FIRESTORE_COLLECTION)
+      .pipe(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,100}$/, 'expected a collection id (letters, digits, _ or -)'),
+      ),
     GCA_CONTENT_MODE: enumVar(CONTENT_MODES, CONFIG_DEFAULTS.GCA_CONTENT_MODE),
     // Short keys make pseudonyms guessable by brute force over known user ids.
     GCA_PSEUDONYMIZE_KEY: optionalText.pipe(
@@ -241,7 +246,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     analyticsDataset: e.GCA_ANALYTICS_DATASET,
     bqLocation: e.GCA_BQ_LOCATION,
     firestoreDatabase: e.GCA_FIRESTORE_DATABASE,
-    firestoreCollectionPrefix: e.GCA_FIRESTORE_PREFIX,
+    firestoreCollection: e.GCA_FIRESTORE_COLLECTION,
     contentMode: e.GCA_CONTENT_MODE,
     pseudonymizeKey: e.GCA_PSEUDONYMIZE_KEY ?? null,
     recomputeLookbackDays: e.GCA_RECOMPUTE_LOOKBACK_DAYS,

@@ -152,6 +152,19 @@ function openBigQuery(_config: Config): Promise<Warehouse> {
   return Promise.reject(new Error('the BigQuery warehouse adapter is not available yet'));
 }
 
-function openFirestore(_config: Config): Promise<StateStore> {
-  return Promise.reject(new Error('the Firestore state store is not available yet'));
+async function openFirestore(config: Config): Promise<StateStore> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sdk = require('@google-cloud/firestore') as typeof import('@google-cloud/firestore');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const store = require('./state/firestore') as typeof import('./state/firestore');
+  // FIRESTORE_EMULATOR_HOST, when set, is honoured by the SDK itself.
+  const firestore = new sdk.Firestore({
+    ...(config.projectId ? { projectId: config.projectId } : {}),
+    databaseId: config.firestoreDatabase,
+  });
+  return store.createFirestoreStateStore(firestore, {
+    collection: config.firestoreCollection,
+    // The store is the client's only user in a function process.
+    terminateOnClose: true,
+  });
 }

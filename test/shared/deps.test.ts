@@ -1,0 +1,134 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig, type Config } from '../../shared/config';
+import {
+  createDeps,
+  createDepsProvider,
+  DEFAULT_FACTORIES,
+  openState,
+  type DepsFactories,
+} from '../../shared/deps';
+import type { StateStore } from '../../shared/state/port';
+import type { Warehouse } from '../../shared/warehouse/port';
+
+let dir: string;
+let local: Config;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'gca-deps-'));
+  local = parseConfig({
+    GCA_WAREHOUSE: `duckdb:${join(dir, 'w.duckdb')}`,
+    GCA_STATE: `local:${join(dir, 'w.state.json')}`,
+  });
+});
+
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Real factories, counting opens and closes. */
+function counting(base: DepsFactories = DEFAULT_FACTORIES) {
+  const n = { warehouseOpens: 0, warehouseCloses: 0, stateOpens: 0, stateCloses: 0 };
+  const factories: DepsFactories = {
+    async openWarehouse(config) {
+      const w = await base.openWarehouse(config);
+      n.warehouseOpens++;
+      const close = w.close.bind(w);
+      return Object.assign(Object.create(w) as Warehouse, {
+        close: async () => {
+          n.warehouseCloses++;
+          await close();
+        },
+      });
+    },
+    async openState(config) {
+      const s = await base.openState(config);
+      n.stateOpens++;
+      return { ...s, close: async () => void (n.stateCloses++, await s.close()) };
+    },
+  };
+  return { n, factories };
+}
+
+describe('createDeps (local)', () => {
+  it('opens DuckDB with its schema and the local state file', async () => {
+    const deps = await createDeps(local);
+    try {
+      expect(deps.warehouse.engine).toBe('duckdb');
+      const rows = await deps.warehouse.query<{ n: number }>(
+        'SELECT COUNT(*) AS n FROM `gca_raw.metadata_events`',
+      );
+      expect(rows).toEqual([{ n: 0 }]);
+      await deps.state.setWatermark('recompute', '2025-10-08T00:00:00.000000Z');
+      expect(await deps.state.getWatermark('recompute')).toBe('2025-10-08T00:00:00.000000Z');
+    } finally {
+      await deps.warehouse.close();
+      await deps.state.close();
+    }
+  });
+});
+
+describe('createDepsProvider', () => {
+  it('local: opens the DuckDB file per invocation and closes it after, the state store once', async () => {
+    const { n, factories } = counting();
+    const provider = createDepsProvider(local, factories);
+    for (let i = 0; i < 3; i++) {
+      await provider.use(async ({ warehouse }) => {
+        await warehouse.query('SELECT 1 AS x');
+      });
+    }
+    expect(n).toMatchObject({ warehouseOpens: 3, warehouseCloses: 3, stateOpens: 1 });
+    // Closed, so another opener (the CLI, another target) gets the file.
+    const again = await DEFAULT_FACTORIES.openWarehouse(local);
+    await again.close();
+    await provider.close();
+    expect(n.stateCloses).toBe(1);
+  });
+
+  it('local: closes the warehouse when the invocation fails', async () => {
+    const { n, factories } = counting();
+    const provider = createDepsProvider(local, factories);
+    await expect(provider.use(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(n).toMatchObject({ warehouseOpens: 1, warehouseCloses: 1 });
+    await provider.close();
+  });
+
+  it('cloud: creates the clients on first use only and reuses them; a failed open is retried', async () => {
+    const cloud = parseConfig({ GOOGLE_CLOUD_PROJECT: 'p' });
+    let warehouseOpens = 0;
+    let failFirst = true;
+    const fakeWarehouse = {
+      engine: 'bigquery',
+      close: async () => undefined,
+    } as unknown as Warehouse;
+    const fakeState = { close: async () => undefined } as unknown as StateStore;
+    const provider = createDepsProvider(cloud, {
+      openWarehouse: async () => {
+        warehouseOpens++;
+        if (failFirst) {
+          failFirst = false;
+          throw Object.assign(new Error('metadata server unavailable'), { code: 'ECONNRESET' });
+        }
+        return fakeWarehouse;
+      },
+      openState: async () => fakeState,
+    });
+    expect(warehouseOpens).toBe(0);
+    await expect(provider.use(async () => 1)).rejects.toThrow('metadata server unavailable');
+    const seen: Warehouse[] = [];
+    for (let i = 0; i < 3; i++)
+      await provider.use(async ({ warehouse }) => void seen.push(warehouse));
+    expect(warehouseOpens).toBe(2);
+    expect(new Set(seen)).toEqual(new Set([fakeWarehouse]));
+    await provider.close();
+  });
+});
+
+describe('openState (firestore)', () => {
+  it('builds a Firestore-backed store without any network call', async () => {
+    const store = await openState(
+      parseConfig({ GOOGLE_CLOUD_PROJECT: 'p', GCA_WAREHOUSE: `duckdb:${join(dir, 'x.duckdb')}` }),
+    );
+    expect(typeof store.acquireLease).toBe('function');
+    await store.close();
+  });
+});
