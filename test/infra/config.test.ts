@@ -1,4 +1,6 @@
-import { InfraConfigError, parseInfraConfig } from '../../infra/config';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InfraConfigError, STACK_KEYS, parseInfraConfig } from '../../infra/config';
 
 const BASE = { 'gcp:project': 'acme-dev-123', 'gcp:region': 'europe-west1' };
 
@@ -130,5 +132,15 @@ describe('parseInfraConfig', () => {
 
   it('ignores other namespaces', () => {
     expect(() => parseInfraConfig({ ...BASE, 'aws:region': 'x' })).not.toThrow();
+  });
+});
+
+describe('docs/deploy.md', () => {
+  it('documents every config key in its table', () => {
+    const doc = fs.readFileSync(path.resolve(__dirname, '../../docs/deploy.md'), 'utf8');
+    expect(STACK_KEYS.length).toBeGreaterThan(15);
+    for (const key of STACK_KEYS) {
+      expect([key, doc.includes(`| \`gca-analytics:${key}\` |`)]).toEqual([key, true]);
+    }
   });
 });
