@@ -147,9 +147,19 @@ async function ensureSchemaOnce(path: string, warehouse: Warehouse): Promise<voi
   ensuredDuckDbFiles.add(path);
 }
 
-function openBigQuery(_config: Config): Promise<Warehouse> {
-  // Wired to shared/warehouse/bigquery.ts once the cloud adapters land.
-  return Promise.reject(new Error('the BigQuery warehouse adapter is not available yet'));
+async function openBigQuery(config: Config): Promise<Warehouse> {
+  // parseConfig requires a project whenever the cloud adapters are chosen.
+  if (!config.projectId) throw new Error('GCA_WAREHOUSE=bigquery needs GOOGLE_CLOUD_PROJECT');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const bigquery = require('./warehouse/bigquery') as typeof import('./warehouse/bigquery');
+  // No ensureSchema here: the Pulumi program owns datasets and tables in the cloud, and the
+  // functions' service accounts may only write rows and run jobs.
+  return bigquery.createBigQueryWarehouse({
+    projectId: config.projectId,
+    location: config.bqLocation,
+    datasets: { gca_raw: config.rawDataset, gca_analytics: config.analyticsDataset },
+    labels: { app: 'gca-analytics' },
+  });
 }
 
 async function openFirestore(config: Config): Promise<StateStore> {

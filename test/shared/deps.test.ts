@@ -7,6 +7,7 @@ import {
   createDepsProvider,
   DEFAULT_FACTORIES,
   openState,
+  openWarehouse,
   type DepsFactories,
 } from '../../shared/deps';
 import type { StateStore } from '../../shared/state/port';
@@ -120,6 +121,14 @@ describe('createDepsProvider', () => {
     expect(warehouseOpens).toBe(2);
     expect(new Set(seen)).toEqual(new Set([fakeWarehouse]));
     await provider.close();
+  });
+});
+
+describe('openWarehouse (bigquery)', () => {
+  it('builds a BigQuery warehouse without any network call', async () => {
+    const warehouse = await openWarehouse(parseConfig({ GOOGLE_CLOUD_PROJECT: 'p' }));
+    expect(warehouse.engine).toBe('bigquery');
+    await warehouse.close();
   });
 });
 
