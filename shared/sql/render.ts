@@ -15,7 +15,11 @@
  *   structs (rewritten for DuckDB), `ARRAY(SELECT ...)`, `ARRAY_LENGTH`, `ARRAY_AGG(x ORDER BY y)`.
  * - Functions common to both: COUNT, COUNTIF, SUM, MIN, MAX, ANY_VALUE, COALESCE, IFNULL, NULLIF,
  *   IF, CASE, DATE(timestamp) (UTC), CAST, ROW_NUMBER / FIRST_VALUE(x IGNORE NULLS) OVER (...),
- *   QUALIFY, WITH, UNION ALL, DELETE, INSERT ... SELECT, CREATE OR REPLACE VIEW.
+ *   QUALIFY, WITH, UNION ALL, DELETE, INSERT ... SELECT, CREATE OR REPLACE VIEW,
+ *   `IS [NOT] DISTINCT FROM`, `IS TRUE`.
+ * - Differences to mind: DuckDB's COUNTIF over only NULLs is NULL (BigQuery: 0), so give it a
+ *   condition that is never NULL (`COUNTIF(x IS TRUE)`); BigQuery wants QUALIFY only with a
+ *   WHERE, GROUP BY or HAVING in the same SELECT; BigQuery has no bare UNION (use UNION ALL).
  * - Rewritten for DuckDB: `SAFE_CAST` -> `TRY_CAST`, types `INT64` -> BIGINT and `FLOAT64` ->
  *   DOUBLE, `CURRENT_TIMESTAMP()` -> `current_timestamp`.
  * - DuckDB macros (created by the DuckDB adapter's ensureSchema, see DUCKDB_COMPAT_MACROS):
