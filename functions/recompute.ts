@@ -4,7 +4,7 @@
  * Clients are created on the first invocation, not here. Bundled on its own by infra/bundle.ts.
  */
 import { http } from '@google-cloud/functions-framework';
-import { parseConfig } from '../shared/config';
+import { startupConfig } from './handlers/startup';
 import { createRecomputeHandler } from './handlers/recompute';
 
-http('recompute', createRecomputeHandler(parseConfig()));
+http('recompute', createRecomputeHandler(startupConfig('recompute')));

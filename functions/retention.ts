@@ -4,7 +4,7 @@
  * Clients are created on the first invocation, not here. Bundled on its own by infra/bundle.ts.
  */
 import { http } from '@google-cloud/functions-framework';
-import { parseConfig } from '../shared/config';
+import { startupConfig } from './handlers/startup';
 import { createRetentionHandler } from './handlers/retention';
 
-http('retention', createRetentionHandler(parseConfig()));
+http('retention', createRetentionHandler(startupConfig('retention')));
