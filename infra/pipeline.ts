@@ -141,7 +141,6 @@ export function createPipeline(
   const source = new FunctionSourceBucket('function-source', {
     project,
     location: region,
-    buildMember: sa.build.member,
     dependsOn: afterApis,
   });
 

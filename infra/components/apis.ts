@@ -16,6 +16,7 @@ export const REQUIRED_APIS = [
   'storage.googleapis.com', // function source bucket
   'monitoring.googleapis.com', // alert policy
   'iam.googleapis.com', // service accounts
+  'cloudresourcemanager.googleapis.com', // project IAM bindings
   'cloudkms.googleapis.com', // CMEK (harmless when no key is configured)
   'secretmanager.googleapis.com', // optional pseudonymization key
 ] as const;

@@ -4,12 +4,13 @@ import * as pulumi from '@pulumi/pulumi';
 export interface FunctionSourceBucketArgs {
   project: string;
   location: string;
-  /** The Cloud Build identity that reads the source (`serviceAccount:...`). */
-  buildMember: pulumi.Input<string>;
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-/** A private bucket for the function source archives. */
+/**
+ * A private bucket for the function source archives. Only the deployer writes it; the Functions
+ * service copies each archive into its own source bucket, which the build identity reads.
+ */
 export class FunctionSourceBucket extends pulumi.ComponentResource {
   readonly bucket: gcp.storage.Bucket;
 
@@ -33,11 +34,6 @@ export class FunctionSourceBucket extends pulumi.ComponentResource {
         labels: { app: 'gca-analytics' },
       },
       { parent: this, dependsOn: args.dependsOn },
-    );
-    new gcp.storage.BucketIAMMember(
-      `${name}-build-reader`,
-      { bucket: this.bucket.name, role: 'roles/storage.objectViewer', member: args.buildMember },
-      { parent: this },
     );
     this.registerOutputs({ bucket: this.bucket.name });
   }

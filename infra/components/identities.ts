@@ -36,8 +36,9 @@ export const PROJECT_ROLES: Readonly<Record<IdentityName, readonly string[]>> = 
   ingestPush: [],
   recomputeScheduler: [],
   retentionScheduler: [],
-  // What a Cloud Functions build needs: write its logs and push the built image.
-  build: ['roles/logging.logWriter', 'roles/artifactregistry.writer'],
+  // Google's documented role for a custom function build identity: read the source (which the
+  // Functions service copies into its own gcf-v2-sources bucket), write logs, push the image.
+  build: ['roles/run.builder'],
 };
 
 export interface ServiceIdentitiesArgs {

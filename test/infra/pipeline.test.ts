@@ -311,11 +311,7 @@ describe('least privilege', () => {
       'gca-ingest-push': ['roles/run.invoker on service gca-ingest'],
       'gca-recompute-scheduler': ['roles/run.invoker on service gca-recompute'],
       'gca-retention-scheduler': ['roles/run.invoker on service gca-retention'],
-      'gca-functions-build': [
-        `roles/artifactregistry.writer on project ${PROJECT}`,
-        `roles/logging.logWriter on project ${PROJECT}`,
-        `roles/storage.objectViewer on bucket ${PROJECT}-gca-functions-source`,
-      ],
+      'gca-functions-build': [`roles/run.builder on project ${PROJECT}`],
     };
     for (const [id, roles] of Object.entries(expected)) {
       expect([id, grants.get(sa(id))]).toEqual([id, [...roles].sort()]);
