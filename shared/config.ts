@@ -32,8 +32,11 @@ export interface Config {
   contentMode: ContentMode;
   /** HMAC key for user pseudonymization (issue #6); null leaves user ids as they are. */
   pseudonymizeKey: string | null;
-  /** Event days an incremental recompute looks back over (partition pruning). */
-  recomputeLookbackDays: number;
+  /**
+   * Event days an incremental recompute looks back over (partition pruning); null leaves the
+   * job's default (14 days on BigQuery, every day on DuckDB, where an old export must count).
+   */
+  recomputeLookbackDays: number | null;
   /** Retention used until a policy document is stored in the state store. */
   retentionDefaults: RetentionPolicy;
   logLevel: LogLevel;
@@ -75,9 +78,6 @@ export const CONFIG_DEFAULTS = {
   GCA_FIRESTORE_DATABASE: '(default)',
   GCA_FIRESTORE_COLLECTION: DEFAULT_STATE_COLLECTION,
   GCA_CONTENT_MODE: DEFAULT_CONTENT_MODE,
-  // Acceptances land hours, rarely days, after their exposure; 3 days covers late arrivals
-  // while pruning all older partitions. A full rebuild ignores it.
-  GCA_RECOMPUTE_LOOKBACK_DAYS: 3,
   GCA_CONTENT_DAYS: DEFAULT_RETENTION_POLICY.contentDays,
   GCA_EVENT_DAYS: DEFAULT_RETENTION_POLICY.eventDays,
   GCA_QUARANTINE_DAYS: DEFAULT_RETENTION_POLICY.quarantineDays,
@@ -155,6 +155,22 @@ const intVar = (fallback: number, min: number, max: number) =>
         ),
     );
 
+const optionalIntVar = (min: number, max: number) =>
+  optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, `expected a whole number between ${min} and ${max}`)
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .int()
+          .min(min, `expected a whole number between ${min} and ${max}`)
+          .max(max, `expected a whole number between ${min} and ${max}`),
+      )
+      .optional(),
+  );
+
 const enumVar = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
   optionalText
     .transform((v) => v ?? fallback)
@@ -195,7 +211,8 @@ export const EnvSchema = z
     GCA_PSEUDONYMIZE_KEY: optionalText.pipe(
       z.string().min(16, 'expected a secret of at least 16 characters').optional(),
     ),
-    GCA_RECOMPUTE_LOOKBACK_DAYS: intVar(CONFIG_DEFAULTS.GCA_RECOMPUTE_LOOKBACK_DAYS, 1, 3650),
+    // Unset: the recompute job's own default (shared/jobs/recompute.ts).
+    GCA_RECOMPUTE_LOOKBACK_DAYS: optionalIntVar(1, 3650),
     GCA_CONTENT_DAYS: intVar(CONFIG_DEFAULTS.GCA_CONTENT_DAYS, 1, 36500),
     GCA_EVENT_DAYS: intVar(CONFIG_DEFAULTS.GCA_EVENT_DAYS, 1, 36500),
     GCA_QUARANTINE_DAYS: intVar(CONFIG_DEFAULTS.GCA_QUARANTINE_DAYS, 1, 36500),
@@ -249,7 +266,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     firestoreCollection: e.GCA_FIRESTORE_COLLECTION,
     contentMode: e.GCA_CONTENT_MODE,
     pseudonymizeKey: e.GCA_PSEUDONYMIZE_KEY ?? null,
-    recomputeLookbackDays: e.GCA_RECOMPUTE_LOOKBACK_DAYS,
+    recomputeLookbackDays: e.GCA_RECOMPUTE_LOOKBACK_DAYS ?? null,
     retentionDefaults: {
       contentDays: e.GCA_CONTENT_DAYS,
       eventDays: e.GCA_EVENT_DAYS,

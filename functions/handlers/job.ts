@@ -28,6 +28,8 @@ export interface JobHandlerOptions<B, R extends LogFields> {
   deps: DepsProvider;
   logger: Logger;
   run(deps: Deps, body: B): Promise<JobOutcome<R>>;
+  /** The result as logged on the summary line (default: as answered). */
+  summarize?: (result: R) => LogFields;
 }
 
 /** One line per zod issue: `field: message`. */
@@ -69,7 +71,8 @@ export function createJobHandler<B, R extends LogFields>(
         return;
       }
       sendJson(res, 200, { status: 'ok', ...outcome.result });
-      done('INFO', { status: 'ok', httpStatus: 200, result: outcome.result });
+      const logged = options.summarize ? options.summarize(outcome.result) : outcome.result;
+      done('INFO', { status: 'ok', httpStatus: 200, result: logged });
     } catch (err) {
       const { errorClass, signal } = describeError(err);
       const httpStatus = errorClass === 'transient' ? 503 : 500;

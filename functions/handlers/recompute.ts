@@ -1,42 +1,73 @@
 /**
- * `recompute` (Cloud Scheduler, hourly): rebuilds the suggestions touched since the watermark and
- * the daily tables of their days. Body (optional JSON): `{"full": true}` rebuilds everything,
- * `{"lookbackDays": N}` widens the window of event days, `{"dryRun": true}` reports what would
- * change without writing.
+ * `recompute` (Cloud Scheduler, hourly): `runRecompute` under its lease, incremental from the
+ * watermark. Body (optional JSON): `{"full": true}` rebuilds everything, `{"lookbackDays": N}`
+ * widens or narrows the window of event days for this run. Unknown keys are refused (400), so a
+ * typo never silently runs the default.
  */
 import type { HttpFunction } from '@google-cloud/functions-framework';
 import { z } from 'zod';
 import type { Config } from '../../shared/config';
 import { createDepsProvider, type Deps, type DepsProvider } from '../../shared/deps';
-import { createLogger, type LogFields, type Logger } from '../../shared/log';
+import { runRecompute, type RecomputeOptions } from '../../shared/jobs/recompute';
+import { createLogger, type Logger } from '../../shared/log';
 import { createJobHandler, type JobOutcome } from './job';
 
 export const RecomputeBodySchema = z
   .strictObject({
     full: z.boolean().optional(),
     lookbackDays: z.number().int().min(1).max(3650).optional(),
-    dryRun: z.boolean().optional(),
   })
-  .refine((b) => !(b.full && b.lookbackDays !== undefined), {
+  .refine((b) => !(b.full === true && b.lookbackDays !== undefined), {
     message: 'full and lookbackDays exclude each other (a full rebuild has no window)',
   });
 export type RecomputeBody = z.infer<typeof RecomputeBodySchema>;
+
+/** The JSON answer of a finished run (also the `result` of its summary log line). */
+export interface RecomputeSummary {
+  [key: string]: string | number | null | string[];
+  mode: 'full' | 'incremental';
+  touchedSuggestions: number;
+  suggestionsRemoved: number;
+  suggestionsWritten: number;
+  daysRebuilt: string[];
+  watermark: string | null;
+}
 
 export interface RecomputeHandlerOptions {
   deps?: DepsProvider;
   logger?: Logger;
   /** The clock of the run; tests inject one. */
   now?: () => Date;
-  run?: (
-    deps: Deps,
-    body: RecomputeBody,
-    config: Config,
-    now: Date,
-  ) => Promise<JobOutcome<LogFields>>;
 }
 
-async function runRecomputeJob(): Promise<JobOutcome<LogFields>> {
-  throw new Error('runRecompute is not wired yet');
+/** Runs recompute once for a validated body, with the configured default window. */
+export async function recompute(
+  deps: Deps,
+  body: RecomputeBody,
+  config: Config,
+  now?: () => Date,
+): Promise<JobOutcome<RecomputeSummary>> {
+  const lookbackDays = body.lookbackDays ?? config.recomputeLookbackDays ?? undefined;
+  const options: RecomputeOptions = {
+    ...(body.full ? { full: true } : {}),
+    ...(!body.full && lookbackDays !== undefined ? { lookbackDays } : {}),
+  };
+  const result = await runRecompute(
+    { warehouse: deps.warehouse, state: deps.state, ...(now ? { now } : {}) },
+    options,
+  );
+  if (result.status === 'locked') return { status: 'locked' };
+  return {
+    status: 'ok',
+    result: {
+      mode: result.mode,
+      touchedSuggestions: result.touchedSuggestions,
+      suggestionsRemoved: result.suggestionsRemoved,
+      suggestionsWritten: result.suggestionsWritten,
+      daysRebuilt: result.daysRebuilt,
+      watermark: result.watermark,
+    },
+  };
 }
 
 /** Builds the `recompute` HTTP handler for a parsed configuration. */
@@ -44,13 +75,18 @@ export function createRecomputeHandler(
   config: Config,
   options: RecomputeHandlerOptions = {},
 ): HttpFunction {
-  const now = options.now ?? (() => new Date());
-  const run = options.run ?? runRecomputeJob;
   return createJobHandler({
     name: 'recompute',
     bodySchema: RecomputeBodySchema,
     deps: options.deps ?? createDepsProvider(config),
     logger: options.logger ?? createLogger({ level: config.logLevel }),
-    run: (deps, body) => run(deps, body, config, now()),
+    run: (deps, body) => recompute(deps, body, config, options.now),
+    // A full rebuild lists every day; the log keeps the count and the range.
+    summarize: (r) => ({
+      ...r,
+      daysRebuilt: r.daysRebuilt.length,
+      firstDay: r.daysRebuilt[0] ?? null,
+      lastDay: r.daysRebuilt.at(-1) ?? null,
+    }),
   });
 }

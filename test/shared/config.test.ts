@@ -27,7 +27,7 @@ describe('parseConfig', () => {
       firestoreCollection: 'gca_state',
       contentMode: 'scrubbed',
       pseudonymizeKey: null,
-      recomputeLookbackDays: 3,
+      recomputeLookbackDays: null,
       retentionDefaults: DEFAULT_RETENTION_POLICY,
       logLevel: 'INFO',
     });
