@@ -170,18 +170,22 @@ UNION ALL
 SELECT 'added' AS change, day, COUNT(*) AS n FROM added GROUP BY day`;
 }
 
-/** Deletes the stored suggestions of the scope whose rebuilt row differs or is gone. */
+/**
+ * Deletes the stored suggestions of the scope whose rebuilt row differs or is gone. An
+ * uncorrelated `IN (subquery)` on a composite key string: both engines plan it as a semi-join
+ * (DuckDB fails on a correlated EXISTS holding these CTEs).
+ */
 export function deleteChangedSuggestionsSql(scope: SuggestionScope): string {
-  return `DELETE FROM \`gca_analytics.suggestions\` AS s
-WHERE EXISTS (
-  WITH ${touchedCte(scope)}
-  SELECT 1 FROM touched AS t
-  WHERE t.kind = s.kind AND t.original_request_id = s.original_request_id
-)
-AND NOT EXISTS (
+  return `DELETE FROM \`gca_analytics.suggestions\`
+WHERE CONCAT(kind, ':', original_request_id) IN (
   WITH ${newSuggestionsCtes(scope)}
-  SELECT 1 FROM new_rows AS n
-  WHERE ${sameRow('n', 's')}
+  SELECT CONCAT(o.kind, ':', o.original_request_id)
+  FROM \`gca_analytics.suggestions\` AS o
+  JOIN touched AS t ON t.kind = o.kind AND t.original_request_id = o.original_request_id
+  WHERE NOT EXISTS (
+    SELECT 1 FROM new_rows AS n
+    WHERE ${sameRow('n', 'o')}
+  )
 )`;
 }
 

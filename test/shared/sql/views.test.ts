@@ -1,0 +1,165 @@
+import { renderSql } from '../../../shared/sql/render';
+import { VIEWS } from '../../../shared/sql/views';
+import { dailyActiveUsersView, interactionsView } from '../../../shared/tables/registry';
+import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import {
+  batchOf,
+  makeMetadataEvent,
+  makeRequest,
+  makeResponse,
+} from '../../helpers/metadata-events';
+
+describe('views on DuckDB', () => {
+  let temp: TempWarehouse;
+  beforeEach(async () => {
+    temp = await openTempWarehouse();
+  });
+  afterEach(async () => {
+    await temp.cleanup();
+  });
+
+  it.each(VIEWS.map((v) => [v.table.name, v] as const))(
+    '%s has exactly the registry columns, in order',
+    async (_name, view) => {
+      const cols = await temp.warehouse.query<{ column_name: string }>(
+        `SELECT column_name FROM information_schema.columns
+         WHERE table_schema = @schema AND table_name = @name ORDER BY ordinal_position`,
+        { schema: view.table.dataset, name: view.table.name },
+      );
+      expect(cols.map((c) => c.column_name)).toEqual(view.table.columns.map((c) => c.name));
+      // The BigQuery rendering of the select is project-qualified.
+      expect(renderSql(view.select, { engine: 'bigquery', projectId: 'p1' })).toContain(
+        '`p1.gca_raw.',
+      );
+    },
+  );
+
+  it('interactions joins request, response and api_request by request_id, without content', async () => {
+    const req = makeRequest({
+      request_id: 'r1',
+      at: '2025-10-08T10:00:00Z',
+      prompt_chars: 120,
+      context_files: [
+        { path: 'a.py', extension: 'py', language: 'python', states: [], chars: 10 },
+        { path: 'b.py', extension: 'py', language: 'python', states: [], chars: 20 },
+      ],
+      tool_results: [{ name: 'read_file', chars: 5 }],
+    });
+    const resp = makeResponse({
+      request_id: 'r1',
+      at: '2025-10-08T10:00:01.250Z',
+      response_chars: 300,
+      tool_calls: [
+        { name: 'read_file', arguments: '{"path":"a.py"}' },
+        { name: 'replace', arguments: null },
+      ],
+    });
+    const api = makeMetadataEvent({
+      type: 'api_request',
+      id: null,
+      at: '2025-10-08T10:00:00.5Z',
+      requestId: 'r1',
+    });
+    const onlyResp = makeResponse({ request_id: 'r2', at: '2025-10-09T00:00:00Z' });
+    // A duplicate row of the request (BigQuery keeps them sometimes) changes nothing.
+    await temp.warehouse.insertRaw(
+      batchOf({ requests: [req], responses: [resp, onlyResp], metadata_events: [api] }),
+    );
+    await temp.warehouse.execute('INSERT INTO `gca_raw.requests` SELECT * FROM `gca_raw.requests`');
+    const rows = await temp.warehouse.query(
+      'SELECT * FROM `gca_analytics.interactions` ORDER BY request_id',
+    );
+    expect(rows).toEqual([
+      {
+        request_id: 'r1',
+        day: '2025-10-08',
+        user_id: 'alice@example.com',
+        project_id: 'p',
+        product: 'code_assist',
+        method: 'CompleteTask',
+        client_name: 'VSCode',
+        client_version: '1.0',
+        request_kind: 'task_completion',
+        response_kind: 'task_completion',
+        request_time: '2025-10-08T10:00:00.000000Z',
+        response_time: '2025-10-08T10:00:01.250000Z',
+        latency_ms: 1250,
+        prompt_chars: 120,
+        response_chars: 300,
+        context_file_count: 2,
+        tool_result_count: 1,
+        tool_call_count: 2,
+        tool_names: ['read_file', 'replace'],
+        has_api_request: true,
+      },
+      {
+        request_id: 'r2',
+        day: '2025-10-09',
+        user_id: 'alice@example.com',
+        project_id: 'p',
+        product: 'code_assist',
+        method: 'CompleteTask',
+        client_name: 'VSCode',
+        client_version: '1.0',
+        request_kind: null,
+        response_kind: 'task_completion',
+        request_time: null,
+        response_time: '2025-10-09T00:00:00.000000Z',
+        latency_ms: null,
+        prompt_chars: null,
+        response_chars: 2,
+        context_file_count: null,
+        tool_result_count: null,
+        tool_call_count: 0,
+        tool_names: [],
+        has_api_request: false,
+      },
+    ]);
+    expect(Object.keys(rows[0] ?? {})).toEqual(interactionsView.columns.map((c) => c.name));
+  });
+
+  it('daily_active_users counts requests and distinct suggestions per user and day', async () => {
+    await temp.warehouse.insertRaw(
+      batchOf({
+        requests: [
+          makeRequest({ request_id: 'q1', at: '2025-10-08T10:00:00Z' }),
+          makeRequest({ request_id: 'q2', at: '2025-10-08T11:00:00Z' }),
+          makeRequest({ request_id: 'q3', at: '2025-10-08T11:00:00Z', user_id: 'bob@example.com' }),
+        ],
+        metadata_events: [
+          makeMetadataEvent({ type: 'code_exposure', id: 'a', at: '2025-10-08T10:00:00Z' }),
+          makeMetadataEvent({ type: 'code_exposure', id: 'a', at: '2025-10-08T10:00:01Z' }),
+          makeMetadataEvent({ type: 'chat_exposure', id: 'a', at: '2025-10-08T10:00:01Z' }),
+          makeMetadataEvent({ type: 'code_acceptance', id: 'a', at: '2025-10-09T10:00:00Z' }),
+        ],
+      }),
+    );
+    const rows = await temp.warehouse.query(
+      'SELECT * FROM `gca_analytics.daily_active_users` ORDER BY day, user_id',
+    );
+    expect(rows).toEqual([
+      {
+        day: '2025-10-08',
+        user_id: 'alice@example.com',
+        requests: 2,
+        suggestions_exposed: 2,
+        suggestions_accepted: 0,
+      },
+      {
+        day: '2025-10-08',
+        user_id: 'bob@example.com',
+        requests: 1,
+        suggestions_exposed: 0,
+        suggestions_accepted: 0,
+      },
+      {
+        day: '2025-10-09',
+        user_id: 'alice@example.com',
+        requests: 0,
+        suggestions_exposed: 0,
+        suggestions_accepted: 1,
+      },
+    ]);
+    expect(Object.keys(rows[0] ?? {})).toEqual(dailyActiveUsersView.columns.map((c) => c.name));
+  });
+});
