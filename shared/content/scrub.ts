@@ -128,11 +128,12 @@ const SECRET_KEY_WORDS =
  * The separator is `=`, `:`, `=>` or `:=` (not `==`, `::`); spaces around it stay on one line.
  */
 const ASSIGNMENT =
-  `((?:${SECRET_KEY_WORDS})(?:\\\\?["'])?[ \\t]{0,16}(?:=>|:=|=(?![=>~])|:(?![:=]))[ \\t]{0,16})` +
-  `(\\\\"(?:[^"\\\\\\r\\n]|\\\\[^"\\r\\n]){0,4096}\\\\"` + // \"...\" inside JSON text
-  `|"(?:[^"\\\\\\r\\n]|\\\\.){0,4096}"` + // "..."
-  `|'(?:[^'\\\\\\r\\n]|\\\\.){0,4096}'` + // '...'
-  `|[^\\s"'\`\\\\,;&(){}\\[\\]<>|]{1,4096})`; // unquoted
+  String.raw`((?:${SECRET_KEY_WORDS})(?:\\?["'])?[ \t]{0,16}(?:=>|:=|=(?![=>~])|:(?![:=]))[ \t]{0,16})` +
+  // \"...\" inside JSON text; inside it \\\" is an escaped quote and \\\\ an escaped backslash.
+  String.raw`(\\"(?:\\\\\\"|\\\\|\\[^"\\\r\n]|[^"\\\r\n]){0,4096}\\"` +
+  String.raw`|"(?:[^"\\\r\n]|\\.){0,4096}"` + // "..."
+  String.raw`|'(?:[^'\\\r\n]|\\.){0,4096}'` + // '...'
+  String.raw`|[^\s"'${'`'}\\,;&(){}\[\]<>|]{1,4096})`; // unquoted
 
 /** `Authorization: Bearer xyz`, `Bearer xyz`, `Authorization: Basic xyz`. Groups 3 prefix, 4 value. */
 const AUTH_HEADER =
