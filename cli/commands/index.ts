@@ -1,7 +1,11 @@
 /** Every subcommand, in the order `--help` lists them. */
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
+import { register as demo } from './demo';
+import { register as ingest } from './ingest';
+import { register as recompute } from './recompute';
+import { register as report } from './report';
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [];
+export const COMMANDS: readonly RegisterCommand[] = [ingest, recompute, report, demo];

@@ -180,7 +180,9 @@ function resolve(opts: SampleOptions): Resolved {
   for (let u = 0; u < count; u++) {
     const rng = new Rng(mixSeed(seed, 0x7fff0000 + u));
     const first = FIRST_NAMES[u % FIRST_NAMES.length] ?? 'dev';
-    const last = LAST_NAMES[Math.floor(u / FIRST_NAMES.length) % LAST_NAMES.length] ?? 'user';
+    // Every (first, last) pair once before any repeats: the last name shifts with each round.
+    const round = Math.floor(u / FIRST_NAMES.length);
+    const last = LAST_NAMES[((u % FIRST_NAMES.length) + round) % LAST_NAMES.length] ?? 'user';
     const suffix = u >= FIRST_NAMES.length * LAST_NAMES.length ? String(u) : '';
     const id = opts.userIds?.[u] ?? `${first}.${last}${suffix}@example.com`;
     const client = rng.weighted<SampleClient>([

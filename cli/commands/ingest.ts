@@ -1,0 +1,187 @@
+/**
+ * `gca-analytics ingest FILE...`: reads exports (`gcloud logging read --format=json` arrays or
+ * JSON Lines; `-` is stdin) into the local warehouse, recomputes, and prints the counts.
+ */
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { Option, type Command } from 'commander';
+import { CONTENT_MODES, DEFAULT_CONTENT_MODE, type ContentMode } from '../../shared/content/mode';
+import type { IngestCounts } from '../../shared/normalize/outcome';
+import { toMicrosIso } from '../../shared/normalize/time';
+import { ingestRecords, type RawRecord } from '../../shared/pipeline/ingest';
+import { readExport, splitExport } from '../../shared/readers/export-reader';
+import {
+  addDbOption,
+  CliError,
+  resolveDbPath,
+  resolvePath,
+  type CliContext,
+  type LocalDeps,
+} from '../context';
+import { NO_PROGRESS, startProgress, type Progress } from '../progress';
+import { recomputeLocal, describeRecompute } from '../recompute-local';
+import { formatCount } from '../../shared/report/format';
+
+/**
+ * Rows per warehouse write. Much larger than the pipeline's default (BigQuery's insertAll limit):
+ * each DuckDB insert dedups against the whole stored key column, so few large batches are far
+ * cheaper than many small ones; memory stays bounded by the batch, not the file.
+ */
+export const LOCAL_BATCH_SIZE = 10_000;
+
+interface IngestFlags {
+  batchSize?: string;
+  db?: string;
+  json?: boolean;
+  contentMode: ContentMode;
+  recompute: boolean;
+}
+
+/** An input: a file path (resolved) or stdin. */
+type Input = { kind: 'file'; path: string; given: string; size: number } | { kind: 'stdin' };
+
+function reasonOf(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    default:
+      return err instanceof Error ? err.message : String(err);
+  }
+}
+
+/** Checks every input before anything is written, so a typo fails fast and changes nothing. */
+export async function checkInputs(ctx: CliContext, files: string[]): Promise<Input[]> {
+  const inputs: Input[] = [];
+  let stdin = false;
+  for (const given of files) {
+    if (given === '-') {
+      if (stdin) throw new CliError('stdin (-) can be given only once');
+      stdin = true;
+      inputs.push({ kind: 'stdin' });
+      continue;
+    }
+    const path = resolvePath(ctx, given);
+    try {
+      const info = await stat(path);
+      if (info.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      await access(path, constants.R_OK);
+      inputs.push({ kind: 'file', path, given, size: info.size });
+    } catch (err) {
+      throw new CliError(`cannot read ${given}: ${reasonOf(err)}`);
+    }
+  }
+  return inputs;
+}
+
+function addCounts(a: IngestCounts, b: IngestCounts): IngestCounts {
+  return {
+    read: a.read + b.read,
+    normalized: a.normalized + b.normalized,
+    duplicates: a.duplicates + b.duplicates,
+    quarantined: a.quarantined + b.quarantined,
+    skipped: a.skipped + b.skipped,
+  };
+}
+
+/** Ingests the inputs into an open warehouse; returns the summed counts. */
+export async function ingestInputs(
+  ctx: CliContext,
+  deps: LocalDeps,
+  inputs: Input[],
+  opts: { contentMode: ContentMode; json: boolean; batchSize?: number },
+): Promise<IngestCounts> {
+  let total: IngestCounts = { read: 0, normalized: 0, duplicates: 0, quarantined: 0, skipped: 0 };
+  const context = { ingestTime: toMicrosIso(ctx.now()), contentMode: opts.contentMode };
+  for (const input of inputs) {
+    let records: AsyncIterable<RawRecord>;
+    let progress: Progress = NO_PROGRESS;
+    if (input.kind === 'stdin') {
+      records = splitExport(ctx.io.stdin as AsyncIterable<Uint8Array>, 'stdin');
+    } else {
+      progress = startProgress(ctx.io, basename(input.path), input.size, opts);
+      records = readExport(input.path, {
+        name: basename(input.path),
+        onProgress: (read, size) => progress.update(read, size),
+      });
+    }
+    try {
+      const counts = await ingestRecords(records, deps.warehouse, {
+        context,
+        batchSize: opts.batchSize ?? LOCAL_BATCH_SIZE,
+      });
+      total = addCounts(total, counts);
+    } catch (err) {
+      const where = input.kind === 'stdin' ? 'stdin' : input.given;
+      const code = (err as NodeJS.ErrnoException | null)?.code;
+      if (code && /^E[A-Z]+$/.test(code))
+        throw new CliError(`cannot read ${where}: ${reasonOf(err)}`);
+      throw err;
+    } finally {
+      progress.stop();
+    }
+  }
+  return total;
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('ingest')
+    .description(
+      'Read Cloud Logging exports (gcloud logging read --format=json arrays, or JSON Lines; - for stdin) into the local warehouse, then recompute the figures',
+    )
+    .argument('<file...>', 'export files; - reads stdin');
+  addDbOption(cmd)
+    .option(
+      '--json',
+      'print exactly one JSON object {"read","normalized","duplicates","quarantined","skipped"}',
+    )
+    .addOption(
+      new Option('--content-mode <mode>', 'what of prompts and responses is stored')
+        .choices(CONTENT_MODES)
+        .default(DEFAULT_CONTENT_MODE),
+    )
+    .option('--no-recompute', 'only load the raw tables; run `recompute` later')
+    .addOption(new Option('--batch-size <rows>', 'rows per warehouse write').hideHelp())
+    .addHelpText(
+      'after',
+      '\nExit status 0 when the input was processed, even if some entries were quarantined;\n' +
+        'non-zero with a one-line error when a file is missing or unreadable.\n',
+    )
+    .action(async (files: string[], flags: IngestFlags) => {
+      const inputs = await checkInputs(ctx, files);
+      const json = flags.json === true;
+      const deps = await ctx.openLocal(resolveDbPath(ctx, flags.db));
+      try {
+        const counts = await ingestInputs(ctx, deps, inputs, {
+          contentMode: flags.contentMode,
+          json,
+          batchSize: flags.batchSize ? Number(flags.batchSize) : undefined,
+        });
+        const recompute = flags.recompute ? await recomputeLocal(ctx, deps, { full: false }) : null;
+        if (json) {
+          const { read, normalized, duplicates, quarantined, skipped } = counts;
+          ctx.out(JSON.stringify({ read, normalized, duplicates, quarantined, skipped }));
+          return;
+        }
+        ctx.out(
+          `Read ${formatCount(counts.read)} entries: ${formatCount(counts.normalized)} stored, ` +
+            `${formatCount(counts.duplicates)} duplicates, ${formatCount(counts.quarantined)} quarantined, ` +
+            `${formatCount(counts.skipped)} skipped (other resource types).`,
+        );
+        if (recompute) ctx.out(describeRecompute(recompute));
+        ctx.out(`Warehouse: ${deps.dbPath}`);
+        if (counts.quarantined > 0) {
+          ctx.out('Quarantined entries are in gca_raw.quarantine with their reason.');
+        }
+      } finally {
+        await deps.close();
+      }
+    });
+}

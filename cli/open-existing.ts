@@ -1,0 +1,14 @@
+/** Opens a warehouse that must already exist (report, recompute): a clear error otherwise. */
+import { access } from 'node:fs/promises';
+import { CliError, type CliContext, type LocalDeps } from './context';
+
+export async function openExistingLocal(ctx: CliContext, dbPath: string): Promise<LocalDeps> {
+  try {
+    await access(dbPath);
+  } catch {
+    throw new CliError(
+      `no warehouse at ${dbPath}; run \`gca-analytics ingest FILE\` or \`gca-analytics demo\` first (or pass --db)`,
+    );
+  }
+  return ctx.openLocal(dbPath);
+}
