@@ -46,7 +46,10 @@ import type {
 } from '../tables/registry';
 import { parseToolCall, parseToolResult } from './agent';
 import { entryKey } from './entry-key';
+import { findPayloadText } from './payload-text';
 import type { NormalizeContext, NormalizeOutcome } from './outcome';
+import { toBool, toInt64 } from '../schemas/scalars';
+import type { FileStates } from '../schemas/request-log';
 import { tryMicrosIso } from './time';
 
 /**
@@ -134,6 +137,11 @@ export function extensionOf(path: string | null | undefined): string | null {
   return base.slice(dot + 1).toLowerCase();
 }
 
+function toStates(states: FileStates | null | undefined): string[] {
+  if (states == null) return [];
+  return typeof states === 'string' ? [states] : states;
+}
+
 function nonEmpty(v: string | null | undefined): string | null {
   return v == null || v === '' ? null : v;
 }
@@ -159,8 +167,8 @@ function entryColumns(
   receiveTimestamp: string | null,
   ingestTime: string,
 ) {
-  const labels = e.labels ?? {};
-  const resourceLabels = e.resource?.labels ?? {};
+  const labels = e.labels;
+  const resourceLabels = e.resource?.labels;
   const payloadString = (key: string): string | null => {
     const v = payload[key];
     return typeof v === 'string' && v !== '' ? v : null;
@@ -172,15 +180,15 @@ function entryColumns(
     event_timestamp: eventTimestamp,
     receive_timestamp: receiveTimestamp,
     ingest_time: ingestTime,
-    project_id: nonEmpty(resourceLabels.resource_container),
-    location: nonEmpty(resourceLabels.location),
-    instance_id: nonEmpty(resourceLabels.instance_id),
-    user_id: nonEmpty(labels.user_id),
-    product: nonEmpty(labels.product),
-    method: nonEmpty(labels.method),
-    client_name: nonEmpty(labels.client_name) ?? payloadString('clientName'),
-    client_version: nonEmpty(labels.client_version) ?? payloadString('clientVersion'),
-    request_id: nonEmpty(labels.request_id) ?? payloadString('requestId'),
+    project_id: nonEmpty(resourceLabels?.resource_container),
+    location: nonEmpty(resourceLabels?.location),
+    instance_id: nonEmpty(resourceLabels?.instance_id),
+    user_id: nonEmpty(labels?.user_id),
+    product: nonEmpty(labels?.product),
+    method: nonEmpty(labels?.method),
+    client_name: nonEmpty(labels?.client_name) ?? payloadString('clientName'),
+    client_version: nonEmpty(labels?.client_version) ?? payloadString('clientVersion'),
+    request_id: nonEmpty(labels?.request_id) ?? payloadString('requestId'),
   };
 }
 
@@ -265,13 +273,28 @@ function normalizeRequest(
       path: nonEmpty(f.path),
       extension: extensionOf(f.path),
       language: normalizeLanguage(f.language),
-      states: f.state ?? f.states ?? [],
+      states: toStates(f.state ?? f.states),
       chars,
     });
   }
 
   const row: RequestRow = {
-    ...common,
+    // Spelled out, not spread: a literal of fixed shape is several times cheaper to build.
+    entry_key: common.entry_key,
+    log_name: common.log_name,
+    insert_id: common.insert_id,
+    event_timestamp: common.event_timestamp,
+    receive_timestamp: common.receive_timestamp,
+    ingest_time: common.ingest_time,
+    project_id: common.project_id,
+    location: common.location,
+    instance_id: common.instance_id,
+    user_id: common.user_id,
+    product: common.product,
+    method: common.method,
+    client_name: common.client_name,
+    client_version: common.client_version,
+    request_id: common.request_id,
     request_kind: kind,
     prompt_text: promptParts.length > 0 ? promptParts.join('\n\n') : null,
     preamble: body?.input?.preamble ?? null,
@@ -330,7 +353,22 @@ function normalizeResponse(
     null;
 
   const row: ResponseRow = {
-    ...common,
+    // Spelled out, not spread: a literal of fixed shape is several times cheaper to build.
+    entry_key: common.entry_key,
+    log_name: common.log_name,
+    insert_id: common.insert_id,
+    event_timestamp: common.event_timestamp,
+    receive_timestamp: common.receive_timestamp,
+    ingest_time: common.ingest_time,
+    project_id: common.project_id,
+    location: common.location,
+    instance_id: common.instance_id,
+    user_id: common.user_id,
+    product: common.product,
+    method: common.method,
+    client_name: common.client_name,
+    client_version: common.client_version,
+    request_id: common.request_id,
     response_kind: kind,
     response_text: textParts.length > 0 ? textParts.join('\n\n') : null,
     message_count: messages.length,
@@ -365,16 +403,32 @@ function normalizeMetadata(
     if (lenient.success) event = lenient.data;
   }
 
+  const agentic = event?.is_agentic ?? event?.isAgentic;
   const row: MetadataEventRow = {
-    ...common,
+    // Spelled out, not spread: a literal of fixed shape is several times cheaper to build.
+    entry_key: common.entry_key,
+    log_name: common.log_name,
+    insert_id: common.insert_id,
+    event_timestamp: common.event_timestamp,
+    receive_timestamp: common.receive_timestamp,
+    ingest_time: common.ingest_time,
+    project_id: common.project_id,
+    location: common.location,
+    instance_id: common.instance_id,
+    user_id: common.user_id,
+    product: common.product,
+    method: common.method,
+    client_name: common.client_name,
+    client_version: common.client_version,
+    request_id: common.request_id,
     event_id: nonEmpty(p.requestId),
     event_type: eventType,
     original_request_id: nonEmpty(event?.originalRequestId),
     programming_language: normalizeLanguage(event?.programmingLanguage),
-    lines_count: event?.linesCount ?? null,
-    comment_lines_count: event?.commentLinesCount ?? null,
+    lines_count: event?.linesCount != null ? toInt64(event.linesCount) : null,
+    comment_lines_count: event?.commentLinesCount != null ? toInt64(event.commentLinesCount) : null,
     interaction_type: nonEmpty(event?.interactionType),
-    is_agentic: event?.is_agentic ?? event?.isAgentic ?? null,
+    is_agentic: agentic != null ? toBool(agentic) : null,
     payload: payloadJson,
   };
   return { kind: 'metadata', row };
@@ -399,7 +453,11 @@ function payloadTypeMatches(type: string, log: GeminiLog): boolean {
   );
 }
 
-function normalizeUnchecked(entry: unknown, ctx: NormalizeContext): NormalizeOutcome {
+function normalizeUnchecked(
+  entry: unknown,
+  ctx: NormalizeContext,
+  payloadText: string | null,
+): NormalizeOutcome {
   if (!isPlainObject(entry)) {
     return quarantine('not_an_object', `the entry is ${describeType(entry)}, not a JSON object`);
   }
@@ -487,7 +545,7 @@ function normalizeUnchecked(entry: unknown, ctx: NormalizeContext): NormalizeOut
 
   let payloadJson: string;
   try {
-    payloadJson = JSON.stringify(payload);
+    payloadJson = payloadText ?? JSON.stringify(payload);
   } catch (err) {
     return quarantine(
       'invalid_payload',
@@ -520,8 +578,16 @@ function normalizeUnchecked(entry: unknown, ctx: NormalizeContext): NormalizeOut
  * QUARANTINE_REASONS and a detail naming the field). Pure; never throws, whatever `entry` is.
  */
 export function normalizeEntry(entry: unknown, ctx: NormalizeContext): NormalizeOutcome {
+  return normalizeGuarded(entry, ctx, null);
+}
+
+function normalizeGuarded(
+  entry: unknown,
+  ctx: NormalizeContext,
+  payloadText: string | null,
+): NormalizeOutcome {
   try {
-    return normalizeUnchecked(entry, ctx);
+    return normalizeUnchecked(entry, ctx, payloadText);
   } catch (err) {
     // Hostile objects (throwing getters, proxies) or stack exhaustion in a validator.
     const what = err instanceof RangeError ? 'nested too deeply' : 'unreadable value';
@@ -579,7 +645,9 @@ export function normalizeText(text: string, ctx: NormalizeContext): NormalizeOut
   } catch (err) {
     return quarantine('invalid_json', describeJsonError(err), null);
   }
-  return normalizeEntry(value, ctx);
+  // The payload text as received, found in the text we already have, spares a JSON.stringify.
+  const payloadText = isPlainObject(value) ? findPayloadText(text) : null;
+  return normalizeGuarded(value, ctx, payloadText);
 }
 
 export type { Row as NormalizedRow };

@@ -18,6 +18,53 @@ function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
 
+function digitAt(v: string, i: number): number {
+  const d = v.charCodeAt(i) - 48;
+  return d >= 0 && d <= 9 ? d : -100;
+}
+
+function twoDigits(v: string, i: number): number {
+  return digitAt(v, i) * 10 + digitAt(v, i + 1);
+}
+
+/**
+ * The shape Cloud Logging always sends (`YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`), read by character
+ * codes: about ten times cheaper than the regular expression, and this runs twice per entry.
+ * Returns undefined for any other shape (the general path decides), null for an impossible date.
+ */
+function fastUtc(v: string): string | null | undefined {
+  const n = v.length;
+  if (n < 20 || n > 30 || v.charCodeAt(n - 1) !== 90 /* Z */) return undefined;
+  if (
+    v.charCodeAt(4) !== 45 ||
+    v.charCodeAt(7) !== 45 ||
+    v.charCodeAt(10) !== 84 ||
+    v.charCodeAt(13) !== 58 ||
+    v.charCodeAt(16) !== 58
+  ) {
+    return undefined;
+  }
+  const year = twoDigits(v, 0) * 100 + twoDigits(v, 2);
+  const month = twoDigits(v, 5);
+  const day = twoDigits(v, 8);
+  const hour = twoDigits(v, 11);
+  const minute = twoDigits(v, 14);
+  const second = twoDigits(v, 17);
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return undefined;
+  let frac: string;
+  if (n === 20) {
+    frac = '000000';
+  } else {
+    if (v.charCodeAt(19) !== 46 /* . */ || n === 21) return undefined;
+    for (let i = 20; i < n - 1; i++) if (digitAt(v, i) < 0) return undefined;
+    frac = n >= 27 ? v.slice(20, 26) : v.slice(20, n - 1).padEnd(6, '0');
+  }
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
+  const monthDays = month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 31);
+  if (day > monthDays) return null;
+  return `${v.slice(0, 19)}.${frac}Z`;
+}
+
 /**
  * Converts an RFC 3339 timestamp string (any fraction up to nanoseconds, `Z` or an offset) or a
  * Date to `YYYY-MM-DDTHH:MM:SS.ffffffZ` in UTC. Returns null for anything else, including
@@ -32,6 +79,8 @@ export function tryMicrosIso(value: string | Date): string | null {
     return iso.length === 24 ? `${iso.slice(0, 23)}000Z` : null;
   }
   if (typeof value !== 'string') return null;
+  const fast = fastUtc(value);
+  if (fast !== undefined) return fast;
   const m = RFC3339.exec(value);
   if (!m) return null;
   const year = Number(m[1]);

@@ -1,13 +1,38 @@
 import { z } from 'zod';
-import { LabelsSchema } from './scalars';
 
 /** The resource type of every Gemini for Google Cloud log entry; other types are skipped. */
 export const GEMINI_RESOURCE_TYPE = 'cloudaicompanion.googleapis.com/Instance';
 
+/**
+ * `resource.labels` of a Gemini entry. Label maps are spelled out key by key rather than as a
+ * z.record: a record costs several times more to validate (measured), and these keys are what
+ * the rows read; other labels pass through (loose).
+ */
+export const ResourceLabelsSchema = z.looseObject({
+  resource_container: z.string().nullish(),
+  location: z.string().nullish(),
+  instance_id: z.string().nullish(),
+});
+export type ResourceLabels = z.infer<typeof ResourceLabelsSchema>;
+
 export const MonitoredResourceSchema = z.looseObject({
   type: z.string(),
-  labels: LabelsSchema.nullish(),
+  labels: ResourceLabelsSchema.nullish(),
 });
+
+/**
+ * `labels` of a Gemini entry. Metadata entries lack `request_id` (their id is
+ * `jsonPayload.requestId`) and, in older clients, `client_name`/`client_version`.
+ */
+export const EntryLabelsSchema = z.looseObject({
+  user_id: z.string().nullish(),
+  product: z.string().nullish(),
+  method: z.string().nullish(),
+  request_id: z.string().nullish(),
+  client_name: z.string().nullish(),
+  client_version: z.string().nullish(),
+});
+export type EntryLabels = z.infer<typeof EntryLabelsSchema>;
 export type MonitoredResource = z.infer<typeof MonitoredResourceSchema>;
 
 /**
@@ -24,8 +49,8 @@ export const LogEntrySchema = z.looseObject({
   insertId: z.string().nullish(),
   severity: z.string().nullish(),
   resource: MonitoredResourceSchema.nullish(),
-  labels: LabelsSchema.nullish(),
-  jsonPayload: z.record(z.string(), z.unknown()).nullish(),
+  labels: EntryLabelsSchema.nullish(),
+  jsonPayload: z.looseObject({ '@type': z.unknown() }).nullish(),
 });
 export type LogEntry = z.infer<typeof LogEntrySchema>;
 

@@ -13,7 +13,8 @@ export const SegmentSchema = z.looseObject({
 export type Segment = z.infer<typeof SegmentSchema>;
 
 /** File states arrive as a list (`["EDITED"]`); a lone string is accepted as a list of one. */
-const FileStatesSchema = z.union([z.array(z.string()), z.string().transform((s) => [s])]);
+export const FileStatesSchema = z.union([z.array(z.string()), z.string()]);
+export type FileStates = z.infer<typeof FileStatesSchema>;
 
 /** A file the IDE sent as context: path, language, text segments (prefix/suffix) and states. */
 export const ContextFileSchema = z.looseObject({

@@ -5,10 +5,7 @@ import { MessageSchema } from './request-log';
  * `attribution_context`: the source citations of a response (licence, URL, span). Its inner
  * shape is not documented field by field, so it is kept as sent (an object or a list).
  */
-export const AttributionContextSchema = z.union([
-  z.record(z.string(), z.unknown()),
-  z.array(z.unknown()),
-]);
+export const AttributionContextSchema = z.union([z.looseObject({}), z.array(z.unknown())]);
 export type AttributionContext = z.infer<typeof AttributionContextSchema>;
 
 export const ResponseOutputSchema = z.looseObject({
