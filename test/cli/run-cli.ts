@@ -1,0 +1,32 @@
+/** Runs `gca-analytics` in-process with captured output, a fixed clock and a test directory. */
+import { Readable } from 'node:stream';
+import { main } from '../../cli/main';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  cwd: string;
+  stdin?: string | Buffer;
+  now?: Date;
+  env?: Record<string, string | undefined>;
+}
+
+export async function runCli(args: string[], opts: RunOptions): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(['node', 'gca-analytics', ...args], {
+    stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]),
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    env: opts.env ?? {},
+    cwd: opts.cwd,
+    now: () => opts.now ?? new Date('2025-10-20T12:00:00Z'),
+  });
+  return { code, stdout, stderr };
+}
