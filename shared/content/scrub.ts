@@ -3,8 +3,8 @@
  * arguments, quarantined raw input) with `[FILTERED]`.
  *
  * It runs on the ingest hot path in the default `scrubbed` mode, so it is built for speed:
- * - a cheap prefilter (a handful of `indexOf` calls on the text, no regex) decides whether any
- *   pattern can match at all; most text stops there;
+ * - a cheap prefilter per pass (a literal alternation V8 scans fast) decides whether any pattern
+ *   of that pass can match at all; most text stops there;
  * - the fixed-format tokens (key blocks, API keys, tokens, JWTs) are ONE combined, case-sensitive
  *   regex, and the assignment-style patterns (`password = "..."`, `Authorization: Bearer ...`)
  *   are ONE combined, case-insensitive regex; each runs only when its prefilter fired;
@@ -86,35 +86,13 @@ const TOKEN_RE = new RegExp(
 /** Capture-group index of each token kind in TOKEN_RE; URL credentials use the last two. */
 const URL_GROUP = TOKEN_PATTERNS.length + 1;
 
-/** Literals at least one of which every fixed-format token contains. Checked with indexOf. */
-const TOKEN_TRIGGERS = [
-  'PRIVATE KEY',
-  'AIza',
-  'ya29.',
-  '1//0',
-  'GOCSPX-',
-  'AKIA',
-  'ASIA',
-  'ABIA',
-  'ACCA',
-  'ghp_',
-  'gho_',
-  'ghu_',
-  'ghs_',
-  'ghr_',
-  'github_pat_',
-  'glpat-',
-  'gldt-',
-  'glrt-',
-  'glptt-',
-  'glsoat-',
-  'glft-',
-  'glcbt-',
-  'xox',
-  'hooks.slack.com',
-  'eyJ',
-  '://',
-] as const;
+/**
+ * Prefilter: the distinctive literal every fixed-format token starts with (and, for URL
+ * credentials, the whole `://user:pass@` shape). A plain literal alternation, which V8 scans
+ * several times faster than TOKEN_RE with its lookbehinds and groups; almost all text fails it.
+ */
+const TOKEN_PREFILTER =
+  /PRIVATE KEY|AIza|ya29\.|1\/\/0|GOCSPX-|A[KSB]IA|ACCA|gh[pousr]_|github_pat_|gl(?:pat|dt|rt|ptt|soat|ft|cbt)-|xox[abprs]-|hooks\.slack\.com|eyJ|:\/\/[^\s/@:]{1,128}:[^\s/@]{1,256}@/;
 
 // ---------------------------------------------------------------------------------------------
 // Assignments and authorization headers: one case-insensitive regex.
@@ -142,16 +120,14 @@ const AUTH_HEADER =
 
 const ASSIGNMENT_RE = new RegExp(`${ASSIGNMENT}|${AUTH_HEADER}`, 'gi');
 
-/** Lowercase literals one of which every assignment/header match contains. */
-const ASSIGNMENT_TRIGGERS = [
-  'pass',
-  'secret',
-  'token',
-  'key',
-  'credential',
-  'bearer',
-  'authorization',
-] as const;
+/**
+ * Prefilter: a secret key word followed by a separator, or an authorization word. Most code
+ * mentions `key` or `token` somewhere; far less of it assigns to one.
+ */
+const ASSIGNMENT_PREFILTER = new RegExp(
+  String.raw`(?:${SECRET_KEY_WORDS})(?:\\?["'])?[ \t]{0,16}(?:=|:(?!:))|bearer|authorization`,
+  'i',
+);
 
 // ---------------------------------------------------------------------------------------------
 // Deciding whether an assignment's value is a literal secret or a code reference / placeholder.
@@ -237,17 +213,6 @@ export interface SecretFinding {
   end: number;
 }
 
-function hasAnyTrigger(text: string, triggers: readonly string[]): boolean {
-  for (const t of triggers) if (text.indexOf(t) !== -1) return true;
-  return false;
-}
-
-function hasAssignmentTrigger(text: string): boolean {
-  // Lowercasing allocates; it is still far cheaper than running the regex on every text.
-  const lower = text.toLowerCase();
-  return hasAnyTrigger(lower, ASSIGNMENT_TRIGGERS);
-}
-
 function replaceTokens(text: string, onFind?: (f: SecretFinding) => void): string {
   return text.replace(TOKEN_RE, (match: string, ...args: unknown[]) => {
     const offset = args[args.length - 2] as number;
@@ -312,8 +277,8 @@ function replaceAssignments(text: string, onFind?: (f: SecretFinding) => void): 
  */
 export function scrubSecrets(text: string): string {
   let out = text;
-  if (hasAnyTrigger(out, TOKEN_TRIGGERS)) out = replaceTokens(out);
-  if (hasAssignmentTrigger(out)) out = replaceAssignments(out);
+  if (TOKEN_PREFILTER.test(out)) out = replaceTokens(out);
+  if (ASSIGNMENT_PREFILTER.test(out)) out = replaceAssignments(out);
   return out;
 }
 
@@ -327,8 +292,8 @@ export function findSecrets(text: string): SecretFinding[] {
     found.push(f);
   };
   let out = text;
-  if (hasAnyTrigger(out, TOKEN_TRIGGERS)) out = replaceTokens(out, push);
-  if (hasAssignmentTrigger(out)) replaceAssignments(out, push);
+  if (TOKEN_PREFILTER.test(out)) out = replaceTokens(out, push);
+  if (ASSIGNMENT_PREFILTER.test(out)) replaceAssignments(out, push);
   return found;
 }
 
