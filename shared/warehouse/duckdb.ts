@@ -182,6 +182,8 @@ function sqlString(text: string): string {
 }
 
 interface StagePlan {
+  /** The dedup key column. */
+  key: string;
   /** The INSERT for a staged file; `$$FILE$$` stands for the file path literal. */
   insertSql: string;
 }
@@ -189,21 +191,20 @@ interface StagePlan {
 function planStage(name: RawTableName): StagePlan {
   const table: TableDef = RAW_TABLES[name];
   const k = quoteIdent(table.key[0] ?? 'entry_key');
-  const columns = [
-    `${quoteIdent('_seq')}: 'BIGINT'`,
-    ...table.columns.map((c) => `${sqlString(c.name)}: ${sqlString(readType(c))}`),
-  ].join(', ');
+  const columns = table.columns
+    .map((c) => `${sqlString(c.name)}: ${sqlString(readType(c))}`)
+    .join(', ');
   const colList = table.columns.map((c) => quoteIdent(c.name)).join(', ');
   const exprs = table.columns.map(selectExpr).join(', ');
   const target = `${table.dataset}.${table.name}`;
-  // Dedup against stored rows (anti-join on the key) and within the batch (first row wins).
+  // The file holds no key twice (dedup within the batch is done in JS, first row wins);
+  // the anti-join drops keys already stored.
   const insertSql =
     `INSERT INTO ${target} (${colList}) ` +
     `SELECT ${exprs} FROM read_json($$FILE$$, format = 'newline_delimited', ` +
     `columns = {${columns}}) s ` +
-    `WHERE s.${k} NOT IN (SELECT t.${k} FROM ${target} t) ` +
-    `QUALIFY row_number() OVER (PARTITION BY s.${k} ORDER BY s._seq) = 1`;
-  return { insertSql };
+    `WHERE s.${k} NOT IN (SELECT t.${k} FROM ${target} t)`;
+  return { key: table.key[0] ?? 'entry_key', insertSql };
 }
 
 const STAGE_PLANS: Record<RawTableName, StagePlan> = {
@@ -213,13 +214,17 @@ const STAGE_PLANS: Record<RawTableName, StagePlan> = {
   quarantine: planStage('quarantine'),
 };
 
-/** One NDJSON line per row, with its position for first-wins dedup. */
-function toNdjson(rows: readonly object[]): string {
-  let out = '';
-  for (let i = 0; i < rows.length; i++) {
-    out += `{"_seq":${i},${JSON.stringify(rows[i]).slice(1)}\n`;
+/** One NDJSON line per distinct key (the first row of a key wins); also returns the count. */
+function toNdjson(rows: readonly object[], key: string): { text: string; distinct: number } {
+  const seen = new Set<unknown>();
+  const lines: string[] = [];
+  for (const row of rows) {
+    const k = (row as Record<string, unknown>)[key];
+    if (seen.has(k)) continue;
+    seen.add(k);
+    lines.push(JSON.stringify(row));
   }
-  return out;
+  return { text: lines.join('\n'), distinct: lines.length };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -257,9 +262,10 @@ class DuckDbWarehouse implements Warehouse {
       for (const name of names) {
         const rows: readonly object[] = batch[name];
         const file = join(this.stageDir, `${name}.ndjson`);
-        writeFileSync(file, toNdjson(rows));
+        const plan = STAGE_PLANS[name];
+        writeFileSync(file, toNdjson(rows, plan.key).text);
         try {
-          const sql = STAGE_PLANS[name].insertSql.replace('$$FILE$$', sqlString(file));
+          const sql = plan.insertSql.replace('$$FILE$$', sqlString(file));
           const inserted = (await this.conn.run(sql)).rowsChanged;
           result.inserted += inserted;
           result.duplicates += rows.length - inserted;
