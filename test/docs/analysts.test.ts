@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { STACK_KEYS } from '../../infra/config';
 import { renderSql } from '../../shared/sql/render';
 import type { QueryParams, Warehouse } from '../../shared/warehouse/port';
 import { openTempWarehouse, type TempWarehouse } from '../helpers/duckdb';
@@ -269,5 +270,13 @@ describe('docs/analysts.md queries', () => {
       { user_id: 'dave@example.com', active_days: 1, last_active_day: '2025-10-03' },
       { user_id: 'erin@example.com', active_days: 1, last_active_day: '2025-10-05' },
     ]);
+  });
+});
+
+describe('docs/analysts.md Looker section', () => {
+  it('names the Pulumi config key the infra program reads for the Looker principal', () => {
+    const keys = [...DOC.matchAll(/gca-analytics:([A-Za-z]+)/g)].map((m) => m[1]);
+    expect(keys).toContain('lookerPrincipals');
+    for (const k of keys) expect(STACK_KEYS).toContain(k);
   });
 });
