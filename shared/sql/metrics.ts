@@ -76,7 +76,7 @@ events AS (
       m.original_request_id, m.entry_key, m.event_timestamp,
       m.user_id, m.programming_language, m.client_name, m.product, m.lines_count,
       m.comment_lines_count, m.is_agentic, m.event_type IN ${EXPOSURE_TYPES} AS is_exposure,
-      ROW_NUMBER() OVER (PARTITION BY m.entry_key ORDER BY m.ingest_time) AS copy
+      ROW_NUMBER() OVER (PARTITION BY m.entry_key ORDER BY m.ingest_time) AS copy_number
     FROM \`gca_raw.metadata_events\` AS m
     WHERE m.event_type IN ${SUGGESTION_EVENT_TYPES} AND m.original_request_id IS NOT NULL
       AND EXISTS (
@@ -85,7 +85,7 @@ events AS (
           AND t.kind = IF(m.event_type IN ('code_exposure', 'code_acceptance'), 'code', 'chat')
       )
   ) AS e
-  WHERE copy = 1
+  WHERE copy_number = 1
 ),
 ranked AS (
   SELECT *,
