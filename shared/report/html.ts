@@ -146,22 +146,22 @@ const PAGE_SCRIPT = `
   Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
   function el(id) { return document.getElementById(id); }
   function draw(id, config) { new Chart(el(id), config); }
-  function groupChart(id, s, horizontal) {
+  function groupChart(id, s) {
     draw(id, {
       data: {
         labels: s.labels,
         datasets: [
-          { type: 'bar', label: 'Exposed', data: s.exposed, backgroundColor: C.grey, yAxisID: 'n', xAxisID: 'c' },
-          { type: 'bar', label: 'Accepted', data: s.accepted, backgroundColor: C.code, yAxisID: 'n', xAxisID: 'c' },
-          { type: 'line', label: 'Rate %', data: s.rate, borderColor: C.total, backgroundColor: C.total, yAxisID: 'r', xAxisID: 'c' }
+          { type: 'line', label: 'Rate %', data: s.rate, borderColor: C.total, backgroundColor: C.total, yAxisID: 'rate', pointRadius: 4 },
+          { type: 'bar', label: 'Exposed', data: s.exposed, backgroundColor: C.grey, yAxisID: 'y' },
+          { type: 'bar', label: 'Accepted', data: s.accepted, backgroundColor: C.code, yAxisID: 'y' }
         ]
       },
       options: {
-        indexAxis: 'x',
         scales: {
-          c: { type: 'category', position: 'bottom', ticks: { autoSkip: false, maxRotation: 60 } },
-          n: { type: 'linear', position: 'left', beginAtZero: true, title: { display: true, text: 'suggestions' } },
-          r: { type: 'linear', position: 'right', beginAtZero: true, suggestedMax: 100, grid: { drawOnChartArea: false }, title: { display: true, text: 'rate %' } }
+          x: { type: 'category', ticks: { autoSkip: false, maxRotation: 60 } },
+          y: { type: 'linear', axis: 'y', position: 'left', beginAtZero: true, title: { display: true, text: 'suggestions' } },
+          // Not 'r': Chart.js reads that id as the radial axis.
+          rate: { type: 'linear', axis: 'y', position: 'right', beginAtZero: true, suggestedMax: 100, grid: { drawOnChartArea: false }, title: { display: true, text: 'rate %' } }
         }
       }
     });
@@ -207,7 +207,7 @@ const PAGE_SCRIPT = `
   draw('chart-users', {
     type: 'bar',
     data: { labels: data.topUsers.labels, datasets: [{ label: 'Lines accepted', data: data.topUsers.lines, backgroundColor: C.purple }] },
-    options: { indexAxis: 'y', scales: { x: { beginAtZero: true } } }
+    options: { indexAxis: 'y', scales: { x: { beginAtZero: true }, y: { ticks: { autoSkip: false } } } }
   });
   draw('chart-dau', {
     type: 'bar',
@@ -229,13 +229,13 @@ const STYLE = `
   .kpi { background: #fff; border: 1px solid #dadce0; border-radius: 8px; padding: 12px 16px; }
   .kpi .v { font-size: 24px; font-weight: 600; }
   .kpi .l { font-size: 12px; color: #5f6368; }
-  .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
-  section.card { background: #fff; border: 1px solid #dadce0; border-radius: 8px; padding: 12px 16px; }
+  .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(520px, 100%), 1fr)); gap: 16px; }
+  section.card { background: #fff; border: 1px solid #dadce0; border-radius: 8px; padding: 12px 16px; min-width: 0; overflow-x: auto; }
   section.card h2 { font-size: 15px; margin: 0 0 8px; }
   .chart { position: relative; height: 300px; }
   table { border-collapse: collapse; width: 100%; font-size: 13px; }
   th, td { padding: 4px 8px; border-bottom: 1px solid #eee; text-align: right; white-space: nowrap; }
-  th:first-child, td:first-child { text-align: left; white-space: normal; word-break: break-all; }
+  th:first-child, td:first-child { text-align: left; max-width: 280px; overflow: hidden; text-overflow: ellipsis; }
   .tables { margin-top: 16px; }
   footer { color: #5f6368; font-size: 12px; margin-top: 16px; }
 `;
@@ -249,7 +249,7 @@ function figureRow(name: string, g: GroupFigures): string {
     formatRate(g.code.acceptanceRate),
     formatRate(g.chat.acceptanceRate),
   ];
-  return `<tr><td>${escapeHtml(name)}</td>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+  return `<tr><td title="${escapeHtml(name)}">${escapeHtml(name)}</td>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
 }
 
 function groupTable(title: string, id: string, groups: [string, GroupFigures][]): string {
