@@ -9,6 +9,7 @@
  * Adapter modules are required lazily inside their branch: the cloud bundle never loads the
  * native DuckDB module, and importing an entry point loads no SDK at all.
  */
+import { resolve as resolvePath } from 'node:path';
 import type { Config } from './config';
 import type { StateStore } from './state/port';
 import type { Warehouse } from './warehouse/port';
@@ -120,12 +121,17 @@ export function createDepsProvider(
       const stateStore = await state.get();
       if (!perInvocationWarehouse)
         return fn({ warehouse: await warehouse.get(), state: stateStore });
-      const local = await factories.openWarehouse(config);
-      try {
-        return await fn({ warehouse: local, state: stateStore });
-      } finally {
-        await local.close();
-      }
+      // Concurrent invocations of one process must not open the file twice: two DuckDB
+      // instances on one file in one process do not see each other's writes (the OS lock is
+      // per process), so the last to checkpoint would silently drop the other's rows.
+      return withFileLock(config.warehouse.path, async () => {
+        const local = await factories.openWarehouse(config);
+        try {
+          return await fn({ warehouse: local, state: stateStore });
+        } finally {
+          await local.close();
+        }
+      });
     },
     async close() {
       const open = [state.peek(), perInvocationWarehouse ? null : warehouse.peek()];
@@ -136,6 +142,24 @@ export function createDepsProvider(
       }
     },
   };
+}
+
+/** Tail of the queue of invocations using each DuckDB file in this process. */
+const fileQueues = new Map<string, Promise<unknown>>();
+
+/** Runs `fn` when every earlier `fn` on the same file (in this process) has settled. */
+async function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  const key = resolvePath(path);
+  const previous = fileQueues.get(key) ?? Promise.resolve();
+  const run = previous.then(fn, fn);
+  const tail = run.catch(() => undefined);
+  fileQueues.set(key, tail);
+  try {
+    return await run;
+  } finally {
+    // Forget the file once nothing is queued behind this invocation.
+    if (fileQueues.get(key) === tail) fileQueues.delete(key);
+  }
 }
 
 /** DuckDB files whose schema this process has ensured: DDL once per process, not per message. */

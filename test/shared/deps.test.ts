@@ -10,6 +10,7 @@ import {
   openWarehouse,
   type DepsFactories,
 } from '../../shared/deps';
+import { makeQuarantineRow } from '../../shared/pipeline/ingest';
 import type { StateStore } from '../../shared/state/port';
 import type { Warehouse } from '../../shared/warehouse/port';
 
@@ -83,6 +84,37 @@ describe('createDepsProvider', () => {
     await again.close();
     await provider.close();
     expect(n.stateCloses).toBe(1);
+  });
+
+  it('local: concurrent invocations take turns on the file, so no write is lost', async () => {
+    const provider = createDepsProvider(local);
+    const rows = Array.from({ length: 12 }, (_, i) =>
+      makeQuarantineRow({
+        source: 'pubsub',
+        messageId: `m-${i}`,
+        reason: 'invalid_json',
+        detail: 'x',
+        raw: `raw ${i}`,
+        quarantineTime: '2025-10-08T00:00:00.000000Z',
+      }),
+    );
+    await Promise.all(
+      rows.map((row) =>
+        provider.use(({ warehouse }) =>
+          warehouse.insertRaw({
+            requests: [],
+            responses: [],
+            metadata_events: [],
+            quarantine: [row],
+          }),
+        ),
+      ),
+    );
+    const n = await provider.use(({ warehouse }) =>
+      warehouse.query<{ n: number }>('SELECT COUNT(*) AS n FROM `gca_raw.quarantine`'),
+    );
+    expect(n).toEqual([{ n: 12 }]);
+    await provider.close();
   });
 
   it('local: closes the warehouse when the invocation fails', async () => {
