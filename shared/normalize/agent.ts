@@ -4,6 +4,7 @@
  * and each tool result the client sends back as an input message
  * `FunctionResponse{name: read_file, response: {...}}`. Anything else is text.
  */
+import { jsonDepth } from './payload-text';
 
 export interface ToolCall {
   name: string;
@@ -16,6 +17,9 @@ export interface ToolResult {
   /** Characters of the result (the `response: ...` part). */
   chars: number;
 }
+
+/** Deepest tool-argument nesting read as a call (real arguments nest 2-4 levels). */
+export const MAX_ARGUMENT_DEPTH = 100;
 
 const TOOL_CALL_HEAD = /^([A-Za-z_][A-Za-z0-9_.-]{0,127})\(/;
 const TOOL_RESULT_HEAD = /^FunctionResponse\{\s*name:\s*([^,{}\s]{1,128})\s*,\s*response:\s*/;
@@ -39,6 +43,9 @@ export function parseToolCall(content: string): ToolCall | null {
   const args = text.slice(head[0].length, -1).trim();
   if (args === '') return { name, arguments: null };
   if (args.charCodeAt(0) !== 0x7b) return null;
+  // Arguments are stored as JSON and walked recursively by the content policy: bound the depth.
+  const depth = jsonDepth(args);
+  if (depth < 1 || depth > MAX_ARGUMENT_DEPTH) return null;
   try {
     return isPlainObject(JSON.parse(args)) ? { name, arguments: args } : null;
   } catch {

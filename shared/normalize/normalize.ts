@@ -46,7 +46,7 @@ import type {
 } from '../tables/registry';
 import { parseToolCall, parseToolResult } from './agent';
 import { entryKey } from './entry-key';
-import { findPayloadText } from './payload-text';
+import { findPayloadText, nestsDeeperThan, type JsonSlice } from './payload-text';
 import type { NormalizeContext, NormalizeOutcome } from './outcome';
 import { toBool, toInt64 } from '../schemas/scalars';
 import type { FileStates } from '../schemas/request-log';
@@ -58,6 +58,13 @@ import { tryMicrosIso } from './time';
  * over 10 MB. Cloud Logging caps entries at 256 KB, so only hand-made inputs come near it.
  */
 export const MAX_ENTRY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Deepest nesting of a payload accepted (objects and arrays). Gemini payloads nest about 8
+ * levels; BigQuery's JSON type allows 500; the content policy and JSON.stringify recurse, so a
+ * hostile payload nested 100,000 deep must stop here rather than overflow the stack there.
+ */
+export const MAX_PAYLOAD_DEPTH = 100;
 
 /** Longest value quoted in a quarantine detail (details must stay short and content-free). */
 const DETAIL_VALUE_CHARS = 80;
@@ -89,12 +96,35 @@ function quote(value: string): string {
   return JSON.stringify(short);
 }
 
+type Issue = z.core.$ZodIssue;
+
+/**
+ * The most telling issue: for a union that failed (`output` is an object or a string), the
+ * issue of the alternative that got deepest, so the detail names the actual field.
+ */
+function deepestIssue(issue: Issue): { issue: Issue; path: PropertyKey[] } {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) {
+    return { issue, path: issue.path };
+  }
+  let best: { issue: Issue; path: PropertyKey[] } = { issue, path: issue.path };
+  for (const alternative of issue.errors) {
+    for (const inner of alternative) {
+      const found = deepestIssue(inner);
+      if (found.path.length + issue.path.length > best.path.length) {
+        best = { issue: found.issue, path: [...issue.path, ...found.path] };
+      }
+    }
+  }
+  return best;
+}
+
 /** `a.b[0].c: message` for the first zod issue, prefixed with where the object sits. */
 function describeIssue(error: z.ZodError, prefix: string): { path: string; detail: string } {
-  const issue = error.issues[0];
-  if (!issue) return { path: prefix, detail: `${prefix}: invalid` };
+  const first = error.issues[0];
+  if (!first) return { path: prefix, detail: `${prefix}: invalid` };
+  const { issue, path: parts } = deepestIssue(first);
   let path = prefix;
-  for (const p of issue.path) {
+  for (const p of parts) {
     path += typeof p === 'number' ? `[${p}]` : `${path ? '.' : ''}${String(p)}`;
   }
   return { path, detail: `${path || '(entry)'}: ${issue.message}` };
@@ -456,7 +486,7 @@ function payloadTypeMatches(type: string, log: GeminiLog): boolean {
 function normalizeUnchecked(
   entry: unknown,
   ctx: NormalizeContext,
-  payloadText: string | null,
+  payloadText: JsonSlice | null,
 ): NormalizeOutcome {
   if (!isPlainObject(entry)) {
     return quarantine('not_an_object', `the entry is ${describeType(entry)}, not a JSON object`);
@@ -543,13 +573,23 @@ function normalizeUnchecked(
     }
   }
 
-  let payloadJson: string;
-  try {
-    payloadJson = payloadText ?? JSON.stringify(payload);
-  } catch (err) {
+  const tooDeep = payloadText
+    ? payloadText.depth > MAX_PAYLOAD_DEPTH
+    : nestsDeeperThan(payload, MAX_PAYLOAD_DEPTH);
+  if (tooDeep) {
     return quarantine(
       'invalid_payload',
-      `jsonPayload: cannot be serialized (${err instanceof RangeError ? 'nested too deeply' : 'unserializable value'})`,
+      `jsonPayload: nested deeper than ${MAX_PAYLOAD_DEPTH} levels`,
+      insertId,
+    );
+  }
+  let payloadJson: string;
+  try {
+    payloadJson = payloadText?.text ?? JSON.stringify(payload);
+  } catch {
+    return quarantine(
+      'invalid_payload',
+      'jsonPayload: holds a value JSON cannot represent',
       insertId,
     );
   }
@@ -584,7 +624,7 @@ export function normalizeEntry(entry: unknown, ctx: NormalizeContext): Normalize
 function normalizeGuarded(
   entry: unknown,
   ctx: NormalizeContext,
-  payloadText: string | null,
+  payloadText: JsonSlice | null,
 ): NormalizeOutcome {
   try {
     return normalizeUnchecked(entry, ctx, payloadText);

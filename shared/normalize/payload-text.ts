@@ -24,9 +24,13 @@ function skipString(text: string, i: number): number {
   return -1;
 }
 
+/** Deepest nesting seen by the last skipValue call. */
+let lastDepth = 0;
+
 /** Index just after the value starting at `i` (an object, array or string); -1 if malformed. */
 function skipValue(text: string, i: number): number {
   const first = text.charCodeAt(i);
+  lastDepth = 0;
   if (first === QUOTE) return skipString(text, i);
   let depth = 0;
   const n = text.length;
@@ -37,8 +41,9 @@ function skipValue(text: string, i: number): number {
       if (i < 0) return -1;
       continue;
     }
-    if (c === 0x7b || c === 0x5b) depth++;
-    else if (c === 0x7d || c === 0x5d) {
+    if (c === 0x7b || c === 0x5b) {
+      if (++depth > lastDepth) lastDepth = depth;
+    } else if (c === 0x7d || c === 0x5d) {
       if (--depth === 0) return i + 1;
       if (depth < 0) return -1;
     } else if (depth === 0 && (c === 0x2c || c === 0x7d)) {
@@ -55,12 +60,41 @@ function skipBlank(text: string, i: number): number {
   return i;
 }
 
-/** The `jsonPayload` value of an entry's JSON text, exactly as written; null if unsure. */
-export function findPayloadText(text: string): string | null {
+/** Text of a JSON value and its nesting depth (0 for a scalar, 1 for `{}`, ...). */
+export interface JsonSlice {
+  text: string;
+  depth: number;
+}
+
+/** Nesting depth of valid JSON text (strings are skipped); -1 if it is not well formed. */
+export function jsonDepth(text: string): number {
+  const i = skipBlank(text, 0);
+  return skipValue(text, i) < 0 ? -1 : lastDepth;
+}
+
+/** True when a parsed JSON value nests deeper than `max`. Iterative: any depth is safe. */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop() as [unknown, number];
+    if (typeof v !== 'object' || v === null) continue;
+    if (d + 1 > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, d + 1]);
+    }
+  }
+  return false;
+}
+
+/**
+ * The `jsonPayload` value of an entry's JSON text, exactly as written, with its depth; null if
+ * unsure.
+ */
+export function findPayloadText(text: string): JsonSlice | null {
   let i = skipBlank(text, 0);
   if (text.charCodeAt(i) !== 0x7b) return null;
   i++;
-  let found: string | null = null;
+  let found: JsonSlice | null = null;
   for (;;) {
     i = skipBlank(text, i);
     const c = text.charCodeAt(i);
@@ -82,7 +116,7 @@ export function findPayloadText(text: string): string | null {
     if (valueEnd < 0) return null;
     if (isPayload) {
       if (found !== null) return null; // duplicate key: JSON.parse keeps the last; be safe
-      found = text.slice(i, valueEnd);
+      found = { text: text.slice(i, valueEnd), depth: lastDepth };
     }
     i = valueEnd;
   }

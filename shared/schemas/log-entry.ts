@@ -50,7 +50,7 @@ export const LogEntrySchema = z.looseObject({
   severity: z.string().nullish(),
   resource: MonitoredResourceSchema.nullish(),
   labels: EntryLabelsSchema.nullish(),
-  jsonPayload: z.looseObject({ '@type': z.unknown() }).nullish(),
+  jsonPayload: z.looseObject({ '@type': z.unknown().optional() }).nullish(),
 });
 export type LogEntry = z.infer<typeof LogEntrySchema>;
 
