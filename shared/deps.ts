@@ -113,18 +113,19 @@ export function createDepsProvider(
   config: Config,
   factories: DepsFactories = DEFAULT_FACTORIES,
 ): DepsProvider {
-  const perInvocationWarehouse = config.warehouse.kind === 'duckdb';
+  // A DuckDB file is opened per invocation; every other port is shared.
+  const duckDbPath = config.warehouse.kind === 'duckdb' ? config.warehouse.path : null;
+  const perInvocationWarehouse = duckDbPath !== null;
   const state = lazyShared(() => factories.openState(config));
   const warehouse = lazyShared(() => factories.openWarehouse(config));
   return {
     async use(fn) {
       const stateStore = await state.get();
-      if (!perInvocationWarehouse)
-        return fn({ warehouse: await warehouse.get(), state: stateStore });
+      if (duckDbPath === null) return fn({ warehouse: await warehouse.get(), state: stateStore });
       // Concurrent invocations of one process must not open the file twice: two DuckDB
       // instances on one file in one process do not see each other's writes (the OS lock is
       // per process), so the last to checkpoint would silently drop the other's rows.
-      return withFileLock(config.warehouse.path, async () => {
+      return withFileLock(duckDbPath, async () => {
         const local = await factories.openWarehouse(config);
         try {
           return await fn({ warehouse: local, state: stateStore });
