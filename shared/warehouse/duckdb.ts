@@ -227,6 +227,23 @@ function toNdjson(rows: readonly object[], key: string): { text: string; distinc
   return { text: lines.join('\n'), distinct: lines.length };
 }
 
+/**
+ * DuckDB errors caused by a row's values (not by the database or the disk): such a row is
+ * rejected, not retried. Anything else propagates for the caller's error classification.
+ */
+const ROW_DATA_ERRORS =
+  /^(Conversion Error|Invalid Input Error|Constraint Error|Out of Range Error)/;
+
+/** The message of an error; duck-typed, since the native module's errors may come from another realm. */
+function errorMessage(err: unknown): string {
+  if (typeof err === 'object' && err !== null && 'message' in err) return String(err.message);
+  return String(err);
+}
+
+function isRowDataError(err: unknown): boolean {
+  return ROW_DATA_ERRORS.test(errorMessage(err));
+}
+
 // ---------------------------------------------------------------------------------------------
 
 function usedParams(sql: string): Set<string> {
@@ -251,6 +268,45 @@ class DuckDbWarehouse implements Warehouse {
   }
 
   async insertRaw(batch: RawBatch): Promise<InsertResult> {
+    try {
+      return await this.insertBatch(batch);
+    } catch (err) {
+      if (!isRowDataError(err)) throw err;
+    }
+    // A row DuckDB refuses (invalid JSON, missing REQUIRED value, bad timestamp) must not sink
+    // the batch: find it row by row (rare, so slow is fine) and report it as rejected, as the
+    // BigQuery adapter does with per-row insertAll errors.
+    const result: InsertResult = { inserted: 0, duplicates: 0, rejected: [] };
+    for (const name of Object.keys(STAGE_PLANS) as RawTableName[]) {
+      for (const row of batch[name] as readonly object[]) {
+        const single: RawBatch = {
+          requests: [],
+          responses: [],
+          metadata_events: [],
+          quarantine: [],
+        };
+        (single[name] as object[]).push(row);
+        try {
+          const r = await this.insertBatch(single);
+          result.inserted += r.inserted;
+          result.duplicates += r.duplicates;
+        } catch (err) {
+          if (!isRowDataError(err)) throw err;
+          const key = (row as Record<string, unknown>)[STAGE_PLANS[name].key];
+          result.rejected.push({
+            table: name,
+            key: typeof key === 'string' ? key : String(key),
+            detail:
+              err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err),
+          });
+        }
+      }
+    }
+    return result;
+  }
+
+  /** Writes a batch in one transaction: all rows or none. */
+  private async insertBatch(batch: RawBatch): Promise<InsertResult> {
     const result: InsertResult = { inserted: 0, duplicates: 0, rejected: [] };
     const names = (Object.keys(STAGE_PLANS) as RawTableName[]).filter(
       (n) => (batch[n]?.length ?? 0) > 0,
