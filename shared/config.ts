@@ -4,6 +4,7 @@
  * naming the variable and what it accepts; nothing here reads `process.env` at import time.
  */
 import { z } from 'zod';
+import { MIN_PSEUDONYMIZE_KEY_BYTES } from './content/pseudonymize';
 import { CONTENT_MODES, DEFAULT_CONTENT_MODE, type ContentMode } from './content/mode';
 import { DEFAULT_STATE_COLLECTION } from './state/firestore';
 import { DEFAULT_RETENTION_POLICY, type RetentionPolicy } from './state/port';
@@ -209,7 +210,12 @@ export const EnvSchema = z
     GCA_CONTENT_MODE: enumVar(CONTENT_MODES, CONFIG_DEFAULTS.GCA_CONTENT_MODE),
     // Short keys make pseudonyms guessable by brute force over known user ids.
     GCA_PSEUDONYMIZE_KEY: optionalText.pipe(
-      z.string().min(16, 'expected a secret of at least 16 characters').optional(),
+      z
+        .string()
+        .refine((v) => Buffer.byteLength(v, 'utf8') >= MIN_PSEUDONYMIZE_KEY_BYTES, {
+          message: `expected a secret of at least ${MIN_PSEUDONYMIZE_KEY_BYTES} bytes`,
+        })
+        .optional(),
     ),
     // Unset: the recompute job's own default (shared/jobs/recompute.ts).
     GCA_RECOMPUTE_LOOKBACK_DAYS: optionalIntVar(1, 3650),

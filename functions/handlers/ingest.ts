@@ -13,6 +13,7 @@
 import type { HttpFunction } from '@google-cloud/functions-framework';
 import type { Config } from '../../shared/config';
 import { applyContentPolicy } from '../../shared/content/policy';
+import { createPseudonymizer } from '../../shared/content/pseudonymize';
 import { createDepsProvider, type DepsProvider } from '../../shared/deps';
 import { describeError, errorMessage, type ErrorDescription } from '../../shared/errors';
 import { createLogger, type Logger } from '../../shared/log';
@@ -84,7 +85,9 @@ export function createIngestHandler(
     component: 'ingest',
   });
   const now = options.now ?? (() => new Date());
-  const pseudonymizeUser = options.pseudonymizeUser;
+  const pseudonymizeUser =
+    options.pseudonymizeUser ??
+    (config.pseudonymizeKey ? createPseudonymizer(config.pseudonymizeKey) : undefined);
 
   return async (req, res) => {
     const start = performance.now();

@@ -11,7 +11,8 @@ import { createIngestHandler } from '../../functions/handlers/ingest';
 import { createDepsProvider, DEFAULT_FACTORIES, type DepsProvider } from '../../shared/deps';
 import { createLogger } from '../../shared/log';
 import type { Warehouse } from '../../shared/warehouse/port';
-import { entryText, makeMetadataEntry, makeRequestEntry } from '../helpers/entries';
+import { isPseudonym } from '../../shared/content/pseudonymize';
+import { entryText, makeMetadataEntry, makeRequestEntry, USER_ID } from '../helpers/entries';
 import {
   binaryCloudEventHeaders,
   captureLines,
@@ -164,6 +165,80 @@ describe('ingest: body kinds', () => {
       counts: { read: 1, normalized: 1, duplicates: 0, quarantined: 0, skipped: 0 },
       latencyMs: expect.any(Number),
     });
+  });
+});
+
+describe('ingest: privacy', () => {
+  it('pseudonymizes user ids when GCA_PSEUDONYMIZE_KEY is set', async () => {
+    const keyed = makeLocalSetup({ GCA_PSEUDONYMIZE_KEY: 'a-test-key-of-enough-bytes' });
+    const keyedDeps = createDepsProvider(keyed.config);
+    try {
+      const name = `${target}_keyed`;
+      http(
+        name,
+        createIngestHandler(keyed.config, {
+          deps: keyedDeps,
+          logger: createLogger({ write: log.write }),
+        }),
+      );
+      const entry = makeMetadataEntry('codeExposure', { originalRequestId: 'k-1' });
+      await request(getTestServer(name))
+        .post('/')
+        .send(pushBody(entryText(entry), 'k-1'))
+        .expect(200);
+      await keyedDeps.close();
+      const w = await DEFAULT_FACTORIES.openWarehouse(keyed.config);
+      try {
+        const rows = await w.query<{ user_id: string }>(
+          'SELECT user_id FROM `gca_raw.metadata_events`',
+        );
+        expect(rows).toHaveLength(1);
+        expect(rows[0]?.user_id).not.toBe(USER_ID);
+        expect(isPseudonym(rows[0]?.user_id ?? '')).toBe(true);
+      } finally {
+        await w.close();
+      }
+    } finally {
+      keyed.cleanup();
+    }
+  });
+
+  it('stores content under the configured content mode (metadata-only keeps no prompt)', async () => {
+    const meta = makeLocalSetup({ GCA_CONTENT_MODE: 'metadata-only' });
+    const metaDeps = createDepsProvider(meta.config);
+    try {
+      const name = `${target}_meta`;
+      http(
+        name,
+        createIngestHandler(meta.config, {
+          deps: metaDeps,
+          logger: createLogger({ write: log.write }),
+        }),
+      );
+      const entry = makeRequestEntry({
+        jsonPayload: {
+          taskCompletionRequest: {
+            input: { messages: [{ author: 'USER', content: 'SECRET-PROMPT' }] },
+          },
+        },
+      });
+      await request(getTestServer(name))
+        .post('/')
+        .send(pushBody(entryText(entry), 'c-1'))
+        .expect(200);
+      await metaDeps.close();
+      const w = await DEFAULT_FACTORIES.openWarehouse(meta.config);
+      try {
+        const rows = await w.query<{ prompt_text: string | null; content_mode: string }>(
+          'SELECT prompt_text, content_mode FROM `gca_raw.requests`',
+        );
+        expect(rows).toEqual([{ prompt_text: null, content_mode: 'metadata-only' }]);
+      } finally {
+        await w.close();
+      }
+    } finally {
+      meta.cleanup();
+    }
   });
 });
 

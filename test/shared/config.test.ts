@@ -126,7 +126,7 @@ describe('parseConfig', () => {
   it('never echoes the pseudonymization key', () => {
     const issues = issuesOf({ ...LOCAL, GCA_PSEUDONYMIZE_KEY: 'hunter2' });
     expect(issues).toEqual([
-      'GCA_PSEUDONYMIZE_KEY: expected a secret of at least 16 characters (got a value of 7 characters)',
+      'GCA_PSEUDONYMIZE_KEY: expected a secret of at least 16 bytes (got a value of 7 characters)',
     ]);
   });
 
