@@ -32,8 +32,17 @@ function skipValue(text: string, i: number): number {
   const first = text.charCodeAt(i);
   lastDepth = 0;
   if (first === QUOTE) return skipString(text, i);
-  let depth = 0;
   const n = text.length;
+  if (first !== 0x7b && first !== 0x5b) {
+    // A number or literal: it ends at the next separator, or with the text.
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 0x2c || c === 0x7d || c === 0x5d) return i;
+      i++;
+    }
+    return n;
+  }
+  let depth = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
@@ -45,13 +54,18 @@ function skipValue(text: string, i: number): number {
       if (++depth > lastDepth) lastDepth = depth;
     } else if (c === 0x7d || c === 0x5d) {
       if (--depth === 0) return i + 1;
-      if (depth < 0) return -1;
-    } else if (depth === 0 && (c === 0x2c || c === 0x7d)) {
-      return i;
     }
     i++;
   }
   return -1;
+}
+
+function decodeKey(quoted: string): unknown {
+  try {
+    return JSON.parse(quoted);
+  } catch {
+    return null;
+  }
 }
 
 function skipBlank(text: string, i: number): number {
@@ -106,9 +120,10 @@ export function findPayloadText(text: string): JsonSlice | null {
     if (c !== QUOTE) return null;
     const keyEnd = skipString(text, i);
     if (keyEnd < 0) return null;
-    // An escaped key ("json\u0050ayload") decodes to the same name: give up rather than guess.
-    if (text.slice(i, keyEnd).includes('\\')) return null;
-    const isPayload = keyEnd - i === KEY.length && text.startsWith(KEY, i);
+    // A key with escapes ("json\u0050ayload") is decoded to compare it (rare, so cheap).
+    const isPayload = text.slice(i, keyEnd).includes('\\')
+      ? decodeKey(text.slice(i, keyEnd)) === 'jsonPayload'
+      : keyEnd - i === KEY.length && text.startsWith(KEY, i);
     i = skipBlank(text, keyEnd);
     if (text.charCodeAt(i) !== 0x3a) return null;
     i = skipBlank(text, i + 1);

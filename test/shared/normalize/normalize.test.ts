@@ -218,6 +218,15 @@ describe('drift that is absorbed', () => {
     expect(payload.codeExposure).toMatchObject({ newField: 1 });
   });
 
+  it('stores the payload JSON.parse keeps when a key is repeated', () => {
+    const text = entryText(makeEntry()).replace(
+      '"jsonPayload":{',
+      '"jsonPayload":{"decoy":true},"jsonPayload":{',
+    );
+    const row = rowOf(normalizeText(text, ctx));
+    expect(JSON.parse(String(row.payload))).toEqual((JSON.parse(text) as JsonObject).jsonPayload);
+  });
+
   it('recognises tool results and tool calls among ordinary messages', () => {
     const request = makeRequestEntry({
       jsonPayload: {
