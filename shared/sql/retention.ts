@@ -1,0 +1,288 @@
+/**
+ * The SQL of the retention job (content expiry, row expiry, per-user erasure, audit row), written
+ * once in BigQuery Standard SQL (see shared/sql/render.ts for the subset) and built from the table
+ * registry: the content columns are the registry's `content` flags, the partition column its
+ * `partitionBy`, so a content column added there is expired here without a second list.
+ *
+ * Every expiry statement filters on the partition column with a TIMESTAMP parameter computed from
+ * the job's clock (`@content_cutoff`, `@event_cutoff`, `@quarantine_cutoff`), so BigQuery prunes
+ * partitions. The count query of each statement has the very same WHERE, so a dry run reports
+ * exactly what the real run changes.
+ *
+ * One construct is outside the renderer's subset: the STRUCT constructor `STRUCT(x AS a, ...)`,
+ * needed to rebuild arrays of records with a nested content field nulled and to write the audit
+ * row's `changes`. `renderStructsForDuckDb` rewrites it to DuckDB's `struct_pack(a := x, ...)`;
+ * the job applies it before handing DuckDB its SQL (see `forEngine`).
+ */
+import {
+  RAW_TABLES,
+  retentionRunsTable,
+  type ColumnDef,
+  type RawTableName,
+  type TableDef,
+} from '../tables/registry';
+import type { RetentionPolicy } from '../state/port';
+
+/** Actions of the audit row's `changes` (registry: content_expired, deleted or erased). */
+export const RETENTION_ACTIONS = ['content_expired', 'deleted', 'erased'] as const;
+export type RetentionAction = (typeof RETENTION_ACTIONS)[number];
+
+/** A statement and the query counting the rows it would change (same WHERE). */
+export interface CountedStatement {
+  /** `dataset.table` */
+  table: string;
+  action: RetentionAction;
+  /** `SELECT COUNT(*) AS n ...` with the same parameters. */
+  countSql: string;
+  /** The DML. */
+  sql: string;
+}
+
+/** Raw tables whose rows carry a user (quarantine has no user_id column). */
+export const USER_RAW_TABLES = ['requests', 'responses', 'metadata_events'] as const;
+/** Derived tables holding per-user rows, rebuilt (not just deleted) by erasure. */
+export const USER_DERIVED_TABLES = [
+  'suggestions',
+  'acceptance_daily',
+  'lines_accepted_daily',
+] as const;
+
+function qualified(def: TableDef): string {
+  return `\`${def.dataset}.${def.name}\``;
+}
+
+function partitionColumn(def: TableDef): string {
+  if (!def.partitionBy) throw new Error(`${def.dataset}.${def.name} has no partition column`);
+  return def.partitionBy;
+}
+
+/** The SQL type of a nested scalar field, for typed NULLs. */
+function sqlType(c: ColumnDef): string {
+  return c.type === 'JSON' ? 'JSON' : c.type;
+}
+
+/**
+ * A content column nulled: `col = NULL` for a scalar, or the array of records rebuilt with its
+ * content fields nulled and its order kept, for a REPEATED RECORD with nested content fields.
+ * Returns null for a column without content.
+ */
+function nulledColumn(c: ColumnDef): { set: string; hasContent: string } | null {
+  if (c.content) {
+    if (c.mode === 'REPEATED') throw new Error(`repeated content column ${c.name} not supported`);
+    return { set: `${c.name} = NULL`, hasContent: `${c.name} IS NOT NULL` };
+  }
+  const fields = c.fields ?? [];
+  const contentFields = fields.filter((f) => f.content);
+  if (c.type !== 'RECORD' || contentFields.length === 0) return null;
+  if (c.mode !== 'REPEATED' || fields.some((f) => f.type === 'RECORD')) {
+    throw new Error(`content inside ${c.name}: only repeated records of scalars are supported`);
+  }
+  const items = fields
+    .map((f) =>
+      f.content ? `CAST(NULL AS ${sqlType(f)}) AS ${f.name}` : `f.${f.name} AS ${f.name}`,
+    )
+    .join(', ');
+  const set =
+    `${c.name} = ARRAY(SELECT STRUCT(${items}) ` +
+    `FROM UNNEST(${c.name}) AS f WITH OFFSET AS pos ORDER BY pos)`;
+  const anyContent = contentFields.map((f) => `f.${f.name} IS NOT NULL`).join(' OR ');
+  return {
+    set,
+    hasContent: `EXISTS(SELECT 1 FROM UNNEST(${c.name}) AS f WHERE ${anyContent})`,
+  };
+}
+
+/** The row-expiry cutoff parameter of a raw table. */
+function rowCutoffParam(name: RawTableName): string {
+  return name === 'quarantine' ? '@quarantine_cutoff' : '@event_cutoff';
+}
+
+/**
+ * Content expiry of a raw table: every content column (per the registry) nulled in rows older
+ * than `@content_cutoff` that still hold some content. The rows, and so every figure, stay.
+ * Rows old enough for row expiry are left to it (lower bound), so the counts of a dry run do
+ * not depend on the order of the statements. Parameters: content_cutoff and event_cutoff (or
+ * quarantine_cutoff for quarantine), TIMESTAMP.
+ */
+export function contentExpirySql(name: RawTableName): CountedStatement {
+  const def = RAW_TABLES[name];
+  const parts = def.columns.map(nulledColumn).filter((p) => p !== null);
+  if (parts.length === 0) throw new Error(`${name} has no content columns`);
+  const column = partitionColumn(def);
+  const where =
+    `WHERE ${column} < @content_cutoff AND ${column} >= ${rowCutoffParam(name)}\n` +
+    `  AND (${parts.map((p) => p.hasContent).join('\n    OR ')})`;
+  return {
+    table: `${def.dataset}.${def.name}`,
+    action: 'content_expired',
+    countSql: `SELECT COUNT(*) AS n FROM ${qualified(def)}\n${where}`,
+    sql: `UPDATE ${qualified(def)}\nSET ${parts.map((p) => p.set).join(',\n  ')}\n${where}`,
+  };
+}
+
+/**
+ * Row expiry of a raw table: rows older than the cutoff deleted. Parameters: event_cutoff
+ * (TIMESTAMP) for the log tables, quarantine_cutoff for quarantine.
+ */
+export function rowExpirySql(name: RawTableName): CountedStatement {
+  const def = RAW_TABLES[name];
+  const where = `WHERE ${partitionColumn(def)} < ${rowCutoffParam(name)}`;
+  return {
+    table: `${def.dataset}.${def.name}`,
+    action: 'deleted',
+    countSql: `SELECT COUNT(*) AS n FROM ${qualified(def)}\n${where}`,
+    sql: `DELETE FROM ${qualified(def)}\n${where}`,
+  };
+}
+
+/**
+ * Erasure in a raw table: every row of the users `@users` (ARRAY<STRING>; the raw id and its
+ * pseudonym). Quarantine rows have no user column: those whose raw input contains one of
+ * `@user_needles` (the ids as JSON strings, quotes included, so `bob` does not match `bobby`)
+ * are deleted. No partition filter: a user's rows may sit in any partition.
+ */
+export function eraseRawSql(name: RawTableName): CountedStatement {
+  const def = RAW_TABLES[name];
+  const where =
+    name === 'quarantine'
+      ? 'WHERE raw IS NOT NULL\n  AND EXISTS(SELECT 1 FROM UNNEST(@user_needles) AS needle WHERE STRPOS(raw, needle) > 0)'
+      : 'WHERE user_id IN UNNEST(@users)';
+  return {
+    table: `${def.dataset}.${def.name}`,
+    action: 'erased',
+    countSql: `SELECT COUNT(*) AS n FROM ${qualified(def)}\n${where}`,
+    sql: `DELETE FROM ${qualified(def)}\n${where}`,
+  };
+}
+
+/**
+ * Erasure in a derived table: the users' rows. Run after the affected days were rebuilt from the
+ * remaining raw rows (which already removes them); it catches rows of days no suggestion is left
+ * in. Parameters: users (ARRAY<STRING>).
+ */
+export function eraseDerivedSql(name: (typeof USER_DERIVED_TABLES)[number]): CountedStatement {
+  const table = `gca_analytics.${name}`;
+  const where = 'WHERE user_id IN UNNEST(@users)';
+  return {
+    table,
+    action: 'erased',
+    countSql: `SELECT COUNT(*) AS n FROM \`${table}\`\n${where}`,
+    sql: `DELETE FROM \`${table}\`\n${where}`,
+  };
+}
+
+/** One entry of the audit row's `changes`. */
+export interface RetentionChange {
+  /** `dataset.table` */
+  table: string;
+  action: RetentionAction;
+  rows: number;
+}
+
+const TABLE_NAME = /^gca_(?:raw|analytics)\.[a-z_]+$/;
+
+/**
+ * The audit INSERT into `gca_analytics.retention_runs`. The policy and the changes are inlined as
+ * literals (validated integers, registry table names and the action enum: nothing a caller can
+ * inject); the run id, time, dry-run flag and erasure counts are parameters: run_id (STRING),
+ * run_time (TIMESTAMP), dry_run (BOOL), erasures_done, erasures_pending (INT64).
+ */
+export function insertRetentionRunSql(
+  policy: RetentionPolicy,
+  changes: readonly RetentionChange[],
+): string {
+  for (const c of changes) {
+    if (!TABLE_NAME.test(c.table) || !RETENTION_ACTIONS.includes(c.action)) {
+      throw new Error(`invalid retention change ${c.table} ${c.action}`);
+    }
+    if (!Number.isSafeInteger(c.rows) || c.rows < 0) throw new Error(`invalid row count ${c.rows}`);
+  }
+  const nums = [policy.contentDays, policy.eventDays, policy.quarantineDays];
+  if (!nums.every((n) => Number.isSafeInteger(n) && n > 0)) throw new Error('invalid policy');
+  const policyJson = JSON.stringify({
+    contentDays: policy.contentDays,
+    eventDays: policy.eventDays,
+    quarantineDays: policy.quarantineDays,
+  });
+  const structs = changes.map(
+    (c) => `STRUCT('${c.table}' AS table_name, '${c.action}' AS action, ${c.rows} AS \`rows\`)`,
+  );
+  const columns = retentionRunsTable.columns.map((c) => c.name);
+  return (
+    `INSERT INTO \`gca_analytics.retention_runs\` (${columns.join(', ')})\n` +
+    `SELECT @run_id, @run_time, @dry_run, JSON '${policyJson}',\n` +
+    `  [${structs.join(',\n   ')}],\n` +
+    `  @erasures_done, @erasures_pending`
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The one rewrite DuckDB needs beyond shared/sql/render.ts.
+
+/** Index of the parenthesis closing the one at `open`, skipping quoted strings and names. */
+function closingParen(sql: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < sql.length; i++) {
+    const ch = sql[i];
+    if (ch === "'" || ch === '`') {
+      const end = sql.indexOf(ch, i + 1);
+      if (end < 0) return -1;
+      i = end;
+    } else if (ch === '(') depth++;
+    else if (ch === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** Splits on commas at depth 0 (outside parentheses, brackets and quotes). */
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "'" || ch === '`') {
+      const end = text.indexOf(ch, i + 1);
+      i = end < 0 ? text.length : end;
+    } else if (ch === '(' || ch === '[') depth++;
+    else if (ch === ')' || ch === ']') depth--;
+    else if (ch === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+/**
+ * Rewrites BigQuery struct constructors `STRUCT(expr AS name, ...)` into DuckDB's
+ * `struct_pack(name := expr, ...)` (nested ones too), leaving everything else as it is. Every
+ * field must be named (`AS name`), as DuckDB needs the names. The result still goes through
+ * renderSql (backticks, parameters) in the DuckDB adapter.
+ */
+export function renderStructsForDuckDb(sql: string): string {
+  const re = /(?<![\w.])STRUCT\s*\(/g;
+  let out = '';
+  let last = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(sql)) !== null) {
+    const open = m.index + m[0].length - 1;
+    const close = closingParen(sql, open);
+    if (close < 0) throw new Error('unbalanced STRUCT(');
+    const fields = splitTopLevel(sql.slice(open + 1, close)).map((item) => {
+      const named = /^([\s\S]*\S)\s+AS\s+(`?[A-Za-z_]\w*`?)\s*$/i.exec(item.trim());
+      if (!named) throw new Error(`STRUCT field without a name: ${item.trim()}`);
+      return `${named[2]} := ${renderStructsForDuckDb(named[1] ?? '')}`;
+    });
+    out += `${sql.slice(last, m.index)}struct_pack(${fields.join(', ')})`;
+    last = close + 1;
+    re.lastIndex = last;
+  }
+  return out + sql.slice(last);
+}
+
+/** The statement as the given engine's adapter should receive it (BigQuery: unchanged). */
+export function forEngine(sql: string, engine: 'bigquery' | 'duckdb'): string {
+  return engine === 'duckdb' ? renderStructsForDuckDb(sql) : sql;
+}
