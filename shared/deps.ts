@@ -83,6 +83,11 @@ export async function createDeps(
 export interface DepsProvider {
   /** Runs `fn` with the ports; per-invocation ports are closed when it settles. */
   use<T>(fn: (deps: Deps) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` with the warehouse only: the state store is neither opened nor loaded (ingest
+   * never needs it, and the Firestore SDK is the heaviest module of a cold start).
+   */
+  useWarehouse<T>(fn: (warehouse: Warehouse) => Promise<T>): Promise<T>;
   /** Closes the ports kept across invocations (tests, graceful shutdown). */
   close(): Promise<void>;
 }
@@ -118,22 +123,26 @@ export function createDepsProvider(
   const perInvocationWarehouse = duckDbPath !== null;
   const state = lazyShared(() => factories.openState(config));
   const warehouse = lazyShared(() => factories.openWarehouse(config));
+  const withWarehouse = async <T>(fn: (w: Warehouse) => Promise<T>): Promise<T> => {
+    if (duckDbPath === null) return fn(await warehouse.get());
+    // Concurrent invocations of one process must not open the file twice: two DuckDB
+    // instances on one file in one process do not see each other's writes (the OS lock is
+    // per process), so the last to checkpoint would silently drop the other's rows.
+    return withFileLock(duckDbPath, async () => {
+      const local = await factories.openWarehouse(config);
+      try {
+        return await fn(local);
+      } finally {
+        await local.close();
+      }
+    });
+  };
   return {
     async use(fn) {
       const stateStore = await state.get();
-      if (duckDbPath === null) return fn({ warehouse: await warehouse.get(), state: stateStore });
-      // Concurrent invocations of one process must not open the file twice: two DuckDB
-      // instances on one file in one process do not see each other's writes (the OS lock is
-      // per process), so the last to checkpoint would silently drop the other's rows.
-      return withFileLock(duckDbPath, async () => {
-        const local = await factories.openWarehouse(config);
-        try {
-          return await fn({ warehouse: local, state: stateStore });
-        } finally {
-          await local.close();
-        }
-      });
+      return withWarehouse((w) => fn({ warehouse: w, state: stateStore }));
     },
+    useWarehouse: withWarehouse,
     async close() {
       const open = [state.peek(), perInvocationWarehouse ? null : warehouse.peek()];
       for (const pending of open) {

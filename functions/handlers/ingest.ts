@@ -131,7 +131,7 @@ export function createIngestHandler(
     }
 
     try {
-      const counts = await deps.use(async ({ warehouse }) => {
+      const counts = await deps.useWarehouse(async (warehouse) => {
         if (whole) return quarantineMessage(warehouse, whole, context);
         try {
           return await ingestRecords(record ? [record] : [], warehouse, { context });

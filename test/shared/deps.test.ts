@@ -117,6 +117,16 @@ describe('createDepsProvider', () => {
     await provider.close();
   });
 
+  it('useWarehouse never opens the state store', async () => {
+    const { n, factories } = counting();
+    const provider = createDepsProvider(local, factories);
+    await provider.useWarehouse(async (warehouse) => {
+      await warehouse.query('SELECT 1 AS x');
+    });
+    expect(n).toMatchObject({ warehouseOpens: 1, warehouseCloses: 1, stateOpens: 0 });
+    await provider.close();
+  });
+
   it('local: closes the warehouse when the invocation fails', async () => {
     const { n, factories } = counting();
     const provider = createDepsProvider(local, factories);
