@@ -18,7 +18,12 @@ import { buildReport } from '../../shared/metrics/report';
 import type { Report } from '../../shared/metrics/report-schema';
 import { PubsubPushBodySchema } from '../../shared/schemas/pubsub';
 import type { Warehouse } from '../../shared/warehouse/port';
-import { findFreePort, startEmulator, type RunningEmulator } from '../helpers/emulators';
+import {
+  EMULATOR_FAKE_CREDENTIALS,
+  findFreePort,
+  startEmulator,
+  type RunningEmulator,
+} from '../helpers/emulators';
 import { entryText, makeMetadataEntry, type JsonObject } from '../helpers/entries';
 import { makeLocalSetup, type LocalSetup } from './helpers';
 
@@ -133,7 +138,13 @@ beforeAll(async () => {
   const port = await findFreePort();
   server = getTestServer('ingest_e2e');
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  pubsub = new PubSub({ projectId: emu.projectId, apiEndpoint: emu.hostPort, emulatorMode: true });
+  pubsub = new PubSub({
+    projectId: emu.projectId,
+    apiEndpoint: emu.hostPort,
+    emulatorMode: true,
+    // Without credentials the auth library probes the GCE metadata server first.
+    credentials: EMULATOR_FAKE_CREDENTIALS,
+  });
   const [topic] = await pubsub.createTopic('gca-logs');
   await topic.createSubscription('gca-logs-push', {
     pushConfig: { pushEndpoint: `http://127.0.0.1:${port}/` },
