@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   renderBigQuerySchema,
@@ -8,7 +9,7 @@ import {
   renderDuckDbTableDdl,
   renderDuckDbType,
 } from '../../../shared/tables/render';
-import { DATA_DICTIONARY_PATH } from '../../../shared/tables/write-dictionary';
+import { DATA_DICTIONARY_PATH, writeDataDictionary } from '../../../shared/tables/write-dictionary';
 import {
   REGISTRY,
   interactionsView,
@@ -111,6 +112,17 @@ describe('data dictionary', () => {
     for (const t of REGISTRY) expect(md).toContain(`\`${t.dataset}.${t.name}\``);
     expect(md).toContain('`context_files.states`');
     expect(md).toMatch(/`prompt_text` \| STRING \| NULLABLE \| .*\*\*content\*\*/);
+  });
+
+  it('is written under the given root', () => {
+    const root = mkdtempSync(join(tmpdir(), 'gca-dict-'));
+    try {
+      const target = writeDataDictionary(root);
+      expect(target).toBe(join(root, DATA_DICTIONARY_PATH));
+      expect(readFileSync(target, 'utf8')).toBe(renderDataDictionary());
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('is committed up to date', () => {
