@@ -46,6 +46,12 @@ import type {
 } from '../tables/registry';
 import { parseToolCall, parseToolResult } from './agent';
 import { entryKey } from './entry-key';
+import {
+  isLogEntryFast,
+  isMetadataLogFast,
+  isRequestLogFast,
+  isResponseLogFast,
+} from './fast-path';
 import { findPayloadText, nestsDeeperThan, type JsonSlice } from './payload-text';
 import type { NormalizeContext, NormalizeOutcome } from './outcome';
 import { toBool, toInt64 } from '../schemas/scalars';
@@ -78,6 +84,19 @@ function quarantine(
   insertId: string | null = null,
 ): Quarantined {
   return { kind: 'quarantined', reason, detail, insertId };
+}
+
+/**
+ * Validates with the schema, unless the fast guard already accepts the value (see fast-path.ts:
+ * the guards accept only what the schemas accept, and the schemas transform nothing).
+ */
+function check<S extends z.ZodType<Record<string, unknown>>>(
+  value: Record<string, unknown>,
+  fast: (v: Record<string, unknown>) => v is z.output<S>,
+  schema: S,
+): z.ZodSafeParseResult<z.output<S>> {
+  if (fast(value)) return { success: true, data: value };
+  return schema.safeParse(value);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -266,7 +285,7 @@ function normalizeRequest(
   ctx: NormalizeContext,
   payloadJson: string,
 ): NormalizeOutcome {
-  const parsed = RequestLogSchema.safeParse(payload);
+  const parsed = check(payload, isRequestLogFast, RequestLogSchema);
   if (!parsed.success) return invalidPayload(parsed.error, common.insert_id);
   const key = firstKnownKey(parsed.data, REQUEST_KEYS);
   let kind: RequestKind = 'unknown';
@@ -344,7 +363,7 @@ function normalizeResponse(
   ctx: NormalizeContext,
   payloadJson: string,
 ): NormalizeOutcome {
-  const parsed = ResponseLogSchema.safeParse(payload);
+  const parsed = check(payload, isResponseLogFast, ResponseLogSchema);
   if (!parsed.success) return invalidPayload(parsed.error, common.insert_id);
   const p = parsed.data;
   const key = firstKnownKey(p, RESPONSE_KEYS);
@@ -417,7 +436,7 @@ function normalizeMetadata(
   common: EntryColumns,
   payloadJson: string,
 ): NormalizeOutcome {
-  const parsed = MetadataLogSchema.safeParse(payload);
+  const parsed = check(payload, isMetadataLogFast, MetadataLogSchema);
   if (!parsed.success) return invalidPayload(parsed.error, common.insert_id);
   const p = parsed.data;
   const key = firstKnownKey(p, METADATA_KEYS);
@@ -502,7 +521,7 @@ function normalizeUnchecked(
     }
   }
 
-  const parsed = LogEntrySchema.safeParse(entry);
+  const parsed = check(entry, isLogEntryFast, LogEntrySchema);
   if (!parsed.success) {
     const { path, detail } = describeIssue(parsed.error, '');
     const reason =
