@@ -119,6 +119,19 @@ export function createIngestHandler(
       });
     };
 
+    if (req.method !== 'POST') {
+      // Pub/Sub always POSTs; a GET (a browser, a probe) is no message and must not be quarantined.
+      res.set('allow', 'POST');
+      sendJson(res, 405, { status: 'error', error: 'ingest accepts POST only' });
+      logger.summary('WARNING', 'ingest rejected', {
+        status: 'rejected',
+        httpStatus: 405,
+        method: req.method,
+        latencyMs: elapsedMs(start),
+      });
+      return;
+    }
+
     let whole: WholeMessageQuarantine | null = null;
     let record: ReturnType<typeof decodePubsubRequest> | null = null;
     try {

@@ -4,6 +4,7 @@
  * failure and redelivery.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { http } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
@@ -243,6 +244,15 @@ describe('ingest: privacy', () => {
 });
 
 describe('ingest: delivery semantics', () => {
+  it('refuses a GET with 405 and stores nothing', async () => {
+    const res = await request(server()).get('/');
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe('POST');
+    // The warehouse was never even opened.
+    expect(existsSync(setup.dbPath)).toBe(false);
+    expect(log.json()).toMatchObject([{ message: 'ingest rejected', httpStatus: 405 }]);
+  });
+
   it('a redelivered message changes nothing', async () => {
     const body = pushBody(
       entryText(makeMetadataEntry('codeAcceptance', { originalRequestId: 's' })),
