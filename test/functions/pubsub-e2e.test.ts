@@ -12,7 +12,12 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import { createIngestHandler } from '../../functions/handlers/ingest';
 import { createRecomputeHandler } from '../../functions/handlers/recompute';
-import { createDeps, createDepsProvider, DEFAULT_FACTORIES } from '../../shared/deps';
+import {
+  createDeps,
+  createDepsProvider,
+  DEFAULT_FACTORIES,
+  type DepsProvider,
+} from '../../shared/deps';
 import { createLogger } from '../../shared/log';
 import { buildReport } from '../../shared/metrics/report';
 import type { Report } from '../../shared/metrics/report-schema';
@@ -92,6 +97,8 @@ let server: Server;
 /** Every delivery the function saw: message id and the status it answered. */
 const deliveries: { messageId: string; status: number }[] = [];
 let failedOnce = false;
+let ingestDeps: DepsProvider;
+let recomputeDeps: DepsProvider;
 
 /** Fails the first insert that carries s5's exposure, as BigQuery's 503 would. */
 function failingOnceForS5(warehouse: Warehouse): Warehouse {
@@ -115,13 +122,14 @@ function failingOnceForS5(warehouse: Warehouse): Warehouse {
 beforeAll(async () => {
   emu = await startEmulator('pubsub');
   setup = makeLocalSetup();
-  const deps = createDepsProvider(setup.config, {
+  ingestDeps = createDepsProvider(setup.config, {
     ...DEFAULT_FACTORIES,
     openWarehouse: async (config) =>
       failingOnceForS5(await DEFAULT_FACTORIES.openWarehouse(config)),
   });
+  recomputeDeps = createDepsProvider(setup.config);
   const ingest = createIngestHandler(setup.config, {
-    deps,
+    deps: ingestDeps,
     logger: createLogger({ write: () => undefined }),
   });
   const counted: HttpFunction = async (req, res) => {
@@ -133,7 +141,10 @@ beforeAll(async () => {
   http('ingest_e2e', counted);
   http(
     'recompute_e2e',
-    createRecomputeHandler(setup.config, { logger: createLogger({ write: () => undefined }) }),
+    createRecomputeHandler(setup.config, {
+      deps: recomputeDeps,
+      logger: createLogger({ write: () => undefined }),
+    }),
   );
   const port = await findFreePort();
   server = getTestServer('ingest_e2e');
@@ -156,6 +167,8 @@ afterAll(async () => {
   await pubsub?.close();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   await emu?.stop();
+  await ingestDeps?.close();
+  await recomputeDeps?.close();
   setup?.cleanup();
 }, 60_000);
 
