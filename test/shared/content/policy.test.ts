@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   applyContentPolicy,
   contentColumnPaths,
@@ -300,5 +301,48 @@ describe('applyContentPolicy', () => {
       ok: [1, true, null],
     });
     expect(skeletonizeJson('not json')).toBeNull();
+  });
+});
+
+/** Every string (object keys included) inside a value. */
+function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsIn);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([k, v]) => [k, ...stringsIn(v)]);
+  }
+  return [];
+}
+
+describe('applyContentPolicy properties', () => {
+  it('metadata-only leaves no content string anywhere in a request row', () => {
+    // Marked content so it can be searched for; real content is arbitrary text.
+    const content = fc.string({ minLength: 1, maxLength: 40 }).map((s) => `<<${s}>>`);
+    fc.assert(
+      fc.property(content, content, content, content, (prompt, seg, path, extra) => {
+        const row: RequestRow = {
+          ...requestRow(),
+          prompt_text: prompt,
+          preamble: extra,
+          context_files: [
+            { path, extension: 'go', language: 'go', states: ['EDITED'], chars: seg.length },
+          ],
+          payload: JSON.stringify({
+            taskCompletionRequest: { input: { messages: [{ author: 'USER', content: prompt }] } },
+            files: [{ path, segments: [{ content: seg }] }],
+            [path]: { unknownField: extra },
+          }),
+        };
+        const out = applyContentPolicy('requests', row, 'metadata-only');
+        const strings = [
+          ...stringsIn({ ...out, payload: null }),
+          ...stringsIn(JSON.parse(out.payload ?? 'null')),
+        ];
+        for (const s of [prompt, seg, path, extra]) {
+          expect(strings.filter((x) => x.includes(s))).toEqual([]);
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });

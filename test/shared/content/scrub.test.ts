@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   FILTERED,
   findSecrets,
@@ -348,5 +349,53 @@ describe('scrubJsonText', () => {
       secret: FILTERED,
       b: { token: '' },
     });
+  });
+});
+
+describe('scrubber properties', () => {
+  const secrets = [fake.ghp, fake.awsKeyId, fake.jwt, fake.rsaKey, fake.glpat, fake.googleApiKey];
+  const text = fc.string({ unit: 'binary', maxLength: 300 });
+
+  it('never throws, and is idempotent, on arbitrary text', () => {
+    fc.assert(
+      fc.property(text, (s) => {
+        const once = scrubSecrets(s);
+        expect(scrubSecrets(once)).toBe(once);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('removes a known secret wherever it is put between words', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 80 }),
+        fc.constantFrom(...secrets),
+        fc.string({ maxLength: 80 }),
+        (before, secret, after) => {
+          const out = scrubSecrets(`${before} ${secret} ${after}`);
+          expect(out).not.toContain(secret);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps any JSON valid and its structure intact', () => {
+    const withSecrets = fc.oneof(
+      fc.string(),
+      fc.constantFrom(...secrets),
+      fc.constant('password = "x"'),
+    );
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.dictionary(fc.string(), withSecrets), (value, extra) => {
+        const json = JSON.stringify({ value, extra });
+        const out = scrubJsonText(json);
+        const parsed = JSON.parse(out) as { value: unknown; extra: Record<string, unknown> };
+        expect(Object.keys(parsed.extra).sort()).toEqual(Object.keys(extra).sort());
+        for (const s of secrets) expect(out).not.toContain(s);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
