@@ -84,6 +84,23 @@ describe('DuckDB warehouse adapter', () => {
     expect(count?.n).toBe(2);
   });
 
+  it('serializes overlapping calls on one connection', async () => {
+    const a = makeMetadataEvent({ type: 'code_exposure', id: 'a', at: '2025-10-08T10:00:00Z' });
+    const b = makeMetadataEvent({ type: 'code_exposure', id: 'b', at: '2025-10-08T10:00:00Z' });
+    const results = await Promise.all([
+      temp.warehouse.insertRaw(batchOf({ metadata_events: [a] })),
+      temp.warehouse.insertRaw(batchOf({ metadata_events: [a, b] })),
+      temp.warehouse.query<{ n: number }>('SELECT COUNT(*) AS n FROM `gca_raw.metadata_events`'),
+      temp.warehouse.insertRaw(batchOf({ metadata_events: [b] })),
+    ]);
+    expect(results).toEqual([
+      { inserted: 1, duplicates: 0, rejected: [] },
+      { inserted: 1, duplicates: 1, rejected: [] },
+      [{ n: 2 }],
+      { inserted: 0, duplicates: 1, rejected: [] },
+    ]);
+  });
+
   it('runs BigQuery-dialect queries with named parameters of every kind', async () => {
     await temp.warehouse.insertRaw(
       eventsBatch([
