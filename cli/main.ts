@@ -71,6 +71,16 @@ export function buildProgram(ctx: CliContext): Command {
       'Gemini Code Assist usage and acceptance figures from Cloud Logging exports, on a laptop (DuckDB).',
     )
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  gca-analytics demo               # try it on a generated sample\n' +
+        '  gcloud logging read "resource.type=cloudaicompanion.googleapis.com/Instance" \\\n' +
+        '    --format=json --freshness=30d > logs.json\n' +
+        '  gca-analytics ingest logs.json   # load, dedup, recompute\n' +
+        '  gca-analytics report --from 2025-10-01 --html report.html\n' +
+        '\nEach command has --help. Data stays in ./gca-analytics.duckdb (see --db).\n',
+    )
     .configureOutput({
       writeOut: (s) => void ctx.io.stdout.write(s),
       writeErr: (s) => void ctx.io.stderr.write(s),
