@@ -2,10 +2,19 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { register as demo } from './demo';
+import { register as eraseUser } from './erase-user';
 import { register as ingest } from './ingest';
 import { register as recompute } from './recompute';
 import { register as report } from './report';
+import { register as retention } from './retention';
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [ingest, recompute, report, demo];
+export const COMMANDS: readonly RegisterCommand[] = [
+  ingest,
+  recompute,
+  report,
+  retention,
+  eraseUser,
+  demo,
+];

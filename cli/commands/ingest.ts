@@ -7,7 +7,7 @@ import { access, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
 import { CONTENT_MODES, DEFAULT_CONTENT_MODE, type ContentMode } from '../../shared/content/mode';
-import type { IngestCounts } from '../../shared/normalize/outcome';
+import type { IngestCounts, NormalizeContext } from '../../shared/normalize/outcome';
 import { toMicrosIso } from '../../shared/normalize/time';
 import { ingestRecords, type RawRecord } from '../../shared/pipeline/ingest';
 import { readExport, splitExport } from '../../shared/readers/export-reader';
@@ -19,6 +19,7 @@ import {
   type CliContext,
   type LocalDeps,
 } from '../context';
+import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from './erase-user';
 import { NO_PROGRESS, startProgress, type Progress } from '../progress';
 import { recomputeLocal, describeRecompute } from '../recompute-local';
 import { formatCount } from '../../shared/report/format';
@@ -30,7 +31,7 @@ import { formatCount } from '../../shared/report/format';
  */
 export const LOCAL_BATCH_SIZE = 10_000;
 
-interface IngestFlags {
+interface IngestFlags extends KeyFlags {
   batchSize?: string;
   db?: string;
   json?: boolean;
@@ -95,10 +96,19 @@ export async function ingestInputs(
   ctx: CliContext,
   deps: LocalDeps,
   inputs: Input[],
-  opts: { contentMode: ContentMode; json: boolean; batchSize?: number },
+  opts: {
+    contentMode: ContentMode;
+    json: boolean;
+    batchSize?: number;
+    pseudonymizeUser?: (userId: string) => string;
+  },
 ): Promise<IngestCounts> {
   let total: IngestCounts = { read: 0, normalized: 0, duplicates: 0, quarantined: 0, skipped: 0 };
-  const context = { ingestTime: toMicrosIso(ctx.now()), contentMode: opts.contentMode };
+  const context: NormalizeContext = {
+    ingestTime: toMicrosIso(ctx.now()),
+    contentMode: opts.contentMode,
+    ...(opts.pseudonymizeUser ? { pseudonymizeUser: opts.pseudonymizeUser } : {}),
+  };
   for (const input of inputs) {
     let records: AsyncIterable<RawRecord>;
     let progress: Progress = NO_PROGRESS;
@@ -138,7 +148,7 @@ export function register(program: Command, ctx: CliContext): void {
       'Read Cloud Logging exports (gcloud logging read --format=json arrays, or JSON Lines; - for stdin) into the local warehouse, then recompute the figures',
     )
     .argument('<file...>', 'export files; - reads stdin');
-  addDbOption(cmd)
+  addPseudonymizeKeyOption(addDbOption(cmd))
     .option(
       '--json',
       'print exactly one JSON object {"read","normalized","duplicates","quarantined","skipped"}',
@@ -158,12 +168,14 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (files: string[], flags: IngestFlags) => {
       const inputs = await checkInputs(ctx, files);
       const json = flags.json === true;
+      const pseudonymizeUser = await pseudonymizerFrom(ctx, flags);
       const deps = await ctx.openLocal(resolveDbPath(ctx, flags.db));
       try {
         const counts = await ingestInputs(ctx, deps, inputs, {
           contentMode: flags.contentMode,
           json,
           batchSize: flags.batchSize ? Number(flags.batchSize) : undefined,
+          ...(pseudonymizeUser ? { pseudonymizeUser } : {}),
         });
         const recompute = flags.recompute ? await recomputeLocal(ctx, deps, { full: false }) : null;
         if (json) {

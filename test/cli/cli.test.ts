@@ -234,4 +234,14 @@ describe('generated exports', () => {
     expect(existsSync(join(dir, 'env.duckdb'))).toBe(true);
     expect(existsSync(join(dir, 'env.duckdb.state.json'))).toBe(true);
   });
+
+  it('pseudonymizes user ids at ingest when GCA_PSEUDONYMIZE_KEY is set', async () => {
+    const db = join(dir, 'pseudo.duckdb');
+    const env = { GCA_PSEUDONYMIZE_KEY: 'k'.repeat(64) };
+    const run = await runCli(['ingest', FIXTURE, '--db', db, '--json'], { cwd: dir, env });
+    expect(run.code).toBe(0);
+    const users = Object.keys((await reportJson(db)).byUser);
+    expect(users).toHaveLength(2);
+    for (const user of users) expect(user).not.toContain('@');
+  });
 });
