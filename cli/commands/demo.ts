@@ -41,7 +41,7 @@ export function demoStart(now: Date, days: number): string {
 export function register(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('demo')
-    .summary('generate a realistic sample, ingest it, report it and write the dashboard')
+    .summary('Generate a realistic sample, ingest it, report it and write the dashboard')
     .description(
       'Generate a realistic sample of Gemini Code Assist logs, ingest it, and show the report and the HTML dashboard',
     );

@@ -143,7 +143,7 @@ export async function ingestInputs(
 export function register(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('ingest')
-    .summary('load log exports (JSON array or JSON Lines; - for stdin), then recompute')
+    .summary('Load log exports (JSON array or JSON Lines; - for stdin), then recompute')
     .description(
       'Read Cloud Logging exports (gcloud logging read --format=json arrays, or JSON Lines; - for stdin) into the local warehouse, then recompute the figures',
     )

@@ -7,7 +7,7 @@ import { describeRecompute, recomputeLocal } from '../recompute-local';
 export function register(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('recompute')
-    .summary('rebuild the metric tables from the raw events (incremental, or --full)')
+    .summary('Rebuild the metric tables from the raw events (incremental, or --full)')
     .description(
       'Recompute suggestions and daily figures for what changed since the last run (incremental, idempotent)',
     );

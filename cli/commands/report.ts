@@ -19,7 +19,7 @@ interface ReportFlags {
 export function register(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('report')
-    .summary('print the figures: tables, --json, or an --html dashboard')
+    .summary('Print the figures: tables, --json, or an --html dashboard')
     .description(
       'Print acceptance and lines-accepted figures (code, chat, total; by language, IDE, agent mode, user, day)',
     );
