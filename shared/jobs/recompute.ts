@@ -123,12 +123,14 @@ export async function rebuildDays(
   now: Date = new Date(),
 ): Promise<void> {
   if (days.length === 0) return;
+  // Each statement gets only the parameters it names (BigQuery may refuse unused ones).
+  const dayParams: QueryParams = { days: { type: 'DATE', value: [...days] } };
   const params: QueryParams = {
-    days: { type: 'DATE', value: [...days] },
+    ...dayParams,
     now: { type: 'TIMESTAMP', value: toTimestampParam(now) },
   };
   for (const table of DAILY_TABLES) {
-    await warehouse.execute(deleteDailySql(table, 'param'), params);
+    await warehouse.execute(deleteDailySql(table, 'param'), dayParams);
     await warehouse.execute(insertDailySql(table, 'param'), params);
   }
 }
@@ -136,7 +138,7 @@ export async function rebuildDays(
 async function rebuildAllDays(warehouse: Warehouse, now: Date): Promise<void> {
   const params: QueryParams = { now: { type: 'TIMESTAMP', value: toTimestampParam(now) } };
   for (const table of DAILY_TABLES) {
-    await warehouse.execute(deleteDailySql(table, 'all'), params);
+    await warehouse.execute(deleteDailySql(table, 'all'));
     await warehouse.execute(insertDailySql(table, 'all'), params);
   }
 }
