@@ -145,7 +145,7 @@ export interface BigQueryWarehouseOptions {
   pageSize?: number;
   /** Labels on every query job (cost attribution). */
   labels?: Record<string, string>;
-  /** Delay between row retries (injectable for tests); default 250 ms x attempt. */
+  /** Waits between row re-sends (250 ms x attempt) and result polls (100 ms); for tests. */
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -659,7 +659,8 @@ class BigQueryWarehouse implements Warehouse {
   async insertRaw(batch: RawBatch): Promise<InsertResult> {
     const result: InsertResult = { inserted: 0, duplicates: 0, rejected: [] };
     for (const name of RAW_TABLE_NAMES) {
-      const rows: readonly object[] = batch[name];
+      // Tolerate a batch built without every key (the DuckDB adapter does too).
+      const rows: readonly object[] = (batch[name] as readonly object[] | undefined) ?? [];
       if (rows.length === 0) continue;
       const def = RAW_TABLES[name];
       const encoded = rows.map((row) => toInsertAllRow(def, row));
@@ -802,7 +803,12 @@ class BigQueryWarehouse implements Warehouse {
           ...(pageToken ? { pageToken } : {}),
         }),
       );
-      if (page.jobComplete === false) continue;
+      // The server already waited up to resultsWaitMs; a short pause keeps an early answer from
+      // turning this into a busy loop.
+      if (page.jobComplete === false) {
+        await this.sleep(Math.min(100, Math.max(0, deadline - Date.now())));
+        continue;
+      }
       rows.push(...decodeQueryRows(page));
       if (page.numDmlAffectedRows !== undefined) affected = Number(page.numDmlAffectedRows);
       if (!page.pageToken) break;

@@ -220,6 +220,7 @@ describe('insertRaw', () => {
     [500, 'backendError'],
     [503, 'backendError'],
     [429, 'rateLimitExceeded'],
+    [403, 'rateLimitExceeded'],
   ])('retries HTTP %i (%s) twice, then throws it with its status', async (status, reason) => {
     const rows = sampleBatch(40).metadata_events.slice(0, 2);
     const response = { status, body: googleError(status, reason) };
@@ -239,6 +240,17 @@ describe('insertRaw', () => {
     expect(new Set(fake.requests.map((r) => sentKeys(r).join()))).toEqual(
       new Set([rows.map((r) => r.entry_key).join()]),
     );
+    expect(describeError(err).errorClass).toBe('transient');
+  });
+
+  it('does not retry a 403 quotaExceeded itself, and keeps the reason for the classifier', async () => {
+    const rows = sampleBatch(40).metadata_events.slice(0, 1);
+    fake.script({ path: /insertAll$/ }, { status: 403, body: googleError(403, 'quotaExceeded') });
+    const err: unknown = await warehouse()
+      .insertRaw({ ...emptyBatch(), metadata_events: rows })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 403, errors: [{ reason: 'quotaExceeded' }] });
+    expect(fake.requests).toHaveLength(1);
     expect(describeError(err).errorClass).toBe('transient');
   });
 
