@@ -13,33 +13,59 @@ import type { BenchOptions, BenchResult } from './types';
 const FULL_ENTRIES = 100_000;
 const QUICK_ENTRIES = 5_000;
 
-/** Milliseconds of one call of `fn`, and its result. */
-function timed(fn: () => number): { ms: number; check: number } {
+/** Texts per timed slice: long enough to time (a few ms), short enough to pair fairly. */
+const SLICE = 2_000;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+function msOf(fn: () => void): number {
   const t0 = process.hrtime.bigint();
-  const check = fn();
-  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, check };
+  fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
 /**
- * Best (shortest) time of `runs` calls of each of `a` and `b`, after one untimed warm-up call
- * of each. The calls alternate, so a busy machine slows both alike rather than one of them.
+ * Times `a` and `b` over the same slices of input, slice by slice and alternating which goes
+ * first, so a machine whose load changes (CI, shared runners) slows both alike. Returns each
+ * side's best whole-pass time and the median of the per-slice time ratios a/b.
  */
-function bestOfInterleaved(
+function pairedTimes(
   runs: number,
-  a: () => number,
-  b: () => number,
-): [{ ms: number; check: number }, { ms: number; check: number }] {
-  let bestA = timed(a);
-  let bestB = timed(b);
-  bestA = { ...bestA, ms: Number.POSITIVE_INFINITY };
-  bestB = { ...bestB, ms: Number.POSITIVE_INFINITY };
-  for (let i = 0; i < runs; i++) {
-    const ra = timed(a);
-    if (ra.ms < bestA.ms) bestA = ra;
-    const rb = timed(b);
-    if (rb.ms < bestB.ms) bestB = rb;
+  count: number,
+  a: (from: number, to: number) => void,
+  b: (from: number, to: number) => void,
+): { aMs: number; bMs: number; ratio: number } {
+  a(0, count); // warm-up
+  b(0, count);
+  const ratios: number[] = [];
+  let bestA = Number.POSITIVE_INFINITY;
+  let bestB = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < runs; r++) {
+    let totalA = 0;
+    let totalB = 0;
+    for (let from = 0, k = 0; from < count; from += SLICE, k++) {
+      const to = Math.min(count, from + SLICE);
+      let ta: number;
+      let tb: number;
+      if ((k + r) % 2 === 0) {
+        ta = msOf(() => a(from, to));
+        tb = msOf(() => b(from, to));
+      } else {
+        tb = msOf(() => b(from, to));
+        ta = msOf(() => a(from, to));
+      }
+      totalA += ta;
+      totalB += tb;
+      ratios.push(ta / tb);
+    }
+    bestA = Math.min(bestA, totalA);
+    bestB = Math.min(bestB, totalB);
   }
-  return [bestA, bestB];
+  return { aMs: bestA, bMs: bestB, ratio: median(ratios) };
 }
 
 export async function run(opts: BenchOptions): Promise<BenchResult> {
@@ -54,30 +80,30 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   }
   const ctx: NormalizeContext = { ingestTime: new Date().toISOString(), contentMode: 'full' };
 
-  // Each pass returns a value derived from every result, so nothing is optimized away.
   const kinds = new Map<string, number>();
-  const [parse, normalize] = bestOfInterleaved(
+  for (const t of texts) {
+    const kind = normalizeText(t, ctx).kind;
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  // Results feed a counter, so nothing is optimized away.
+  let sink = 0;
+  const timing = pairedTimes(
     runs,
-    () => {
-      let k = 0;
-      for (const t of texts) if (JSON.parse(t) !== null) k++;
-      return k;
+    texts.length,
+    (from, to) => {
+      for (let i = from; i < to; i++) if (JSON.parse(texts[i] as string) !== null) sink++;
     },
-    () => {
-      kinds.clear();
-      let k = 0;
-      for (const t of texts) {
-        const o = normalizeText(t, ctx);
-        kinds.set(o.kind, (kinds.get(o.kind) ?? 0) + 1);
-        if (o.kind !== 'quarantined') k++;
+    (from, to) => {
+      for (let i = from; i < to; i++) {
+        if (normalizeText(texts[i] as string, ctx).kind !== 'quarantined') sink++;
       }
-      return k;
     },
   );
-
-  const parsePerSec = (texts.length / parse.ms) * 1000;
-  const normalizePerSec = (texts.length / normalize.ms) * 1000;
-  const ratio = normalizePerSec / parsePerSec;
+  if (sink === 0) throw new Error('nothing parsed');
+  const parsePerSec = (texts.length / timing.aMs) * 1000;
+  const normalizePerSec = (texts.length / timing.bMs) * 1000;
+  // Median of paired slice ratios: robust to load that changes during the run.
+  const ratio = timing.ratio;
   const mix = [...kinds.entries()].map(([k, v]) => `${k} ${v}`).join(', ');
   return {
     figures: {
@@ -86,7 +112,8 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
       'normalize.ratio': Number(ratio.toFixed(3)),
     },
     lines: [
-      `${texts.length} entries, ${(bytes / 1e6).toFixed(1)} MB of JSON (${mix}); best of ${runs}`,
+      `${texts.length} entries, ${(bytes / 1e6).toFixed(1)} MB of JSON; outcomes: ${mix}`,
+      `best of ${runs} passes; ratio = median over ${SLICE}-entry slices timed in pairs`,
       `JSON.parse alone : ${Math.round(parsePerSec).toLocaleString('en')} entries/s`,
       `normalizeText    : ${Math.round(normalizePerSec).toLocaleString('en')} entries/s`,
       `ratio            : ${ratio.toFixed(3)} (target >= 0.5)`,

@@ -9,6 +9,7 @@
 import type { z } from 'zod';
 import {
   GEMINI_RESOURCE_TYPE,
+  GEMINI_LOGS,
   LogEntrySchema,
   PAYLOAD_TYPES,
   type GeminiLog,
@@ -151,20 +152,20 @@ function describeIssue(error: z.ZodError, prefix: string): { path: string; detai
 
 /** Which Gemini log a logName names, by its last segment (`%2Frequest`, or an unescaped `/`). */
 export function classifyLogName(logName: string): GeminiLog | null {
-  const slash = logName.lastIndexOf('/');
-  const escaped = logName.toLowerCase().lastIndexOf('%2f');
-  const cut = Math.max(slash + 1, escaped >= 0 ? escaped + 3 : 0);
-  if (cut === 0) return null;
-  switch (logName.slice(cut)) {
-    case 'request':
-      return 'request';
-    case 'response':
-      return 'response';
-    case 'metadata':
-      return 'metadata';
-    default:
-      return null;
+  const len = logName.length;
+  for (const log of GEMINI_LOGS) {
+    if (!logName.endsWith(log)) continue;
+    const at = len - log.length; // index of the log's first letter
+    if (logName.charCodeAt(at - 1) === 0x2f /* / */) return log;
+    if (
+      logName.charCodeAt(at - 3) === 0x25 /* % */ &&
+      logName.charCodeAt(at - 2) === 0x32 /* 2 */ &&
+      (logName.charCodeAt(at - 1) | 0x20) === 0x66 /* f or F */
+    ) {
+      return log;
+    }
   }
+  return null;
 }
 
 /**

@@ -132,6 +132,9 @@ export function findPayloadText(text: string): JsonSlice | null {
     if (isPayload) {
       if (found !== null) return null; // duplicate key: JSON.parse keeps the last; be safe
       found = { text: text.slice(i, valueEnd), depth: lastDepth };
+      // The rest can only hold a second payload key if the name, or an escape that could spell
+      // it, occurs there at all; two native searches spare scanning the rest (labels, resource).
+      if (text.indexOf(KEY, valueEnd) < 0 && text.indexOf('\\u', valueEnd) < 0) return found;
     }
     i = valueEnd;
   }
