@@ -197,7 +197,8 @@ function isCodeReference(value: string, text: string, end: number): boolean {
   if (MEMBER_PATH.test(value)) return true;
   if (/^\d{1,3}$/.test(value)) return true; // small constants: `token = 0`, `secret: 1`
   if (IDENTIFIER.test(value)) {
-    if (NAMES_A_SECRET.test(value)) return true; // password = password, token: Token
+    // password = password, token: Token; but `password: mypassword1` is a literal.
+    if (NAMES_A_SECRET.test(value) && !/\d/.test(value)) return true;
     if (CODE_FOLLOWERS.has(nextNonBlank(text, end))) return true; // call, kwarg, object field
   }
   return false;
@@ -262,6 +263,10 @@ function replaceAssignments(text: string, onFind?: (f: SecretFinding) => void): 
     const headerPrefix = args[2] as string;
     const token = args[3] as string;
     if (token === FILTERED) return match;
+    // A bare `Bearer word` in prose ("Bearer authentication is...") is not a token: outside an
+    // Authorization header, require what tokens have, a digit or some length.
+    const inHeader = /^authorization/i.test(headerPrefix);
+    if (!inHeader && !/\d/.test(token) && token.length < 20) return match;
     onFind?.({
       kind: 'bearer_token',
       start: offset + headerPrefix.length,

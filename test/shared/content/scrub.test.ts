@@ -240,6 +240,7 @@ const negatives: [name: string, input: string][] = [
   ['null value', 'token = None'],
   ['bearer with a shell variable', 'curl -H "Authorization: Bearer $TOKEN" https://x'],
   ['bearer placeholder', 'Authorization: Bearer <token>'],
+  ['bearer in prose', 'Bearer authentication is simple; use Bearer tokens over TLS.'],
   ['key names only', 'max_tokens = 1024\ntoken_count: 17\npassword_hash = hash(pw)'],
   ['plural and longer keys', 'secrets:\n  - name: x\ntokens = tokenize(text)'],
   ['ordinary code with keys', 'for key, value in d.items():\n    cache[key] = value'],
