@@ -97,6 +97,11 @@ export function buildProgram(ctx: CliContext): Command {
   return program;
 }
 
+/** Errors are reported on one line (DuckDB's messages span several). */
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
 /**
  * Runs the command line `argv` (node, script, args...) and resolves to the exit code; never
  * calls process.exit.
@@ -127,10 +132,10 @@ export async function main(argv: string[], deps: Partial<CliDeps> = {}): Promise
       return err.exitCode;
     }
     if (isCliError(err)) {
-      ctx.err(`gca-analytics: ${err.message}`);
+      ctx.err(`gca-analytics: ${oneLine(err.message)}`);
       return err.exitCode;
     }
-    ctx.err(`gca-analytics: ${errorMessage(err)}`);
+    ctx.err(`gca-analytics: ${oneLine(errorMessage(err))}`);
     return 1;
   }
 }
