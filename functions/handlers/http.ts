@@ -36,3 +36,16 @@ export function readJsonBody(
 export function elapsedMs(start: number): number {
   return Math.round((performance.now() - start) * 10) / 10;
 }
+
+/**
+ * The Cloud Logging trace field of a request, so the summary line is shown under its request in
+ * the console: `projects/P/traces/T` from `traceparent` (W3C) or `X-Cloud-Trace-Context`.
+ */
+export function traceFields(req: Request, projectId: string | null): Record<string, string> {
+  if (!projectId) return {};
+  const traceparent = req.get('traceparent');
+  const w3c = traceparent ? /^[0-9a-f]{2}-([0-9a-f]{32})-/.exec(traceparent)?.[1] : undefined;
+  const legacy = req.get('x-cloud-trace-context')?.match(/^([0-9a-f]{32})/)?.[1];
+  const trace = w3c ?? legacy;
+  return trace ? { 'logging.googleapis.com/trace': `projects/${projectId}/traces/${trace}` } : {};
+}

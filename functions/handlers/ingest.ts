@@ -23,7 +23,7 @@ import { ingestRecords, makeQuarantineRow } from '../../shared/pipeline/ingest';
 import { decodePubsubRequest, isPubsubDecodeError } from '../../shared/readers/pubsub';
 import type { QuarantineReason } from '../../shared/tables/registry';
 import type { Warehouse } from '../../shared/warehouse/port';
-import { elapsedMs, sendJson } from './http';
+import { elapsedMs, sendJson, traceFields } from './http';
 
 export interface IngestHandlerOptions {
   deps?: DepsProvider;
@@ -91,6 +91,7 @@ export function createIngestHandler(
 
   return async (req, res) => {
     const start = performance.now();
+    const log = logger.child(traceFields(req, config.projectId));
     const context: NormalizeContext = {
       ingestTime: now().toISOString(),
       contentMode: config.contentMode,
@@ -99,7 +100,7 @@ export function createIngestHandler(
     let messageId: string | null = null;
     const ack = (counts: IngestCounts): void => {
       sendJson(res, 200, { status: 'ok', messageId, counts });
-      logger.summary(counts.quarantined > 0 ? 'WARNING' : 'INFO', 'ingest done', {
+      log.summary(counts.quarantined > 0 ? 'WARNING' : 'INFO', 'ingest done', {
         messageId,
         counts: { ...counts },
         latencyMs: elapsedMs(start),
@@ -108,7 +109,7 @@ export function createIngestHandler(
     const retry = (err: unknown, description: ErrorDescription): void => {
       sendJson(res, 503, { status: 'error', messageId, error: errorMessage(err), retryable: true });
       // A known transient signal is routine (Pub/Sub retries); an unknown error may be a bug.
-      logger.summary(description.signal === 'unknown' ? 'ERROR' : 'WARNING', 'ingest failed', {
+      log.summary(description.signal === 'unknown' ? 'ERROR' : 'WARNING', 'ingest failed', {
         messageId,
         status: 'retry',
         httpStatus: 503,
@@ -123,7 +124,7 @@ export function createIngestHandler(
       // Pub/Sub always POSTs; a GET (a browser, a probe) is no message and must not be quarantined.
       res.set('allow', 'POST');
       sendJson(res, 405, { status: 'error', error: 'ingest accepts POST only' });
-      logger.summary('WARNING', 'ingest rejected', {
+      log.summary('WARNING', 'ingest rejected', {
         status: 'rejected',
         httpStatus: 405,
         method: req.method,

@@ -15,7 +15,7 @@ import type { z } from 'zod';
 import type { Deps, DepsProvider } from '../../shared/deps';
 import { describeError, errorMessage } from '../../shared/errors';
 import type { LogFields, Logger } from '../../shared/log';
-import { elapsedMs, readJsonBody, sendJson } from './http';
+import { elapsedMs, readJsonBody, sendJson, traceFields } from './http';
 
 /** What a job run returns: `locked` when the lease was held, else its result. */
 export type JobOutcome<R extends LogFields> = { status: 'locked' } | { status: 'ok'; result: R };
@@ -27,6 +27,8 @@ export interface JobHandlerOptions<B, R extends LogFields> {
   bodySchema: z.ZodType<B>;
   deps: DepsProvider;
   logger: Logger;
+  /** For the Cloud Logging trace field; null locally. */
+  projectId: string | null;
   run(deps: Deps, body: B): Promise<JobOutcome<R>>;
   /** The result as logged on the summary line (default: as answered). */
   summarize?: (result: R) => LogFields;
@@ -47,8 +49,9 @@ export function createJobHandler<B, R extends LogFields>(
   const logger = options.logger.child({ component: name });
   return async (req, res) => {
     const start = performance.now();
+    const log = logger.child(traceFields(req, options.projectId));
     const done = (severity: 'INFO' | 'WARNING' | 'ERROR', fields: LogFields): void =>
-      logger.summary(severity, `${name} done`, { ...fields, latencyMs: elapsedMs(start) });
+      log.summary(severity, `${name} done`, { ...fields, latencyMs: elapsedMs(start) });
     if (req.method !== 'POST') {
       res.set('allow', 'POST');
       sendJson(res, 405, { status: 'error', error: `${name} accepts POST only` });

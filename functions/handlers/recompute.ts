@@ -80,6 +80,7 @@ export function createRecomputeHandler(
     bodySchema: RecomputeBodySchema,
     deps: options.deps ?? createDepsProvider(config),
     logger: options.logger ?? createLogger({ level: config.logLevel }),
+    projectId: config.projectId,
     run: (deps, body) => recompute(deps, body, config, options.now),
     // A full rebuild lists every day; the log keeps the count and the range.
     summarize: (r) => ({

@@ -90,6 +90,7 @@ export function createRetentionHandler(
     bodySchema: RetentionBodySchema,
     deps: options.deps ?? createDepsProvider(config),
     logger: options.logger ?? createLogger({ level: config.logLevel }),
+    projectId: config.projectId,
     run: (deps, body) => retention(deps, body, config, options.now),
     // Only the rows actually changed, and erasures as counts: one short line.
     summarize: (r) => ({

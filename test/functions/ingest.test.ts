@@ -169,6 +169,35 @@ describe('ingest: body kinds', () => {
   });
 });
 
+describe('ingest: trace', () => {
+  it.each([
+    ['x-cloud-trace-context', '0123456789abcdef0123456789abcdef/123;o=1'],
+    ['traceparent', '00-0123456789abcdef0123456789abcdef-0123456789abcdef-01'],
+  ])('links the summary line to the request trace (%s)', async (header, value) => {
+    const traced = makeLocalSetup({ GOOGLE_CLOUD_PROJECT: 'acme' });
+    const tracedDeps = createDepsProvider(traced.config);
+    try {
+      const name = `${target}_trace_${header}`;
+      http(
+        name,
+        createIngestHandler(traced.config, {
+          deps: tracedDeps,
+          logger: createLogger({ write: log.write }),
+        }),
+      );
+      const body = pushBody(entryText(makeMetadataEntry('codeExposure', {})), 't-1');
+      await request(getTestServer(name)).post('/').set(header, value).send(body).expect(200);
+      expect(log.json()[0]).toMatchObject({
+        message: 'ingest done',
+        'logging.googleapis.com/trace': 'projects/acme/traces/0123456789abcdef0123456789abcdef',
+      });
+    } finally {
+      await tracedDeps.close();
+      traced.cleanup();
+    }
+  });
+});
+
 describe('ingest: privacy', () => {
   it('pseudonymizes user ids when GCA_PSEUDONYMIZE_KEY is set', async () => {
     const keyed = makeLocalSetup({ GCA_PSEUDONYMIZE_KEY: 'a-test-key-of-enough-bytes' });
