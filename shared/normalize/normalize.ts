@@ -210,6 +210,12 @@ function ingestTimeOf(ctx: NormalizeContext): string | null {
 }
 
 /** The columns every raw table shares, from the envelope (labels first, then the payload). */
+/** A non-empty string of the payload's top level, else null. */
+function payloadString(payload: Record<string, unknown>, key: string): string | null {
+  const v = payload[key];
+  return typeof v === 'string' && v !== '' ? v : null;
+}
+
 function entryColumns(
   e: LogEntry,
   payload: Record<string, unknown>,
@@ -219,10 +225,6 @@ function entryColumns(
 ) {
   const labels = e.labels;
   const resourceLabels = e.resource?.labels;
-  const payloadString = (key: string): string | null => {
-    const v = payload[key];
-    return typeof v === 'string' && v !== '' ? v : null;
-  };
   return {
     entry_key: entryKey(e.logName, e.timestamp, e.insertId),
     log_name: e.logName,
@@ -236,9 +238,9 @@ function entryColumns(
     user_id: nonEmpty(labels?.user_id),
     product: nonEmpty(labels?.product),
     method: nonEmpty(labels?.method),
-    client_name: nonEmpty(labels?.client_name) ?? payloadString('clientName'),
-    client_version: nonEmpty(labels?.client_version) ?? payloadString('clientVersion'),
-    request_id: nonEmpty(labels?.request_id) ?? payloadString('requestId'),
+    client_name: nonEmpty(labels?.client_name) ?? payloadString(payload, 'clientName'),
+    client_version: nonEmpty(labels?.client_version) ?? payloadString(payload, 'clientVersion'),
+    request_id: nonEmpty(labels?.request_id) ?? payloadString(payload, 'requestId'),
   };
 }
 

@@ -51,18 +51,18 @@ function fastUtc(v: string): string | null | undefined {
   const minute = twoDigits(v, 14);
   const second = twoDigits(v, 17);
   if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return undefined;
-  let frac: string;
-  if (n === 20) {
-    frac = '000000';
-  } else {
+  if (n !== 20) {
     if (v.charCodeAt(19) !== 46 /* . */ || n === 21) return undefined;
     for (let i = 20; i < n - 1; i++) if (digitAt(v, i) < 0) return undefined;
-    frac = n >= 27 ? v.slice(20, 26) : v.slice(20, n - 1).padEnd(6, '0');
   }
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
   const monthDays = month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 31);
   if (day > monthDays) return null;
-  return `${v.slice(0, 19)}.${frac}Z`;
+  // Already microseconds: the string itself; more digits: cut; fewer: pad.
+  if (n === 27) return v;
+  if (n > 27) return `${v.slice(0, 26)}Z`;
+  if (n === 20) return `${v.slice(0, 19)}.000000Z`;
+  return `${v.slice(0, n - 1).padEnd(26, '0')}Z`;
 }
 
 /**
