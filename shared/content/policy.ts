@@ -60,23 +60,28 @@ const SCALAR_STRING = /^(?:-?\d{1,20}(?:\.\d{1,20})?|true|false)$/;
 /** Object keys that are plain identifiers are schema; anything else may be content. */
 const PLAIN_KEY = /^[@A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 
-function skeletonValue(value: unknown, key: string | undefined): unknown {
+/**
+ * Deepest nesting kept in a skeleton. Gemini payloads nest about 8 levels; deeper input (a hostile
+ * tool argument) is cut here so neither this walk nor JSON.stringify can overflow the stack.
+ */
+export const MAX_SKELETON_DEPTH = 128;
+
+function skeletonValue(value: unknown, key: string | undefined, depth: number): unknown {
   if (typeof value === 'string') {
     if (key !== undefined && SKELETON_KEPT_STRING_KEYS.has(key)) return value;
     if (SCALAR_STRING.test(value)) return value;
     return `[OMITTED:${value.length}]`;
   }
-  if (Array.isArray(value)) return value.map((v) => skeletonValue(v, key));
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    let n = 0;
-    for (const [k, v] of Object.entries(value)) {
-      const plain = PLAIN_KEY.test(k);
-      out[plain ? k : `[OMITTED_KEY:${n++}]`] = skeletonValue(v, plain ? k : undefined);
-    }
-    return out;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_SKELETON_DEPTH) return '[OMITTED:nested]';
+  if (Array.isArray(value)) return value.map((v) => skeletonValue(v, key, depth + 1));
+  const out: Record<string, unknown> = {};
+  let n = 0;
+  for (const [k, v] of Object.entries(value)) {
+    const plain = PLAIN_KEY.test(k);
+    out[plain ? k : `[OMITTED_KEY:${n++}]`] = skeletonValue(v, plain ? k : undefined, depth + 1);
   }
-  return value;
+  return out;
 }
 
 /**
@@ -94,7 +99,7 @@ export function skeletonizeJson(json: string): string | null {
   } catch {
     return null;
   }
-  return JSON.stringify(skeletonValue(parsed, undefined));
+  return JSON.stringify(skeletonValue(parsed, undefined, 0));
 }
 
 // ---------------------------------------------------------------------------------------------

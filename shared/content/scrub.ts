@@ -305,22 +305,26 @@ export function findSecrets(text: string): SecretFinding[] {
 /** Key names whose string value in a JSON object is a secret whatever it looks like. */
 const SECRET_JSON_KEY = new RegExp(`(?:${SECRET_KEY_WORDS})$`, 'i');
 
+/** Deepest nesting walked by scrubJsonValue; a deeper subtree is replaced whole. */
+export const MAX_JSON_DEPTH = 128;
+
 /**
  * Scrubs every string inside a parsed JSON value (object keys kept); a string under a
- * secret-named key (e.g. `"client_secret"`) is replaced whole unless it is a placeholder.
+ * secret-named key (e.g. `"client_secret"`) is replaced whole unless it is a placeholder. A
+ * subtree nested deeper than MAX_JSON_DEPTH is replaced by `[FILTERED]` (no stack overflow on
+ * hostile input).
  */
-export function scrubJsonValue(value: unknown, key?: string): unknown {
+export function scrubJsonValue(value: unknown, key?: string, depth = 0): unknown {
   if (typeof value === 'string') {
     if (key !== undefined && SECRET_JSON_KEY.test(key) && !isPlaceholder(value)) return FILTERED;
     return scrubSecrets(value);
   }
-  if (Array.isArray(value)) return value.map((v) => scrubJsonValue(v));
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = scrubJsonValue(v, k);
-    return out;
-  }
-  return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_JSON_DEPTH) return FILTERED;
+  if (Array.isArray(value)) return value.map((v) => scrubJsonValue(v, undefined, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = scrubJsonValue(v, k, depth + 1);
+  return out;
 }
 
 /**

@@ -346,3 +346,19 @@ describe('applyContentPolicy properties', () => {
     );
   });
 });
+
+describe('hostile nesting', () => {
+  it('neither mode overflows the stack on deeply nested tool arguments', () => {
+    const deep = `${'['.repeat(20_000)}"${'AKIA' + 'IOSFODNN7EXAMPLE'}"${']'.repeat(20_000)}`;
+    const row: ResponseRow = {
+      ...responseRow(),
+      tool_calls: [{ name: 'replace', arguments: deep }],
+    };
+    const skeleton = applyContentPolicy('responses', row, 'metadata-only').tool_calls[0]?.arguments;
+    expect(skeleton).toContain('[OMITTED:nested]');
+    expect(() => JSON.parse(skeleton ?? '')).not.toThrow();
+    const scrubbed = applyContentPolicy('responses', row, 'scrubbed').tool_calls[0]?.arguments;
+    expect(scrubbed).not.toContain('IOSFODNN7EXAMPLE');
+    expect(() => JSON.parse(scrubbed ?? '')).not.toThrow();
+  });
+});

@@ -400,3 +400,13 @@ describe('scrubber properties', () => {
     );
   });
 });
+
+describe('scrubJsonValue depth', () => {
+  it('replaces a subtree nested deeper than the limit', () => {
+    let value: unknown = 'x';
+    for (let i = 0; i < 200; i++) value = [value];
+    const out = JSON.stringify(scrubJsonValue(value));
+    expect(out).toContain(FILTERED);
+    expect(out).not.toContain('"x"');
+  });
+});
