@@ -184,7 +184,13 @@ function sqlString(text: string): string {
 interface StagePlan {
   /** The dedup key column. */
   key: string;
-  /** The INSERT for a staged file; `$$FILE$$` stands for the file path literal. */
+  /**
+   * A TIMESTAMP column the key determines (entry_key hashes the entry's timestamp), so stored
+   * duplicates of a batch lie within the batch's range of it: the anti-join reads only those
+   * row groups (zone maps), not the whole table, when input arrives roughly in time order.
+   */
+  pruneBy: string | null;
+  /** The INSERT for a staged file; `$$FILE$$` is the file literal, `$$PRUNE$$` a predicate. */
   insertSql: string;
 }
 
@@ -203,8 +209,13 @@ function planStage(name: RawTableName): StagePlan {
     `INSERT INTO ${target} (${colList}) ` +
     `SELECT ${exprs} FROM read_json($$FILE$$, format = 'newline_delimited', ` +
     `columns = {${columns}}) s ` +
-    `WHERE s.${k} NOT IN (SELECT t.${k} FROM ${target} t)`;
-  return { key: table.key[0] ?? 'entry_key', insertSql };
+    `WHERE s.${k} NOT IN (SELECT t.${k} FROM ${target} t WHERE $$PRUNE$$)`;
+  const key = table.key[0] ?? 'entry_key';
+  const pruneBy =
+    key === 'entry_key' && table.columns.some((c) => c.name === 'event_timestamp')
+      ? 'event_timestamp'
+      : null;
+  return { key, pruneBy, insertSql };
 }
 
 const STAGE_PLANS: Record<RawTableName, StagePlan> = {
@@ -213,6 +224,29 @@ const STAGE_PLANS: Record<RawTableName, StagePlan> = {
   metadata_events: planStage('metadata_events'),
   quarantine: planStage('quarantine'),
 };
+
+/** `t.col BETWEEN min AND max` over the batch's values, or TRUE when one cannot be read. */
+function prunePredicate(rows: readonly object[], column: string | null): string {
+  if (!column || rows.length === 0) return 'TRUE';
+  let min: bigint | null = null;
+  let max: bigint | null = null;
+  for (const row of rows) {
+    const v = (row as Record<string, unknown>)[column];
+    if (typeof v !== 'string') return 'TRUE';
+    let micros: bigint;
+    try {
+      micros = isoToMicros(v);
+    } catch {
+      // The insert itself will reject the row; just do not prune on a value we cannot read.
+      return 'TRUE';
+    }
+    if (min === null || micros < min) min = micros;
+    if (max === null || micros > max) max = micros;
+  }
+  if (min === null || max === null) return 'TRUE';
+  const lit = (m: bigint): string => `TIMESTAMPTZ '${microsToIso(m)}'`;
+  return `t.${quoteIdent(column)} BETWEEN ${lit(min)} AND ${lit(max)}`;
+}
 
 /** One NDJSON line per distinct key (the first row of a key wins); also returns the count. */
 function toNdjson(rows: readonly object[], key: string): { text: string; distinct: number } {
@@ -357,7 +391,9 @@ class DuckDbWarehouse implements Warehouse {
         const plan = STAGE_PLANS[name];
         writeFileSync(file, toNdjson(rows, plan.key).text);
         try {
-          const sql = plan.insertSql.replace('$$FILE$$', sqlString(file));
+          const sql = plan.insertSql
+            .replace('$$FILE$$', sqlString(file))
+            .replace('$$PRUNE$$', prunePredicate(rows, plan.pruneBy));
           const inserted = (await this.conn.run(sql)).rowsChanged;
           result.inserted += inserted;
           result.duplicates += rows.length - inserted;

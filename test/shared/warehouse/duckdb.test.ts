@@ -84,6 +84,24 @@ describe('DuckDB warehouse adapter', () => {
     expect(count?.n).toBe(2);
   });
 
+  it('finds stored duplicates whatever the time range of the batch', async () => {
+    const early = makeMetadataEvent({ type: 'code_exposure', id: 'a', at: '2025-10-01T10:00:00Z' });
+    const late = makeMetadataEvent({ type: 'code_exposure', id: 'b', at: '2025-10-20T10:00:00Z' });
+    const mid = makeMetadataEvent({ type: 'code_exposure', id: 'c', at: '2025-10-10T10:00:00Z' });
+    await temp.warehouse.insertRaw(batchOf({ metadata_events: [early] }));
+    await temp.warehouse.insertRaw(batchOf({ metadata_events: [late] }));
+    expect(await temp.warehouse.insertRaw(batchOf({ metadata_events: [mid, early] }))).toEqual({
+      inserted: 1,
+      duplicates: 1,
+      rejected: [],
+    });
+    expect(await temp.warehouse.insertRaw(batchOf({ metadata_events: [late, mid] }))).toEqual({
+      inserted: 0,
+      duplicates: 2,
+      rejected: [],
+    });
+  });
+
   it('serializes overlapping calls on one connection', async () => {
     const a = makeMetadataEvent({ type: 'code_exposure', id: 'a', at: '2025-10-08T10:00:00Z' });
     const b = makeMetadataEvent({ type: 'code_exposure', id: 'b', at: '2025-10-08T10:00:00Z' });
