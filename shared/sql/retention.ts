@@ -38,8 +38,6 @@ export interface CountedStatement {
   sql: string;
 }
 
-/** Raw tables whose rows carry a user (quarantine has no user_id column). */
-export const USER_RAW_TABLES = ['requests', 'responses', 'metadata_events'] as const;
 /** Derived tables holding per-user rows, rebuilt (not just deleted) by erasure. */
 export const USER_DERIVED_TABLES = [
   'suggestions',
