@@ -209,42 +209,21 @@ function ingestTimeOf(ctx: NormalizeContext): string | null {
   return lastIngestTimeOut;
 }
 
-/** The columns every raw table shares, from the envelope (labels first, then the payload). */
-/** A non-empty string of the payload's top level, else null. */
+/**
+ * A non-empty string of the payload's top level, else null. The columns every raw table shares
+ * come from the envelope's labels first, then from these payload fields.
+ */
 function payloadString(payload: Record<string, unknown>, key: string): string | null {
   const v = payload[key];
   return typeof v === 'string' && v !== '' ? v : null;
 }
 
-function entryColumns(
-  e: LogEntry,
-  payload: Record<string, unknown>,
-  eventTimestamp: string,
-  receiveTimestamp: string | null,
-  ingestTime: string,
-) {
-  const labels = e.labels;
-  const resourceLabels = e.resource?.labels;
-  return {
-    entry_key: entryKey(e.logName, e.timestamp, e.insertId),
-    log_name: e.logName,
-    insert_id: e.insertId ?? null,
-    event_timestamp: eventTimestamp,
-    receive_timestamp: receiveTimestamp,
-    ingest_time: ingestTime,
-    project_id: nonEmpty(resourceLabels?.resource_container),
-    location: nonEmpty(resourceLabels?.location),
-    instance_id: nonEmpty(resourceLabels?.instance_id),
-    user_id: nonEmpty(labels?.user_id),
-    product: nonEmpty(labels?.product),
-    method: nonEmpty(labels?.method),
-    client_name: nonEmpty(labels?.client_name) ?? payloadString(payload, 'clientName'),
-    client_version: nonEmpty(labels?.client_version) ?? payloadString(payload, 'clientVersion'),
-    request_id: nonEmpty(labels?.request_id) ?? payloadString(payload, 'requestId'),
-  };
+/** The timestamps of a row, in the warehouse format. */
+interface Stamps {
+  event: string;
+  receive: string | null;
+  ingest: string;
 }
-
-type EntryColumns = ReturnType<typeof entryColumns>;
 
 /** The first of `keys` present (not null) in a payload: its kind. */
 function firstKnownKey<K extends string>(
@@ -283,13 +262,14 @@ function messageText(m: Message): string {
 }
 
 function normalizeRequest(
+  e: LogEntry,
   payload: Record<string, unknown>,
-  common: EntryColumns,
+  t: Stamps,
   ctx: NormalizeContext,
   payloadJson: string,
 ): NormalizeOutcome {
   const parsed = check(payload, isRequestLogFast, RequestLogSchema);
-  if (!parsed.success) return invalidPayload(parsed.error, common.insert_id);
+  if (!parsed.success) return invalidPayload(parsed.error, e.insertId ?? null);
   const key = firstKnownKey(parsed.data, REQUEST_KEYS);
   let kind: RequestKind = 'unknown';
   let body: RequestBody | null = null;
@@ -331,22 +311,23 @@ function normalizeRequest(
   }
 
   const row: RequestRow = {
-    // Spelled out, not spread: a literal of fixed shape is several times cheaper to build.
-    entry_key: common.entry_key,
-    log_name: common.log_name,
-    insert_id: common.insert_id,
-    event_timestamp: common.event_timestamp,
-    receive_timestamp: common.receive_timestamp,
-    ingest_time: common.ingest_time,
-    project_id: common.project_id,
-    location: common.location,
-    instance_id: common.instance_id,
-    user_id: common.user_id,
-    product: common.product,
-    method: common.method,
-    client_name: common.client_name,
-    client_version: common.client_version,
-    request_id: common.request_id,
+    // Spelled out, not spread or copied from a shared object: a literal of fixed shape is much
+    // cheaper to build (measured).
+    entry_key: entryKey(e.logName, e.timestamp, e.insertId),
+    log_name: e.logName,
+    insert_id: e.insertId ?? null,
+    event_timestamp: t.event,
+    receive_timestamp: t.receive,
+    ingest_time: t.ingest,
+    project_id: nonEmpty(e.resource?.labels?.resource_container),
+    location: nonEmpty(e.resource?.labels?.location),
+    instance_id: nonEmpty(e.resource?.labels?.instance_id),
+    user_id: nonEmpty(e.labels?.user_id),
+    product: nonEmpty(e.labels?.product),
+    method: nonEmpty(e.labels?.method),
+    client_name: nonEmpty(e.labels?.client_name) ?? payloadString(payload, 'clientName'),
+    client_version: nonEmpty(e.labels?.client_version) ?? payloadString(payload, 'clientVersion'),
+    request_id: nonEmpty(e.labels?.request_id) ?? payloadString(payload, 'requestId'),
     request_kind: kind,
     prompt_text: promptParts.length > 0 ? promptParts.join('\n\n') : null,
     preamble: body?.input?.preamble ?? null,
@@ -361,13 +342,14 @@ function normalizeRequest(
 }
 
 function normalizeResponse(
+  e: LogEntry,
   payload: Record<string, unknown>,
-  common: EntryColumns,
+  t: Stamps,
   ctx: NormalizeContext,
   payloadJson: string,
 ): NormalizeOutcome {
   const parsed = check(payload, isResponseLogFast, ResponseLogSchema);
-  if (!parsed.success) return invalidPayload(parsed.error, common.insert_id);
+  if (!parsed.success) return invalidPayload(parsed.error, e.insertId ?? null);
   const p = parsed.data;
   const key = firstKnownKey(p, RESPONSE_KEYS);
   let kind: ResponseKind = 'unknown';
@@ -405,22 +387,23 @@ function normalizeResponse(
     null;
 
   const row: ResponseRow = {
-    // Spelled out, not spread: a literal of fixed shape is several times cheaper to build.
-    entry_key: common.entry_key,
-    log_name: common.log_name,
-    insert_id: common.insert_id,
-    event_timestamp: common.event_timestamp,
-    receive_timestamp: common.receive_timestamp,
-    ingest_time: common.ingest_time,
-    project_id: common.project_id,
-    location: common.location,
-    instance_id: common.instance_id,
-    user_id: common.user_id,
-    product: common.product,
-    method: common.method,
-    client_name: common.client_name,
-    client_version: common.client_version,
-    request_id: common.request_id,
+    // Spelled out, not spread or copied from a shared object: a literal of fixed shape is much
+    // cheaper to build (measured).
+    entry_key: entryKey(e.logName, e.timestamp, e.insertId),
+    log_name: e.logName,
+    insert_id: e.insertId ?? null,
+    event_timestamp: t.event,
+    receive_timestamp: t.receive,
+    ingest_time: t.ingest,
+    project_id: nonEmpty(e.resource?.labels?.resource_container),
+    location: nonEmpty(e.resource?.labels?.location),
+    instance_id: nonEmpty(e.resource?.labels?.instance_id),
+    user_id: nonEmpty(e.labels?.user_id),
+    product: nonEmpty(e.labels?.product),
+    method: nonEmpty(e.labels?.method),
+    client_name: nonEmpty(e.labels?.client_name) ?? payloadString(payload, 'clientName'),
+    client_version: nonEmpty(e.labels?.client_version) ?? payloadString(payload, 'clientVersion'),
+    request_id: nonEmpty(e.labels?.request_id) ?? payloadString(payload, 'requestId'),
     response_kind: kind,
     response_text: textParts.length > 0 ? textParts.join('\n\n') : null,
     message_count: messages.length,
@@ -435,12 +418,13 @@ function normalizeResponse(
 }
 
 function normalizeMetadata(
+  e: LogEntry,
   payload: Record<string, unknown>,
-  common: EntryColumns,
+  t: Stamps,
   payloadJson: string,
 ): NormalizeOutcome {
   const parsed = check(payload, isMetadataLogFast, MetadataLogSchema);
-  if (!parsed.success) return invalidPayload(parsed.error, common.insert_id);
+  if (!parsed.success) return invalidPayload(parsed.error, e.insertId ?? null);
   const p = parsed.data;
   const key = firstKnownKey(p, METADATA_KEYS);
   let eventType: MetadataEventType = 'unknown';
@@ -457,22 +441,23 @@ function normalizeMetadata(
 
   const agentic = event?.is_agentic ?? event?.isAgentic;
   const row: MetadataEventRow = {
-    // Spelled out, not spread: a literal of fixed shape is several times cheaper to build.
-    entry_key: common.entry_key,
-    log_name: common.log_name,
-    insert_id: common.insert_id,
-    event_timestamp: common.event_timestamp,
-    receive_timestamp: common.receive_timestamp,
-    ingest_time: common.ingest_time,
-    project_id: common.project_id,
-    location: common.location,
-    instance_id: common.instance_id,
-    user_id: common.user_id,
-    product: common.product,
-    method: common.method,
-    client_name: common.client_name,
-    client_version: common.client_version,
-    request_id: common.request_id,
+    // Spelled out, not spread or copied from a shared object: a literal of fixed shape is much
+    // cheaper to build (measured).
+    entry_key: entryKey(e.logName, e.timestamp, e.insertId),
+    log_name: e.logName,
+    insert_id: e.insertId ?? null,
+    event_timestamp: t.event,
+    receive_timestamp: t.receive,
+    ingest_time: t.ingest,
+    project_id: nonEmpty(e.resource?.labels?.resource_container),
+    location: nonEmpty(e.resource?.labels?.location),
+    instance_id: nonEmpty(e.resource?.labels?.instance_id),
+    user_id: nonEmpty(e.labels?.user_id),
+    product: nonEmpty(e.labels?.product),
+    method: nonEmpty(e.labels?.method),
+    client_name: nonEmpty(e.labels?.client_name) ?? payloadString(payload, 'clientName'),
+    client_version: nonEmpty(e.labels?.client_version) ?? payloadString(payload, 'clientVersion'),
+    request_id: nonEmpty(e.labels?.request_id) ?? payloadString(payload, 'requestId'),
     event_id: nonEmpty(p.requestId),
     event_type: eventType,
     original_request_id: nonEmpty(event?.originalRequestId),
@@ -623,14 +608,14 @@ function normalizeUnchecked(
     );
   }
 
-  const common = entryColumns(e, payload, eventTimestamp, receiveTimestamp, ingestTime);
+  const t: Stamps = { event: eventTimestamp, receive: receiveTimestamp, ingest: ingestTime };
   switch (log) {
     case 'request':
-      return normalizeRequest(payload, common, ctx, payloadJson);
+      return normalizeRequest(e, payload, t, ctx, payloadJson);
     case 'response':
-      return normalizeResponse(payload, common, ctx, payloadJson);
+      return normalizeResponse(e, payload, t, ctx, payloadJson);
     case 'metadata':
-      return normalizeMetadata(payload, common, payloadJson);
+      return normalizeMetadata(e, payload, t, payloadJson);
   }
 }
 
