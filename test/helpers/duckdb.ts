@@ -23,8 +23,20 @@ export async function openTempWarehouse(
 ): Promise<TempWarehouse> {
   const dir = mkdtempSync(join(tmpdir(), 'gca-duckdb-'));
   const path = join(dir, 'test.duckdb');
-  const warehouse = await openDuckDbWarehouse(path);
-  if (opts.ensureSchema ?? true) await warehouse.ensureSchema();
+  let warehouse: Warehouse;
+  try {
+    warehouse = await openDuckDbWarehouse(path);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  try {
+    if (opts.ensureSchema ?? true) await warehouse.ensureSchema();
+  } catch (err) {
+    await warehouse.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     warehouse,
     path,
