@@ -5,7 +5,9 @@
 import type { BenchModule, BenchResult } from './types';
 
 /** Benchmarks in run order; each is `bench/<name>.ts`. */
-const BENCHES: Record<string, () => Promise<BenchModule>> = {};
+const BENCHES: Record<string, () => Promise<BenchModule>> = {
+  scrub: () => import('./scrub'),
+};
 
 export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
