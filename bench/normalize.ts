@@ -7,6 +7,7 @@
  */
 import { normalizeText } from '../shared/normalize/normalize';
 import type { NormalizeContext } from '../shared/normalize/outcome';
+import { ExportSplitter } from '../shared/readers/export-reader';
 import { generateSample } from '../shared/sample/generate';
 import type { BenchOptions, BenchResult } from './types';
 
@@ -68,6 +69,39 @@ function pairedTimes(
   return { aMs: bestA, bMs: bestB, ratio: median(ratios) };
 }
 
+/**
+ * The export reader's splitter over the same entries written as `gcloud logging read
+ * --format=json` does (a pretty-printed array), fed in 1 MiB chunks, beside JSON.parse of the
+ * whole array at once (which needs the whole file in memory; the splitter does not).
+ */
+function measureSplitter(texts: string[], runs: number): { splitMBps: number; parseMBps: number } {
+  const pretty = `[\n${texts.map((t) => JSON.stringify(JSON.parse(t), null, 2)).join(',\n')}\n]\n`;
+  const bytes = Buffer.from(pretty, 'utf8');
+  const CHUNK = 1024 * 1024;
+  let bestSplit = Number.POSITIVE_INFINITY;
+  let bestParse = Number.POSITIVE_INFINITY;
+  for (let r = 0; r <= runs; r++) {
+    let n = 0;
+    const splitMs = msOf(() => {
+      const splitter = new ExportSplitter('bench.json');
+      for (let at = 0; at < bytes.length; at += CHUNK) {
+        n += splitter.push(bytes.subarray(at, at + CHUNK)).length;
+      }
+      n += splitter.end().length;
+    });
+    if (n !== texts.length) throw new Error(`splitter found ${n} records, not ${texts.length}`);
+    const parseMs = msOf(() => {
+      if (!Array.isArray(JSON.parse(pretty))) throw new Error('not an array');
+    });
+    if (r > 0) {
+      bestSplit = Math.min(bestSplit, splitMs);
+      bestParse = Math.min(bestParse, parseMs);
+    }
+  }
+  const mb = bytes.length / 1e6;
+  return { splitMBps: (mb / bestSplit) * 1000, parseMBps: (mb / bestParse) * 1000 };
+}
+
 export async function run(opts: BenchOptions): Promise<BenchResult> {
   const n = opts.quick ? QUICK_ENTRIES : FULL_ENTRIES;
   const runs = opts.quick ? 2 : 7;
@@ -104,12 +138,16 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const normalizePerSec = (texts.length / timing.bMs) * 1000;
   // Median of paired slice ratios: robust to load that changes during the run.
   const ratio = timing.ratio;
+  const split = measureSplitter(texts, runs);
+
   const mix = [...kinds.entries()].map(([k, v]) => `${k} ${v}`).join(', ');
   return {
     figures: {
       'normalize.entriesPerSecond': Math.round(normalizePerSec),
       'normalize.jsonParseEntriesPerSecond': Math.round(parsePerSec),
       'normalize.ratio': Number(ratio.toFixed(3)),
+      'normalize.exportSplitMBPerSecond': Math.round(split.splitMBps),
+      'normalize.exportJsonParseMBPerSecond': Math.round(split.parseMBps),
     },
     lines: [
       `${texts.length} entries, ${(bytes / 1e6).toFixed(1)} MB of JSON; outcomes: ${mix}`,
@@ -117,6 +155,8 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
       `JSON.parse alone : ${Math.round(parsePerSec).toLocaleString('en')} entries/s`,
       `normalizeText    : ${Math.round(normalizePerSec).toLocaleString('en')} entries/s`,
       `ratio            : ${ratio.toFixed(3)} (target >= 0.5)`,
+      `export reader    : ${Math.round(split.splitMBps)} MB/s splitting a pretty-printed gcloud array ` +
+        `in 1 MiB chunks (JSON.parse of the whole array in memory: ${Math.round(split.parseMBps)} MB/s)`,
     ],
   };
 }

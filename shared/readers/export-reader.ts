@@ -181,10 +181,25 @@ export class ExportSplitter {
       const c = buf[i] as number;
       if (this.inRecord) {
         if (inString) {
-          if (escape) escape = false;
-          else if (c === BACKSLASH) escape = true;
-          else if (c === QUOTE) inString = false;
-          else if (c === LF) this.line++;
+          if (escape) {
+            escape = false; // this byte is escaped, whatever it is
+            continue;
+          }
+          // Jump to the next quote (native search; strings are most of the bytes), then decide
+          // from the backslashes before it whether it ends the string. A raw newline inside a
+          // string is invalid JSON and is not counted in line numbers.
+          const q = buf.indexOf(QUOTE, i);
+          if (q < 0) {
+            let bs = 0;
+            for (let k = n - 1; k >= i && buf[k] === BACKSLASH; k--) bs++;
+            escape = (bs & 1) === 1;
+            i = n - 1;
+            continue;
+          }
+          let bs = 0;
+          for (let k = q - 1; k >= i && buf[k] === BACKSLASH; k--) bs++;
+          if ((bs & 1) === 0) inString = false;
+          i = q;
           continue;
         }
         if (c === QUOTE) {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,6 +106,33 @@ describe('ExportSplitter', () => {
   it('skips a UTF-8 byte order mark, even split across chunks', () => {
     const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('[{"a":1}]')]);
     for (let cut = 0; cut <= 4; cut++) expect(texts(splitAt(bytes, [cut]))).toEqual(['{"a":1}']);
+  });
+
+  it('splits any array of JSON values, pretty or compact, at any chunk boundaries', () => {
+    const tricky = fc.stringMatching(/^[\\"{}[\],:\n a-z\u00e9\u{1F600}]*$/u);
+    const value = fc.oneof(
+      fc.dictionary(tricky, fc.oneof(tricky, fc.jsonValue({ maxDepth: 2 })), { maxKeys: 4 }),
+      fc.array(tricky, { maxLength: 3 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(value, { maxLength: 6 }),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 5 }),
+        (values, pretty, rawCuts) => {
+          const bytes = Buffer.from(
+            pretty ? JSON.stringify(values, null, 2) : JSON.stringify(values),
+            'utf8',
+          );
+          const cuts = [...new Set(rawCuts.map((c) => c % (bytes.length + 1)))].sort(
+            (a, b) => a - b,
+          );
+          const records = splitAt(bytes, cuts);
+          expect(records.map((r) => JSON.parse(r.text) as unknown)).toEqual(values);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('honours a forced format', () => {
