@@ -592,7 +592,12 @@ function normalizeUnchecked(
   }
   let payloadJson: string;
   try {
-    payloadJson = payloadText?.text ?? JSON.stringify(payload);
+    // Pretty-printed input (a gcloud export) is stored compact, like every other input, so the
+    // same entry gives the same payload whichever way it arrived.
+    payloadJson =
+      payloadText !== null && !payloadText.text.includes('\n')
+        ? payloadText.text
+        : JSON.stringify(payload);
   } catch {
     return quarantine(
       'invalid_payload',

@@ -218,6 +218,14 @@ describe('drift that is absorbed', () => {
     expect(payload.codeExposure).toMatchObject({ newField: 1 });
   });
 
+  it('stores a pretty-printed payload compact, as from any other input', () => {
+    const entry = makeEntry();
+    const pretty = rowOf(normalizeText(JSON.stringify(entry, null, 2), ctx));
+    const compact = rowOf(normalizeText(JSON.stringify(entry), ctx));
+    expect(pretty.payload).toBe(compact.payload);
+    expect(pretty.payload).toBe(JSON.stringify(entry.jsonPayload));
+  });
+
   it('stores the payload JSON.parse keeps when a key is repeated', () => {
     const text = entryText(makeEntry()).replace(
       '"jsonPayload":{',
