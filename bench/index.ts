@@ -6,7 +6,8 @@ import type { BenchModule, BenchResult } from './types';
 
 /** Benchmarks in run order; each is `bench/<name>.ts`. */
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
-  scrub: () => import('./scrub'),
+  scrub: () => import('./scrub.js'),
+  'cold-start': () => import('./cold-start.js'),
 };
 
 export async function main(argv: string[]): Promise<number> {
