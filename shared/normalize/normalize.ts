@@ -27,6 +27,7 @@ import {
   REQUEST_KINDS,
   RequestBodySchema,
   RequestLogSchema,
+  type FileStates,
   type Message,
   type RequestBody,
   type RequestKind,
@@ -38,6 +39,7 @@ import {
   type ResponseBody,
   type ResponseKind,
 } from '../schemas/response-log';
+import { toBool, toInt64 } from '../schemas/scalars';
 import type {
   MetadataEventRow,
   MetadataEventType,
@@ -55,8 +57,6 @@ import {
 } from './fast-path';
 import { findPayloadText, nestsDeeperThan, type JsonSlice } from './payload-text';
 import type { NormalizeContext, NormalizeOutcome } from './outcome';
-import { toBool, toInt64 } from '../schemas/scalars';
-import type { FileStates } from '../schemas/request-log';
 import { tryMicrosIso } from './time';
 
 /**
