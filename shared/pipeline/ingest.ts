@@ -114,6 +114,7 @@ function pseudonymized<R extends { user_id: string | null }>(row: R, ctx: Normal
  * rejected; a quarantine row written) or skipped (another resource type). Rows get the content
  * policy of `ctx.contentMode` and `ctx.pseudonymizeUser` before they are written. Warehouse
  * errors (transient) propagate; batches already written stay written (writes are idempotent).
+ * Throws InvalidTimestampError, before reading anything, if `ctx.ingestTime` is not a timestamp.
  */
 export async function ingestRecords(
   records: AsyncIterable<RawRecord> | Iterable<RawRecord>,

@@ -43,6 +43,7 @@ export class PubsubDecodeError extends PermanentError {
   }
 }
 
+/** True for a PubsubDecodeError (a permanent error: quarantine the message, reason invalid_message). */
 export function isPubsubDecodeError(err: unknown): err is PubsubDecodeError {
   return err instanceof PubsubDecodeError;
 }
