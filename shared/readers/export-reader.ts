@@ -79,6 +79,16 @@ export class ExportSplitter {
     this.mode = opts.format === undefined || opts.format === 'auto' ? null : opts.format;
   }
 
+  /**
+   * Bytes held between calls (the unfinished record): bounded by the largest record, whatever
+   * the file size. Exposed so tests can check the memory claim without timing or GC noise.
+   */
+  get bufferedBytes(): number {
+    let n = this.head?.length ?? 0;
+    for (const p of this.pieces) n += p.length;
+    return n;
+  }
+
   /** The detected (or forced) format; null until the first non-blank byte. */
   get format(): ExportFormat | null {
     return this.mode;
