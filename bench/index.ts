@@ -7,6 +7,7 @@ import type { BenchModule, BenchResult } from './types';
 /** Benchmarks in run order; each is `bench/<name>.ts`. */
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
   normalize: () => import('./normalize.js'),
+  ingest: () => import('./ingest.js'),
   scrub: () => import('./scrub.js'),
   'cold-start': () => import('./cold-start.js'),
 };
