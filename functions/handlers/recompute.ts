@@ -8,8 +8,12 @@ import type { HttpFunction } from '@google-cloud/functions-framework';
 import { z } from 'zod';
 import type { Config } from '../../shared/config';
 import { createDepsProvider, type Deps, type DepsProvider } from '../../shared/deps';
-import { runRecompute, type RecomputeOptions } from '../../shared/jobs/recompute';
-import { createLogger, type Logger } from '../../shared/log';
+import {
+  runRecompute,
+  type RecomputeOptions,
+  type RecomputeResult,
+} from '../../shared/jobs/recompute';
+import { createLogger, type LogFields, type Logger } from '../../shared/log';
 import { createJobHandler, type JobOutcome } from './job';
 
 export const RecomputeBodySchema = z
@@ -23,15 +27,7 @@ export const RecomputeBodySchema = z
 export type RecomputeBody = z.infer<typeof RecomputeBodySchema>;
 
 /** The JSON answer of a finished run (also the `result` of its summary log line). */
-export interface RecomputeSummary {
-  [key: string]: string | number | null | string[];
-  mode: 'full' | 'incremental';
-  touchedSuggestions: number;
-  suggestionsRemoved: number;
-  suggestionsWritten: number;
-  daysRebuilt: string[];
-  watermark: string | null;
-}
+export type RecomputeSummary = Omit<RecomputeResult, 'status'> & LogFields;
 
 export interface RecomputeHandlerOptions {
   deps?: DepsProvider;
@@ -56,18 +52,8 @@ export async function recompute(
     { warehouse: deps.warehouse, state: deps.state, ...(now ? { now } : {}) },
     options,
   );
-  if (result.status === 'locked') return { status: 'locked' };
-  return {
-    status: 'ok',
-    result: {
-      mode: result.mode,
-      touchedSuggestions: result.touchedSuggestions,
-      suggestionsRemoved: result.suggestionsRemoved,
-      suggestionsWritten: result.suggestionsWritten,
-      daysRebuilt: result.daysRebuilt,
-      watermark: result.watermark,
-    },
-  };
+  const { status, ...summary } = result;
+  return status === 'locked' ? { status } : { status: 'ok', result: summary };
 }
 
 /** Builds the `recompute` HTTP handler for a parsed configuration. */

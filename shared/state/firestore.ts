@@ -3,6 +3,7 @@ import type { DocumentReference, Firestore } from '@google-cloud/firestore';
 import { z } from 'zod';
 import {
   ErasureRequestSchema,
+  newErasureRequest,
   RetentionPolicySchema,
   type ErasureRequest,
   type Lease,
@@ -139,16 +140,7 @@ export function createFirestoreStateStore(
           }
         }
         const ref = requests.doc();
-        const request: ErasureRequest = {
-          id: ref.id,
-          userId,
-          status: 'pending',
-          requestedAt: now.toISOString(),
-          completedAt: null,
-          attempts: 0,
-          counts: null,
-          lastError: null,
-        };
+        const request = newErasureRequest(ref.id, userId, now);
         tx.set(ref, request);
         tx.set(pointerRef, { userId, requestId: ref.id });
         return request;

@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import {
   ErasureRequestSchema,
+  newErasureRequest,
   RetentionPolicySchema,
   type ErasureRequest,
   type Lease,
@@ -319,16 +320,7 @@ export async function openLocalStateStore(
           (r) => r.userId === userId && r.status === 'pending',
         );
         if (pending) return { result: { ...pending }, write: false };
-        const request: ErasureRequest = {
-          id: randomUUID(),
-          userId,
-          status: 'pending',
-          requestedAt: now.toISOString(),
-          completedAt: null,
-          attempts: 0,
-          counts: null,
-          lastError: null,
-        };
+        const request = newErasureRequest(randomUUID(), userId, now);
         state.erasureRequests.push(request);
         return { result: { ...request }, write: true };
       });

@@ -56,3 +56,17 @@ export interface StateStore {
   updateErasureRequest(request: ErasureRequest): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A new pending erasure request; both stores create requests through this. */
+export function newErasureRequest(id: string, userId: string, now: Date): ErasureRequest {
+  return {
+    id,
+    userId,
+    status: 'pending',
+    requestedAt: now.toISOString(),
+    completedAt: null,
+    attempts: 0,
+    counts: null,
+    lastError: null,
+  };
+}
