@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Figures, GroupFigures, Report } from '../metrics/report-schema';
 import { formatCount, formatRate, sortGroups, sortedDays } from './format';
+import { LANGUAGE_HEADERS, LANGUAGE_NOTE, languageWeight } from './text';
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(text: string): string {
@@ -80,13 +81,16 @@ function pct(rate: number | null): number | null {
   return rate === null ? null : Math.round(rate * 1000) / 10;
 }
 
-function series(groups: [string, GroupFigures][]): GroupSeries {
+function series(
+  groups: [string, GroupFigures][],
+  pick: (g: GroupFigures) => Figures = (g) => g.total,
+): GroupSeries {
   return {
     labels: groups.map(([name]) => name),
-    exposed: groups.map(([, g]) => g.total.exposed),
-    accepted: groups.map(([, g]) => g.total.accepted),
-    rate: groups.map(([, g]) => pct(g.total.acceptanceRate)),
-    lines: groups.map(([, g]) => g.total.linesAccepted),
+    exposed: groups.map(([, g]) => pick(g).exposed),
+    accepted: groups.map(([, g]) => pick(g).accepted),
+    rate: groups.map(([, g]) => pct(pick(g).acceptanceRate)),
+    lines: groups.map(([, g]) => pick(g).linesAccepted),
   };
 }
 
@@ -111,7 +115,8 @@ export function dashboardData(report: Report, topN = 15): DashboardData {
       accepted: [report.code.accepted, report.chat.accepted],
       lines: [report.code.linesAccepted, report.chat.linesAccepted],
     },
-    languages: series(sortGroups(report.byLanguage, (g) => g.total.exposed).slice(0, topN)),
+    // Code only: chat exposures carry no language (see LANGUAGE_NOTE).
+    languages: series(sortGroups(report.byLanguage, languageWeight).slice(0, topN), (g) => g.code),
     clients: series(sortGroups(report.byClient, (g) => g.total.exposed).slice(0, topN)),
     agent: series([
       ['Agent mode', report.byAgentMode.agent],
@@ -125,7 +130,7 @@ export function dashboardData(report: Report, topN = 15): DashboardData {
 export const DASHBOARD_CHARTS = [
   ['chart-rate', 'Acceptance rate over time (%)'],
   ['chart-code-chat', 'Code vs chat'],
-  ['chart-language', 'By language'],
+  ['chart-language', 'Code suggestions by language'],
   ['chart-ide', 'By IDE'],
   ['chart-agent', 'Agent mode vs not'],
   ['chart-lines', 'Lines accepted per day'],
@@ -238,6 +243,7 @@ const STYLE = `
   th:first-child, td:first-child { text-align: left; max-width: 280px; overflow: hidden; text-overflow: ellipsis; }
   .tables { margin-top: 16px; }
   footer { color: #5f6368; font-size: 12px; margin-top: 16px; }
+  .note { color: #5f6368; font-size: 12px; margin: 8px 0 0; }
 `;
 
 function figureRow(name: string, g: GroupFigures): string {
@@ -257,6 +263,24 @@ function groupTable(title: string, id: string, groups: [string, GroupFigures][])
     '<tr><th>Name</th><th>Exposed</th><th>Accepted</th><th>Rate</th><th>Lines accepted</th><th>Code rate</th><th>Chat rate</th></tr>';
   const body = groups.map(([name, g]) => figureRow(name, g)).join('\n');
   return `<section class="card"><h2>${escapeHtml(title)}</h2><table id="${id}"><thead>${head}</thead><tbody>${body}</tbody></table></section>`;
+}
+
+function languageTable(groups: [string, GroupFigures][]): string {
+  const head = `<tr><th>Language</th>${LANGUAGE_HEADERS.map((h) => `<th>${h}</th>`).join('')}</tr>`;
+  const body = groups
+    .map(([name, g]) => {
+      const cells = [
+        formatCount(g.code.exposed),
+        formatCount(g.code.accepted),
+        formatRate(g.code.acceptanceRate),
+        formatCount(g.code.linesAccepted),
+        formatCount(g.chat.accepted),
+        formatCount(g.chat.linesAccepted),
+      ];
+      return `<tr><td title="${escapeHtml(name)}">${escapeHtml(name)}</td>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+    })
+    .join('\n');
+  return `<section class="card"><h2>By language</h2><table id="table-language"><thead>${head}</thead><tbody>${body}</tbody></table><p class="note">${escapeHtml(LANGUAGE_NOTE)}</p></section>`;
 }
 
 function kpi(label: string, value: string): string {
@@ -299,7 +323,7 @@ export function renderHtmlReport(report: Report, opts: HtmlReportOptions = {}): 
     ([id, title]) =>
       `<section class="card"><h2>${escapeHtml(title)}</h2><div class="chart"><canvas id="${id}" role="img" aria-label="${escapeHtml(title)}"></canvas></div></section>`,
   ).join('\n');
-  const languages = sortGroups(report.byLanguage, (g) => g.total.exposed).slice(0, topN);
+  const languages = sortGroups(report.byLanguage, languageWeight).slice(0, topN);
   const clients = sortGroups(report.byClient, (g) => g.total.exposed);
   const users = sortGroups(report.byUser, (g) => g.total.linesAccepted).slice(0, topN);
   return `<!doctype html>
@@ -330,7 +354,7 @@ ${kpi('Quarantined entries', formatCount(report.rows.quarantined))}
 ${charts}
 </div>
 <div class="grid tables">
-${groupTable('By language', 'table-language', languages)}
+${languageTable(languages)}
 ${groupTable('By IDE', 'table-ide', clients)}
 ${groupTable('Agent mode', 'table-agent', [
   ['Agent mode', report.byAgentMode.agent],

@@ -20,6 +20,25 @@ export function renderTable(headers: string[], rows: string[][], align: Align[])
 
 const FIGURE_HEADERS = ['Exposed', 'Accepted', 'Rate', 'Lines accepted'];
 
+/** Columns of the by-language tables (terminal and HTML). */
+export const LANGUAGE_HEADERS = [
+  'Code exposed',
+  'Code accepted',
+  'Code rate',
+  'Code lines',
+  'Chat accepted',
+  'Chat lines',
+];
+
+/** Why chat has no rate by language; printed under every by-language table. */
+export const LANGUAGE_NOTE =
+  'Chat exposures carry no language in the logs, so chat is shown by language as accepted suggestions and lines only.';
+
+/** Orders languages by what is known of them: code exposures and chat acceptances. */
+export function languageWeight(g: GroupFigures): number {
+  return g.code.exposed + g.chat.accepted;
+}
+
 function figureCells(f: Figures): string[] {
   return [
     formatCount(f.exposed),
@@ -37,6 +56,32 @@ function groupTable(title: string, groups: [string, GroupFigures][]): string[] {
     formatRate(g.chat.acceptanceRate),
   ]);
   return renderTable([title, ...FIGURE_HEADERS, 'Code rate', 'Chat rate'], rows, [
+    'left',
+    'right',
+    'right',
+    'right',
+    'right',
+    'right',
+    'right',
+  ]);
+}
+
+/**
+ * Languages get their own table: Gemini logs no language on chat exposures, so a chat suggestion
+ * takes its language from its acceptance and a per-language chat rate would read ~100%. Code is
+ * shown in full; chat only as what is known per language, accepted suggestions and their lines.
+ */
+function languageTable(groups: [string, GroupFigures][]): string[] {
+  const rows = groups.map(([name, g]) => [
+    terminalLabel(name),
+    formatCount(g.code.exposed),
+    formatCount(g.code.accepted),
+    formatRate(g.code.acceptanceRate),
+    formatCount(g.code.linesAccepted),
+    formatCount(g.chat.accepted),
+    formatCount(g.chat.linesAccepted),
+  ]);
+  return renderTable(['Language', ...LANGUAGE_HEADERS], rows, [
     'left',
     'right',
     'right',
@@ -76,10 +121,11 @@ export function renderTextReport(report: Report, opts: TextReportOptions = {}): 
       ['left', 'right', 'right', 'right', 'right'],
     ),
   );
-  const byLanguage = sortGroups(report.byLanguage, (g) => g.total.exposed);
+  const byLanguage = sortGroups(report.byLanguage, languageWeight);
   out.push('');
-  out.push(...groupTable('Language', byLanguage.slice(0, topGroups)));
+  out.push(...languageTable(byLanguage.slice(0, topGroups)));
   if (byLanguage.length > topGroups) out.push(`(${byLanguage.length - topGroups} more)`);
+  out.push(LANGUAGE_NOTE);
   const byClient = sortGroups(report.byClient, (g) => g.total.exposed);
   out.push('');
   out.push(...groupTable('IDE', byClient.slice(0, topGroups)));

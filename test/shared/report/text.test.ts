@@ -1,6 +1,11 @@
 import { ReportSchema } from '../../../shared/metrics/report-schema';
 import { formatCount, formatRate, terminalLabel } from '../../../shared/report/format';
-import { renderTable, renderTextReport } from '../../../shared/report/text';
+import {
+  LANGUAGE_HEADERS,
+  LANGUAGE_NOTE,
+  renderTable,
+  renderTextReport,
+} from '../../../shared/report/text';
 import { makeReport, sampleReport } from './make-report';
 
 describe('format', () => {
@@ -65,6 +70,25 @@ describe('renderTextReport', () => {
     }
     expect(text).toContain('2025-10-06 .. 2025-10-08');
     expect(text).toContain('CloudCodeVscode');
+  });
+
+  it('shows code figures by language and chat only as accepted suggestions and lines', () => {
+    const report = sampleReport();
+    const lines = renderTextReport(report).split('\n');
+    const header = lines.find((l) => l.startsWith('Language'));
+    expect(header?.split(/\s{2,}/)).toEqual(['Language', ...LANGUAGE_HEADERS]);
+    const [name, g] = Object.entries(report.byLanguage)[0]!;
+    const row = lines.find((l) => l.startsWith(`${name} `));
+    expect(row?.trim().split(/\s+/)).toEqual([
+      name,
+      formatCount(g.code.exposed),
+      formatCount(g.code.accepted),
+      formatRate(g.code.acceptanceRate),
+      formatCount(g.code.linesAccepted),
+      formatCount(g.chat.accepted),
+      formatCount(g.chat.linesAccepted),
+    ]);
+    expect(lines).toContain(LANGUAGE_NOTE);
   });
 
   it('renders an empty report with null rates as dashes', () => {
