@@ -116,7 +116,12 @@ export function dashboardData(report: Report, topN = 15): DashboardData {
       lines: [report.code.linesAccepted, report.chat.linesAccepted],
     },
     // Code only: chat exposures carry no language (see LANGUAGE_NOTE).
-    languages: series(sortGroups(report.byLanguage, languageWeight).slice(0, topN), (g) => g.code),
+    languages: series(
+      sortGroups(report.byLanguage, languageWeight)
+        .filter(([, g]) => languageWeight(g) > 0)
+        .slice(0, topN),
+      (g) => g.code,
+    ),
     clients: series(sortGroups(report.byClient, (g) => g.total.exposed).slice(0, topN)),
     agent: series([
       ['Agent mode', report.byAgentMode.agent],
@@ -323,7 +328,9 @@ export function renderHtmlReport(report: Report, opts: HtmlReportOptions = {}): 
     ([id, title]) =>
       `<section class="card"><h2>${escapeHtml(title)}</h2><div class="chart"><canvas id="${id}" role="img" aria-label="${escapeHtml(title)}"></canvas></div></section>`,
   ).join('\n');
-  const languages = sortGroups(report.byLanguage, languageWeight).slice(0, topN);
+  const languages = sortGroups(report.byLanguage, languageWeight)
+    .filter(([, g]) => languageWeight(g) > 0)
+    .slice(0, topN);
   const clients = sortGroups(report.byClient, (g) => g.total.exposed);
   const users = sortGroups(report.byUser, (g) => g.total.linesAccepted).slice(0, topN);
   return `<!doctype html>

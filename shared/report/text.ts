@@ -121,7 +121,9 @@ export function renderTextReport(report: Report, opts: TextReportOptions = {}): 
       ['left', 'right', 'right', 'right', 'right'],
     ),
   );
-  const byLanguage = sortGroups(report.byLanguage, languageWeight);
+  const byLanguage = sortGroups(report.byLanguage, languageWeight).filter(
+    ([, g]) => languageWeight(g) > 0,
+  );
   out.push('');
   out.push(...languageTable(byLanguage.slice(0, topGroups)));
   if (byLanguage.length > topGroups) out.push(`(${byLanguage.length - topGroups} more)`);
