@@ -27,12 +27,17 @@ const date = (value: string) => ({ type: 'DATE' as const, value });
 // The fixture. Teams: alice and bob in platform, carol in payments, dave in none.
 //
 // acceptance_daily / lines_accepted_daily (day, kind, user, language, IDE, agentic):
-//   1 2025-09-30 code alice python VSCode   no : exposed 10 accepted 5       lines 20
-//   2 2025-10-01 code alice python VSCode   no : exposed 8  accepted 4 (1 orphan) lines 10
-//   3 2025-10-01 chat bob   go     IntelliJ yes: exposed 4  accepted 2       lines 30
-//   4 2025-10-02 code bob   python IntelliJ no : exposed 6  accepted 3       lines 6
-//   5 2025-10-03 chat carol python VSCode   no : exposed 5  accepted 1       lines 7
-//   6 2025-10-03 code dave  go     VSCode   yes: exposed 2  accepted 2       lines 4
+//   1 2025-09-30 code alice python  VSCode   no : exposed 10 accepted 5       lines 20
+//   2 2025-10-01 code alice python  VSCode   no : exposed 8  accepted 4 (1 orphan) lines 10
+//   3 2025-10-01 chat bob   go      IntelliJ yes: exposed 2  accepted 2       lines 30
+//   4 2025-10-02 code bob   python  IntelliJ no : exposed 6  accepted 3       lines 6
+//   5 2025-10-03 chat carol python  VSCode   no : exposed 1  accepted 1       lines 7
+//   6 2025-10-03 code dave  go      VSCode   yes: exposed 2  accepted 2       lines 4
+//   7 2025-10-01 chat bob   unknown IntelliJ yes: exposed 2  accepted 0       (no lines row)
+//   8 2025-10-03 chat carol unknown VSCode   no : exposed 4  accepted 0       (no lines row)
+// As in real data, chat exposures carry no language: an accepted chat response takes its
+// acceptance's language (rows 3, 5: every exposed one accepted), an unaccepted one is `unknown`
+// (rows 7, 8). lines_accepted_daily has only groups with an accepted suggestion.
 // Activity (daily_active_users, from raw requests and one metadata event):
 //   alice 10-01, 10-02, 10-20; bob 09-20, 10-02; carol 10-03, 10-16; dave 10-03 (event);
 //   erin 10-05; frank 10-25; gina 09-10.
@@ -41,10 +46,12 @@ type Group = [string, 'code' | 'chat', string, string, string, boolean];
 const ROWS: [Group, number, number, number, number][] = [
   [['2025-09-30', 'code', 'alice', 'python', 'VSCode', false], 10, 5, 0, 20],
   [['2025-10-01', 'code', 'alice', 'python', 'VSCode', false], 8, 4, 1, 10],
-  [['2025-10-01', 'chat', 'bob', 'go', 'IntelliJ', true], 4, 2, 0, 30],
+  [['2025-10-01', 'chat', 'bob', 'go', 'IntelliJ', true], 2, 2, 0, 30],
   [['2025-10-02', 'code', 'bob', 'python', 'IntelliJ', false], 6, 3, 0, 6],
-  [['2025-10-03', 'chat', 'carol', 'python', 'VSCode', false], 5, 1, 0, 7],
+  [['2025-10-03', 'chat', 'carol', 'python', 'VSCode', false], 1, 1, 0, 7],
   [['2025-10-03', 'code', 'dave', 'go', 'VSCode', true], 2, 2, 0, 4],
+  [['2025-10-01', 'chat', 'bob', 'unknown', 'IntelliJ', true], 2, 0, 0, 0],
+  [['2025-10-03', 'chat', 'carol', 'unknown', 'VSCode', false], 4, 0, 0, 0],
 ];
 
 const ACTIVITY: [string, string][] = [
@@ -94,6 +101,7 @@ async function loadFixture(w: Warehouse): Promise<void> {
         updated_at: { type: 'TIMESTAMP', value: '2025-11-01T00:00:00.000000Z' },
       },
     );
+    if (accepted === 0) continue;
     await w.execute(
       `INSERT INTO \`gca_analytics.lines_accepted_daily\` (day, kind, user_id, programming_language,
          client_name, product, is_agentic, accepted, lines_accepted, comment_lines_accepted,
@@ -193,7 +201,8 @@ describe('docs/analysts.md queries', () => {
         accepted: 1,
         lines_accepted: 7,
       },
-      // alice + bob: code exposed 8 + 6, accepted 4 + 3; chat 2 of 4; lines 10 + 30 + 6.
+      // alice + bob: code exposed 8 + 6, accepted 4 + 3; chat 2 of 2 + 2 (rows 3, 7); lines
+      // 10 + 30 + 6.
       {
         team: 'platform',
         code_acceptance_rate: 0.5,
@@ -206,12 +215,34 @@ describe('docs/analysts.md queries', () => {
     ]);
   });
 
-  it('acceptance by language this month (September left out)', async () => {
+  it('acceptance by language this month: code rate, chat accepted and lines only', async () => {
     const rows = await run('language-this-month', { month_start: date('2025-10-01') });
+    // September (row 1) left out. python: code rows 2 + 4, chat row 5; go: code row 6, chat
+    // row 3. unknown holds only unaccepted chat (rows 7, 8): no code exposure, no chat
+    // acceptance, so it is left out. A total rate here would have said go 4/4 = 100 %.
     expect(rows).toEqual([
-      { language: 'python', exposed: 19, accepted: 8, acceptance_rate: 8 / 19, lines_accepted: 23 },
-      { language: 'go', exposed: 6, accepted: 4, acceptance_rate: 4 / 6, lines_accepted: 34 },
+      {
+        language: 'python',
+        code_exposed: 14,
+        code_accepted: 7,
+        code_acceptance_rate: 0.5,
+        code_lines_accepted: 16,
+        chat_accepted: 1,
+        chat_lines_accepted: 7,
+      },
+      {
+        language: 'go',
+        code_exposed: 2,
+        code_accepted: 2,
+        code_acceptance_rate: 1,
+        code_lines_accepted: 4,
+        chat_accepted: 2,
+        chat_lines_accepted: 30,
+      },
     ]);
+    // No chat or total rate by language: chat exposures carry no language.
+    for (const row of rows)
+      expect(Object.keys(row).filter((k) => /rate/.test(k))).toEqual(['code_acceptance_rate']);
   });
 
   it('agent mode vs not', async () => {
