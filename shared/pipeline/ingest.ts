@@ -170,10 +170,8 @@ export async function ingestRecords(
     }
   };
 
-  const flush = async () => {
-    const b = batch;
-    batch = new PendingBatch();
-    if (b.size === 0) return;
+  /** Writes one batch and its quarantine rows, then reports the running totals. */
+  const write = async (b: PendingBatch) => {
     const dataRows = b.records.size;
     if (dataRows > 0) {
       const result: InsertResult = await warehouse.insertRaw(b.data);
@@ -215,32 +213,61 @@ export async function ingestRecords(
     }
   };
 
-  for await (const record of records) {
-    counts.read++;
-    const outcome = normalizeText(record.text, ctx);
-    switch (outcome.kind) {
-      case 'request':
-      case 'response':
-      case 'metadata':
-        addRow(outcome, record);
-        break;
-      case 'skipped':
-        counts.skipped++;
-        break;
-      case 'quarantined':
-        addQuarantine(batch, {
-          source: record.source,
-          messageId: record.messageId ?? null,
-          insertId: outcome.insertId,
-          reason: outcome.reason,
-          detail: outcome.detail,
-          raw: record.text,
-        });
-        break;
+  // At most one write in flight while the next batch is normalized: the warehouse works on its
+  // own threads (DuckDB) or the network (BigQuery), so this hides most of the JS time, and
+  // memory stays bounded by two batches. Writes stay in order, one after the other, so each
+  // batch still dedups against everything written before it.
+  let inFlight: Promise<void> | null = null;
+  const drain = async () => {
+    const pending = inFlight;
+    inFlight = null;
+    if (pending) await pending;
+  };
+  const flush = async () => {
+    const b = batch;
+    batch = new PendingBatch();
+    if (b.size === 0) return;
+    await drain();
+    const started = write(b);
+    // A failure is rethrown by the next drain; until then this marks it handled, so a write
+    // failing while the next batch is normalized is not an unhandled rejection.
+    started.catch(() => undefined);
+    inFlight = started;
+  };
+
+  try {
+    for await (const record of records) {
+      counts.read++;
+      const outcome = normalizeText(record.text, ctx);
+      switch (outcome.kind) {
+        case 'request':
+        case 'response':
+        case 'metadata':
+          addRow(outcome, record);
+          break;
+        case 'skipped':
+          counts.skipped++;
+          break;
+        case 'quarantined':
+          addQuarantine(batch, {
+            source: record.source,
+            messageId: record.messageId ?? null,
+            insertId: outcome.insertId,
+            reason: outcome.reason,
+            detail: outcome.detail,
+            raw: record.text,
+          });
+          break;
+      }
+      if (batch.size >= batchSize) await flush();
     }
-    if (batch.size >= batchSize) await flush();
+    await flush();
+    await drain();
+  } finally {
+    // Reading or normalizing failed with a write in flight: let it settle before the caller
+    // closes the warehouse (its own failure, if any, is superseded by the one propagating).
+    if (inFlight) await (inFlight as Promise<void>).catch(() => undefined);
   }
-  await flush();
   return counts;
 }
 

@@ -122,6 +122,69 @@ describe('ingestRecords', () => {
     ).rejects.toThrow('503');
   });
 
+  it('normalizes the next batch while one write is in flight, never two', async () => {
+    const wh = makeFakeWarehouse();
+    const insert = wh.insertRaw.bind(wh);
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let writesDone = 0;
+    wh.insertRaw = async (batch) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      // Completes on a timer, i.e. after any amount of synchronous or microtask work.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const result = await insert(batch);
+      inFlight--;
+      writesDone++;
+      return result;
+    };
+    const writesDoneWhenRead: number[] = [];
+    function* gen(): Generator<RawRecord> {
+      for (let i = 0; i < 10; i++) {
+        writesDoneWhenRead.push(writesDone);
+        yield { text: entryText(makeMetadataEntry('codeExposure')), source: `s#${i}` };
+      }
+    }
+    const counts = await ingestRecords(gen(), wh, { context: ctx, batchSize: 3 });
+    expect(counts).toMatchObject({ read: 10, normalized: 10 });
+    expect(maxInFlight).toBe(1);
+    // Records 4-6 (the second batch) were read before the first write finished.
+    expect(writesDoneWhenRead.slice(3, 6)).toEqual([0, 0, 0]);
+    expect(wh.calls.map((b) => b.metadata_events.length)).toEqual([3, 3, 3, 1]);
+  });
+
+  it('fails the ingest, with no unhandled rejection, when a write fails during the next batch', async () => {
+    const wh = makeFakeWarehouse();
+    const insert = wh.insertRaw.bind(wh);
+    let calls = 0;
+    wh.insertRaw = async (batch) => {
+      if (++calls === 1) throw new Error('503 backend error');
+      return insert(batch);
+    };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      async function* slow(): AsyncGenerator<RawRecord> {
+        for (let i = 0; i < 6; i++) {
+          // Macrotask gaps: the failed write's rejection is seen by Node before it is awaited.
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          yield { text: entryText(makeMetadataEntry('codeExposure')), source: `s#${i}` };
+        }
+      }
+      await expect(ingestRecords(slow(), wh, { context: ctx, batchSize: 2 })).rejects.toThrow(
+        '503',
+      );
+      // Give Node a turn to report a rejection nobody handled.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+    // The failure stopped the ingest at the next batch boundary: batch 2 was never written.
+    expect(calls).toBe(1);
+  });
+
   it('reads async iterables', async () => {
     const wh = makeFakeWarehouse();
     async function* gen() {
