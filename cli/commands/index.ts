@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { register as demo } from './demo';
 import { register as eraseUser } from './erase-user';
+import { register as erasureRequests } from './erasure-requests';
 import { register as ingest } from './ingest';
 import { register as recompute } from './recompute';
 import { register as report } from './report';
@@ -16,5 +17,6 @@ export const COMMANDS: readonly RegisterCommand[] = [
   report,
   retention,
   eraseUser,
+  erasureRequests,
   demo,
 ];
