@@ -78,6 +78,16 @@ const KmsKeySchema = z
 
 const LOCATION = /^[a-z]+(-[a-z]+[0-9]*)*[0-9]*$/i;
 
+/** `pulumi config set KEY false` stores the text `false`; `--type bool` may give a boolean. */
+const BoolText = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') return v;
+    const text = v.trim().toLowerCase();
+    return text === 'true' ? true : text === 'false' ? false : v;
+  },
+  z.boolean({ error: 'expected true or false' }),
+);
+
 /** The `gca-analytics:*` keys. Keep in step with docs/deploy.md (a test checks it). */
 const StackKeysSchema = z
   .strictObject({
@@ -136,6 +146,11 @@ const StackKeysSchema = z
     quarantineAlertThreshold: intText(0, 1_000_000).default(0),
     // Caps concurrent BigQuery streaming writers and the bill during a log burst.
     ingestMaxInstances: intText(1, 1000).default(20),
+    // On: the BigQuery tables and views, the datasets' contents and the Firestore database (which
+    // holds pending erasure requests) hold data the logs no longer have, so no `pulumi destroy`,
+    // and no `pulumi up` that would replace one of them, may delete it as a side effect. Set false
+    // only to tear the stack down (docs/deploy.md, Tear down).
+    deletionProtection: BoolText.default(true),
     // Optional Secret Manager secret (name or projects/P/secrets/NAME) holding the HMAC key that
     // pseudonymizes user ids; unset means user ids are stored as logged.
     pseudonymKeySecret: z

@@ -121,6 +121,7 @@ export function createPipeline(
       retention: sa.retention.email,
     },
     readers: [...config.analystPrincipals, ...config.lookerPrincipals],
+    deletionProtection: config.deletionProtection,
     dependsOn: afterKeys,
   });
   // Readers run their own queries: jobUser lets them start query jobs, and grants no data.
@@ -135,6 +136,7 @@ export function createPipeline(
   const state = new StateStore('state', {
     project,
     location: config.firestoreLocation,
+    deletionProtection: config.deletionProtection,
     dependsOn: afterApis,
   });
 

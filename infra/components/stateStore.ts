@@ -7,6 +7,8 @@ export const FIRESTORE_DATABASE = 'gca-analytics';
 export interface StateStoreArgs {
   project: string;
   location: string;
+  /** True (the stack default): the database refuses deletion. False only to tear down. */
+  deletionProtection: boolean;
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -25,7 +27,13 @@ export class StateStore extends pulumi.ComponentResource {
         type: 'FIRESTORE_NATIVE',
         concurrencyMode: 'PESSIMISTIC',
         // Pending erasure requests live here: losing them would lose a legal obligation.
-        deleteProtectionState: 'DELETE_PROTECTION_ENABLED',
+        deleteProtectionState: args.deletionProtection
+          ? 'DELETE_PROTECTION_ENABLED'
+          : 'DELETE_PROTECTION_DISABLED',
+        // The provider's default, ABANDON, makes `pulumi destroy` drop the database from the
+        // stack and leave it running (and a new stack then fails: the name exists). DELETE lets
+        // a destroy really delete it, which the protection above refuses until it is turned off.
+        deletionPolicy: 'DELETE',
         pointInTimeRecoveryEnablement: 'POINT_IN_TIME_RECOVERY_ENABLED',
       },
       { parent: this, dependsOn: args.dependsOn },

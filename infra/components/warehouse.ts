@@ -25,6 +25,11 @@ export interface WarehouseArgs {
   writers: WarehouseWriters;
   /** IAM principals (`user:`, `group:`, `serviceAccount:`, `domain:`) reading gca_analytics. */
   readers: readonly string[];
+  /**
+   * True (the stack default): tables and views refuse deletion and a dataset is never emptied
+   * on destroy. False only to tear the stack down: everything, data included, can be deleted.
+   */
+  deletionProtection: boolean;
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -55,7 +60,8 @@ export function accessEntityOf(
 }
 
 /**
- * The two datasets, every registry table (day-partitioned, clustered, deletion-protected), the
+ * The two datasets, every registry table (day-partitioned, clustered, deletion-protected unless
+ * `deletionProtection` is off), the
  * views in gca_analytics authorized on gca_raw, and the dataset grants.
  *
  * Grants on the datasets are all `DatasetAccess` entries: BigQuery's dataset IAM resources would
@@ -84,7 +90,9 @@ export class Warehouse extends pulumi.ComponentResource {
           location: args.location,
           description: DATASET_DESCRIPTIONS[datasetId],
           labels: { app: 'gca-analytics' },
-          deleteContentsOnDestroy: false,
+          // Protected: a dataset holding tables Pulumi does not manage (made by hand or by a
+          // tool) fails to delete rather than losing them. Unprotected: a teardown empties it.
+          deleteContentsOnDestroy: !args.deletionProtection,
           accesses: [{ role: 'OWNER', specialGroup: 'projectOwners' }],
           ...encryption,
         },
@@ -107,7 +115,7 @@ export class Warehouse extends pulumi.ComponentResource {
           ...(options.timePartitioning ? { timePartitioning: options.timePartitioning } : {}),
           ...(options.clustering ? { clusterings: options.clustering.fields } : {}),
           // Dropping a table loses data that the logs no longer hold: never as a side effect.
-          deletionProtection: true,
+          deletionProtection: args.deletionProtection,
           labels: { app: 'gca-analytics' },
         },
         { parent: this },
@@ -125,7 +133,8 @@ export class Warehouse extends pulumi.ComponentResource {
           tableId: def.name,
           description: def.description,
           view: { query, useLegacySql: false },
-          deletionProtection: true,
+          // Analysts' and Looker's queries name the views: keep them as long as the tables.
+          deletionProtection: args.deletionProtection,
           labels: { app: 'gca-analytics' },
         },
         // A view is validated against the tables it reads: create it after them.

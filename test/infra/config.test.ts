@@ -36,6 +36,7 @@ describe('parseInfraConfig', () => {
       alertNotificationChannels: [],
       quarantineAlertThreshold: 0,
       ingestMaxInstances: 20,
+      deletionProtection: true,
     });
   });
 
@@ -62,6 +63,7 @@ describe('parseInfraConfig', () => {
       'gca-analytics:quarantineAlertThreshold': '3',
       'gca-analytics:ingestMaxInstances': '50',
       'gca-analytics:pseudonymKeySecret': 'gca-pseudonym-key',
+      'gca-analytics:deletionProtection': 'false',
     });
     expect(config).toMatchObject({
       sinkScope: 'folder',
@@ -80,7 +82,18 @@ describe('parseInfraConfig', () => {
       quarantineAlertThreshold: 3,
       ingestMaxInstances: 50,
       pseudonymKeySecret: 'gca-pseudonym-key',
+      deletionProtection: false,
     });
+  });
+
+  it.each<[string, boolean]>([
+    ['true', true],
+    ['false', false],
+    [' FALSE ', false],
+    ['True', true],
+  ])('reads deletionProtection %j as %s', (text, expected) => {
+    const config = parseInfraConfig({ ...BASE, 'gca-analytics:deletionProtection': text });
+    expect(config.deletionProtection).toBe(expected);
   });
 
   it('drops sinkParentId for a project sink', () => {
@@ -112,6 +125,8 @@ describe('parseInfraConfig', () => {
     ],
     ['ingestMaxInstances', { 'gca-analytics:ingestMaxInstances': '0' }, /between 1 and/],
     ['pseudonymKeySecret', { 'gca-analytics:pseudonymKeySecret': 'a/b' }, /secret id/],
+    ['deletionProtection', { 'gca-analytics:deletionProtection': 'maybe' }, /true or false/],
+    ['deletionProtection', { 'gca-analytics:deletionProtection': '0' }, /true or false/],
   ])('rejects a bad %s, naming the key', (key, extra, detail) => {
     const error = errorFor(extra);
     expect(error.key).toBe(`gca-analytics:${key}`);

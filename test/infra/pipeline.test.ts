@@ -16,7 +16,7 @@ import {
   valueOf,
   type Recorded,
 } from './pulumiMocks';
-import { allStrings, get, grantsByMember, ofType, one } from './pipelineAssertions';
+import { allStrings, destroyGuards, get, grantsByMember, ofType, one } from './pipelineAssertions';
 
 // Mocks first: the program modules must load against the mocked runtime.
 const recorded: Recorded[] = installMocks();
@@ -373,7 +373,24 @@ describe('state, APIs and alerting', () => {
       type: 'FIRESTORE_NATIVE',
       locationId: 'europe-west1',
       deleteProtectionState: 'DELETE_PROTECTION_ENABLED',
+      // Not ABANDON (the provider's default): a destroy must fail on the protection, not leave
+      // the database running outside the stack.
+      deletionPolicy: 'DELETE',
     });
+  });
+
+  it('protects every table, view, dataset and the database by default, and nothing else', () => {
+    expect(config.deletionProtection).toBe(true);
+    const expected = new Map<string, string[]>([
+      ...REGISTRY.map((t): [string, string[]] => [
+        `${t.dataset}-${t.name}`,
+        ['deletionProtection'],
+      ]),
+      ['gca_raw', ['deleteContentsOnDestroy']],
+      ['gca_analytics', ['deleteContentsOnDestroy']],
+      ['state', ['deleteProtectionState']],
+    ]);
+    expect(destroyGuards(recorded)).toEqual(expected);
   });
 
   it('enables the APIs the pipeline uses, without disabling them on destroy', () => {

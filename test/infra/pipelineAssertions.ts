@@ -90,3 +90,38 @@ export function grantsByMember(recorded: readonly Recorded[]): Map<string, strin
   }
   return out;
 }
+
+/**
+ * What would stop `pulumi destroy` deleting each resource, or make it leave the resource behind,
+ * as `logical name -> [setting, ...]` (resources with none are left out). Provider defaults
+ * count: a BigQuery table is deletion-protected unless told otherwise, a dataset is not emptied,
+ * a bucket with objects is not deleted, and a Firestore database is abandoned (left running).
+ */
+export function destroyGuards(recorded: readonly Recorded[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of recorded) {
+    const i = r.inputs;
+    const guards: string[] = [];
+    if (i.deletionProtection === true) guards.push('deletionProtection');
+    if (r.type === 'gcp:bigquery/table:Table' && i.deletionProtection === undefined) {
+      guards.push('deletionProtection (provider default)');
+    }
+    if (i.deleteProtectionState === 'DELETE_PROTECTION_ENABLED') {
+      guards.push('deleteProtectionState');
+    }
+    if (i.deletionPolicy === 'PREVENT' || i.deletionPolicy === 'ABANDON') {
+      guards.push(`deletionPolicy ${String(i.deletionPolicy)}`);
+    }
+    if (r.type === 'gcp:firestore/database:Database' && i.deletionPolicy === undefined) {
+      guards.push('deletionPolicy ABANDON (provider default)');
+    }
+    if (r.type === 'gcp:bigquery/dataset:Dataset' && i.deleteContentsOnDestroy !== true) {
+      guards.push('deleteContentsOnDestroy');
+    }
+    if (r.type === 'gcp:storage/bucket:Bucket' && i.forceDestroy !== true) {
+      guards.push('forceDestroy');
+    }
+    if (guards.length > 0) out.set(r.name, guards);
+  }
+  return out;
+}
