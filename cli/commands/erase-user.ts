@@ -1,7 +1,9 @@
 /**
  * `gca-analytics erase-user USER`: records an erasure request for USER in the local state store
  * and processes it at once: every row of the user in the raw and derived tables is deleted, the
- * affected days are recomputed, and the rows removed per table are printed.
+ * affected days are recomputed, and the rows removed per table are printed. In the cloud a request
+ * is filed instead (`request-erasure`, cli/commands/erasure-requests.ts) and the retention
+ * function processes it.
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -92,6 +94,13 @@ export function register(program: Command, ctx: CliContext): void {
     .argument('<user>', 'the user id as logged (e.g. an email), or its u_... pseudonym');
   addPseudonymizeKeyOption(addDbOption(cmd))
     .option('--json', 'print one JSON object: the erasure request with its counts')
+    .addHelpText(
+      'after',
+      '\nThis erases in the local DuckDB warehouse. For the cloud (BigQuery), file a request that\n' +
+        'the daily retention function processes, and follow it:\n' +
+        '  gca-analytics request-erasure USER     (GCA_STATE=firestore, GOOGLE_CLOUD_PROJECT, ...)\n' +
+        '  gca-analytics erasure-requests [--status pending|done] [--json]\n',
+    )
     .action(async (user: string, flags: EraseFlags) => {
       const userId = user.trim();
       if (userId === '') throw new CliError('the user id is empty', 2);
