@@ -8,6 +8,9 @@
     an average of daily rates. An acceptance is counted on the exposure's day,
     even when it arrives days later (the daily tables are built that way), so a day's rate never
     moves an acceptance to the wrong day as Google's sample Log Analytics dashboard does.
+    Tiles with a chat or total rate do not follow the Language filter: Gemini logs no language
+    on chat exposures, so an accepted chat response takes the language of its acceptance and an
+    unaccepted one is unknown, and a chat rate filtered by language would read about 100 %.
   refresh: 1 hour
   filters:
   - name: date_range
@@ -99,6 +102,7 @@
     height: 4
   - name: total_rate
     title: Acceptance rate (total)
+    note_text: Not filtered by language (chat exposures carry no language).
     model: gca_analytics
     explore: acceptance_daily
     type: single_value
@@ -106,7 +110,6 @@
     listen:
       date_range: acceptance_daily.day_date
       product: acceptance_daily.product
-      language: acceptance_daily.programming_language
       ide: acceptance_daily.client_name
       agent_mode: acceptance_daily.is_agentic
     row: 3
@@ -131,6 +134,7 @@
     height: 4
   - name: chat_rate
     title: Chat acceptance rate
+    note_text: Not filtered by language (chat exposures carry no language).
     model: gca_analytics
     explore: acceptance_daily
     type: single_value
@@ -138,7 +142,6 @@
     listen:
       date_range: acceptance_daily.day_date
       product: acceptance_daily.product
-      language: acceptance_daily.programming_language
       ide: acceptance_daily.client_name
       agent_mode: acceptance_daily.is_agentic
     row: 3
@@ -180,6 +183,7 @@
     height: 4
   - name: rates_over_time
     title: Acceptance rate over time (code, chat, total)
+    note_text: Not filtered by language (chat exposures carry no language).
     model: gca_analytics
     explore: acceptance_daily
     type: looker_line
@@ -190,7 +194,6 @@
     listen:
       date_range: acceptance_daily.day_date
       product: acceptance_daily.product
-      language: acceptance_daily.programming_language
       ide: acceptance_daily.client_name
       agent_mode: acceptance_daily.is_agentic
     row: 7
@@ -246,6 +249,7 @@
     height: 7
   - name: code_vs_chat
     title: Code vs chat
+    note_text: Not filtered by language (chat exposures carry no language).
     model: gca_analytics
     explore: acceptance_daily
     type: looker_grid
@@ -255,7 +259,6 @@
     listen:
       date_range: acceptance_daily.day_date
       product: acceptance_daily.product
-      language: acceptance_daily.programming_language
       ide: acceptance_daily.client_name
       agent_mode: acceptance_daily.is_agentic
     row: 22
@@ -264,6 +267,7 @@
     height: 5
   - name: agent_vs_not
     title: Agent mode vs not
+    note_text: Not filtered by language (chat exposures carry no language).
     model: gca_analytics
     explore: acceptance_daily
     type: looker_grid
@@ -274,7 +278,6 @@
     listen:
       date_range: acceptance_daily.day_date
       product: acceptance_daily.product
-      language: acceptance_daily.programming_language
       ide: acceptance_daily.client_name
       agent_mode: acceptance_daily.is_agentic
     row: 22
@@ -283,6 +286,7 @@
     height: 5
   - name: agent_rate_over_time
     title: Chat acceptance rate, agent mode vs not
+    note_text: Not filtered by language (chat exposures carry no language).
     model: gca_analytics
     explore: acceptance_daily
     type: looker_line
@@ -293,7 +297,6 @@
     listen:
       date_range: acceptance_daily.day_date
       product: acceptance_daily.product
-      language: acceptance_daily.programming_language
       ide: acceptance_daily.client_name
       agent_mode: acceptance_daily.is_agentic
     row: 27

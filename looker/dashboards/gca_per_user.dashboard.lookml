@@ -7,6 +7,9 @@
     with keyed pseudonyms (when pseudonymization is on, the ids are stable but not reversible
     here). Rates are sum(accepted) / sum(exposed); an acceptance counts on its exposure's day
     (the daily tables are built that way), even when it arrives later.
+    Tiles with a chat or total rate do not follow the Language filter: Gemini logs no language
+    on chat exposures, so an accepted chat response takes the language of its acceptance and an
+    unaccepted one is unknown, and a chat rate filtered by language would read about 100 %.
   refresh: 1 hour
   filters:
   - name: date_range
@@ -84,6 +87,7 @@
   elements:
   - name: per_user
     title: Per user
+    note_text: Not filtered by language (chat exposures carry no language).
     model: gca_analytics
     explore: acceptance_daily
     type: looker_grid
@@ -93,7 +97,6 @@
     listen:
       date_range: acceptance_daily.day_date
       product: acceptance_daily.product
-      language: acceptance_daily.programming_language
       ide: acceptance_daily.client_name
       agent_mode: acceptance_daily.is_agentic
       user: acceptance_daily.user_id
@@ -118,6 +121,7 @@
     height: 10
   - name: users_by_rate
     title: Users by total acceptance rate
+    note_text: Not filtered by language (chat exposures carry no language).
     model: gca_analytics
     explore: acceptance_daily
     type: looker_bar
@@ -128,7 +132,6 @@
     listen:
       date_range: acceptance_daily.day_date
       product: acceptance_daily.product
-      language: acceptance_daily.programming_language
       ide: acceptance_daily.client_name
       agent_mode: acceptance_daily.is_agentic
       user: acceptance_daily.user_id

@@ -116,7 +116,7 @@ view: acceptance_daily {
 
   measure: exposed_count {
     label: "Suggestions exposed"
-    description: "Distinct suggestions with at least one exposure (code and chat)."
+    description: "Distinct suggestions with at least one exposure (code and chat). By language, unaccepted chat responses are all under unknown (chat exposures carry no language): use the code figures by language."
     type: sum
     sql: ${exposed} ;;
     value_format_name: decimal_0
@@ -150,7 +150,7 @@ view: acceptance_daily {
 
   measure: chat_exposed_count {
     label: "Chat responses exposed"
-    description: "Distinct chat responses with at least one exposure."
+    description: "Distinct chat responses with at least one exposure. By language, unaccepted chat responses are all under unknown (chat exposures carry no language): use the code figures by language."
     type: sum
     sql: ${exposed} ;;
     filters: [kind: "chat"]
@@ -168,7 +168,7 @@ view: acceptance_daily {
 
   measure: acceptance_rate_total {
     label: "Acceptance rate (total)"
-    description: "(accepted code + accepted chat) / (exposed code + exposed chat): a ratio of sums, right on any slice. Empty when nothing was exposed."
+    description: "(accepted code + accepted chat) / (exposed code + exposed chat): a ratio of sums, right on any slice but language. Empty when nothing was exposed. Not meaningful by language: chat exposures carry no language, so an accepted chat response takes its acceptance's language and an unaccepted one is unknown, and the rate reads about 100 % for every real language. By language use Code acceptance rate and the chat accepted and lines counts."
     type: number
     sql: ${accepted_count} / NULLIF(${exposed_count}, 0) ;;
     value_format_name: percent_1
@@ -184,7 +184,7 @@ view: acceptance_daily {
 
   measure: chat_acceptance_rate {
     label: "Chat acceptance rate"
-    description: "Accepted chat responses / exposed chat responses (ratio of sums)."
+    description: "Accepted chat responses / exposed chat responses (ratio of sums). Not meaningful by language: chat exposures carry no language, so an accepted chat response takes its acceptance's language and an unaccepted one is unknown, and the rate reads about 100 % for every real language. By language use Code acceptance rate and the chat accepted and lines counts."
     type: number
     sql: ${chat_accepted_count} / NULLIF(${chat_exposed_count}, 0) ;;
     value_format_name: percent_1

@@ -154,7 +154,7 @@ view: suggestions {
 
   measure: exposed_count {
     label: "Suggestions exposed"
-    description: "Suggestions with at least one exposure."
+    description: "Suggestions with at least one exposure. By language, unaccepted chat responses are all under unknown (chat exposures carry no language): use the code figures by language."
     type: count
     filters: [exposed: "yes"]
     value_format_name: decimal_0
@@ -170,7 +170,7 @@ view: suggestions {
 
   measure: acceptance_rate_total {
     label: "Acceptance rate"
-    description: "Accepted / exposed suggestions (ratio of counts)."
+    description: "Accepted / exposed suggestions (ratio of counts). Not meaningful by language: chat exposures carry no language, so an accepted chat response takes its acceptance's language and an unaccepted one is unknown, and the rate reads about 100 % for every real language. By language use Code acceptance rate and the chat accepted and lines counts."
     type: number
     sql: ${accepted_count} / NULLIF(${exposed_count}, 0) ;;
     value_format_name: percent_1

@@ -84,6 +84,21 @@ const rateOf = (accepted: string, exposed: string): string =>
 const SUM_LATE_DAY_NOTE =
   'Counted on the day of the suggestion (its first exposure), even when the acceptance came later.';
 
+/**
+ * Gemini logs no language on chat exposures (only on chat acceptances), so a chat suggestion takes
+ * its acceptance's language and every unaccepted one lands on `unknown` (DESIGN.md, attribute
+ * rule). Any figure over chat exposures is therefore wrong by language; the dashboards show by
+ * language the code rate and chat accepted/lines only, and these descriptions say why.
+ */
+const RATE_NOT_BY_LANGUAGE =
+  ' Not meaningful by language: chat exposures carry no language, so an accepted chat response ' +
+  "takes its acceptance's language and an unaccepted one is unknown, and the rate reads about " +
+  '100 % for every real language. By language use Code acceptance rate and the chat accepted ' +
+  'and lines counts.';
+const EXPOSED_NOT_BY_LANGUAGE =
+  ' By language, unaccepted chat responses are all under unknown (chat exposures carry no ' +
+  'language): use the code figures by language.';
+
 export const ACCEPTANCE_DAILY: ViewConfig = {
   table: 'gca_analytics.acceptance_daily',
   viewLabel: 'Acceptance',
@@ -108,7 +123,9 @@ export const ACCEPTANCE_DAILY: ViewConfig = {
       type: 'sum',
       sql: '${exposed}',
       label: 'Suggestions exposed',
-      description: 'Distinct suggestions with at least one exposure (code and chat).',
+      description:
+        'Distinct suggestions with at least one exposure (code and chat).' +
+        EXPOSED_NOT_BY_LANGUAGE,
       valueFormat: 'decimal_0',
     },
     {
@@ -145,7 +162,7 @@ export const ACCEPTANCE_DAILY: ViewConfig = {
       sql: '${exposed}',
       filters: { kind: 'chat' },
       label: 'Chat responses exposed',
-      description: 'Distinct chat responses with at least one exposure.',
+      description: 'Distinct chat responses with at least one exposure.' + EXPOSED_NOT_BY_LANGUAGE,
       valueFormat: 'decimal_0',
     },
     {
@@ -164,7 +181,8 @@ export const ACCEPTANCE_DAILY: ViewConfig = {
       label: 'Acceptance rate (total)',
       description:
         '(accepted code + accepted chat) / (exposed code + exposed chat): a ratio of sums, right ' +
-        'on any slice. Empty when nothing was exposed.',
+        'on any slice but language. Empty when nothing was exposed.' +
+        RATE_NOT_BY_LANGUAGE,
       valueFormat: 'percent_1',
     },
     {
@@ -180,7 +198,8 @@ export const ACCEPTANCE_DAILY: ViewConfig = {
       type: 'number',
       sql: rateOf('chat_accepted_count', 'chat_exposed_count'),
       label: 'Chat acceptance rate',
-      description: 'Accepted chat responses / exposed chat responses (ratio of sums).',
+      description:
+        'Accepted chat responses / exposed chat responses (ratio of sums).' + RATE_NOT_BY_LANGUAGE,
       valueFormat: 'percent_1',
     },
     {
@@ -305,7 +324,7 @@ export const SUGGESTIONS: ViewConfig = {
       type: 'count',
       filters: { exposed: 'yes' },
       label: 'Suggestions exposed',
-      description: 'Suggestions with at least one exposure.',
+      description: 'Suggestions with at least one exposure.' + EXPOSED_NOT_BY_LANGUAGE,
       valueFormat: 'decimal_0',
     },
     {
@@ -321,7 +340,7 @@ export const SUGGESTIONS: ViewConfig = {
       type: 'number',
       sql: rateOf('accepted_count', 'exposed_count'),
       label: 'Acceptance rate',
-      description: 'Accepted / exposed suggestions (ratio of counts).',
+      description: 'Accepted / exposed suggestions (ratio of counts).' + RATE_NOT_BY_LANGUAGE,
       valueFormat: 'percent_1',
     },
     {

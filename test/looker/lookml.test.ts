@@ -2,6 +2,9 @@ import { REGISTRY, type TableDef } from '../../shared/tables/registry';
 import {
   exploreFields,
   expandFieldRef,
+  fieldView,
+  isWrongByLanguage,
+  languageSlices,
   loadProject,
   sqlRefs,
   viewFieldNames,
@@ -299,4 +302,82 @@ describe('LookML dashboards', () => {
       }
     },
   );
+
+  // Chat exposures carry no language (the Gemini log spec): a chat suggestion takes its
+  // acceptance's language, so by language a chat or total rate reads ~100 %. No tile may slice
+  // one by language; by language the dashboards show code figures and chat accepted/lines.
+  it('tells the chat and total rates and exposure counts (wrong by language) from code ones', () => {
+    const acceptance = project.views.get('acceptance_daily');
+    const suggestions = project.views.get('suggestions');
+    const lines = project.views.get('lines_accepted_daily');
+    if (!acceptance || !suggestions || !lines) throw new Error('missing view');
+    const wrong = (v: View) =>
+      Object.keys(v.measure ?? {})
+        .filter((m) => isWrongByLanguage(v, m))
+        .sort();
+    expect(wrong(acceptance)).toEqual(
+      [
+        'acceptance_rate_total',
+        'chat_acceptance_rate',
+        'chat_exposed_count',
+        'exposed_count',
+      ].sort(),
+    );
+    expect(wrong(suggestions)).toEqual(['acceptance_rate_total', 'exposed_count'].sort());
+    expect(wrong(lines)).toEqual([]);
+    for (const [v, m] of [
+      [acceptance, 'acceptance_rate_total'],
+      [acceptance, 'chat_acceptance_rate'],
+      [suggestions, 'acceptance_rate_total'],
+    ] as const) {
+      expect(v.measure?.[m]?.description).toMatch(/Not meaningful by language/);
+    }
+  });
+
+  it.each(['gca_overview', 'gca_languages_ides', 'gca_per_user', 'gca_interactions'])(
+    '%s: no tile slices a chat or total rate (or exposure count) by language',
+    (name) => {
+      const d = project.dashboards.find((x) => x.dashboard === name);
+      expect(d).toBeDefined();
+      for (const e of d?.elements ?? []) {
+        const wrong = (e.fields ?? []).filter((f) => {
+          const { view, name: measure } = fieldView(project, e.explore ?? '', f);
+          return view !== undefined && isWrongByLanguage(view, measure);
+        });
+        if (wrong.length === 0) continue;
+        const where = `${name}.${e.name} (${wrong.join(', ')})`;
+        expect({ where, slices: languageSlices(e) }).toEqual({ where, slices: [] });
+        // The tile says why it ignores the dashboard's Language filter.
+        if (d?.filters.some((f) => f.field?.endsWith('.programming_language')))
+          expect({ where, note: e.note_text }).toEqual({
+            where,
+            note: expect.stringMatching(/chat exposures carry no language/),
+          });
+      }
+    },
+  );
+
+  it('languages and IDEs: by language the code rate and lines, chat accepted and lines', () => {
+    const d = project.dashboards.find((x) => x.dashboard === 'gca_languages_ides');
+    expect(d?.description).toMatch(/no\s+language on chat exposures/);
+    const byLanguage = d?.elements.find((e) => e.name === 'by_language');
+    expect(byLanguage?.fields).toEqual([
+      'acceptance_daily.programming_language',
+      'acceptance_daily.code_exposed_count',
+      'acceptance_daily.code_accepted_count',
+      'acceptance_daily.code_acceptance_rate',
+      'lines_accepted_daily.code_lines_accepted',
+      'acceptance_daily.chat_accepted_count',
+      'lines_accepted_daily.chat_lines_accepted',
+    ]);
+    // Every tile by language that shows a rate shows the code rate.
+    for (const e of d?.elements ?? []) {
+      const rates = (e.fields ?? []).filter((f) => /rate/.test(f));
+      if (languageSlices(e).some((s) => s.startsWith('groups')) && rates.length > 0)
+        expect({ tile: e.name, rates }).toEqual({
+          tile: e.name,
+          rates: ['acceptance_daily.code_acceptance_rate'],
+        });
+    }
+  });
 });

@@ -81,6 +81,7 @@ export const ElementSchema = z.object({
   name: z.string(),
   type: z.string(),
   title: z.string().optional(),
+  note_text: z.string().optional(),
   model: z.string().optional(),
   explore: z.string().optional(),
   fields: z.array(z.string()).optional(),
@@ -236,4 +237,56 @@ export function exploreFields(
     for (const n of names) fields.add(`${alias}.${n}`);
   }
   return { views, fields };
+}
+
+/** `${a} / NULLIF(${b}, 0)`: the one shape a rate measure may have (checked in lookml.test.ts). */
+function rateParts(m: Field): [string, string] | undefined {
+  const match = /^\s*\$\{(\w+)\} \/ NULLIF\(\$\{(\w+)\}, 0\)\s*$/.exec(m.sql ?? '');
+  return match ? [match[1] ?? '', match[2] ?? ''] : undefined;
+}
+
+/** A measure counting exposures that may include chat (not filtered to `kind: code`). */
+function countsChatExposures(m: Field | undefined): boolean {
+  if (m === undefined || m.filters?.kind === 'code') return false;
+  return m.sql?.trim() === '${exposed}' || m.filters?.exposed === 'yes';
+}
+
+/**
+ * Whether `view.measure` is wrong by programming language: chat exposures carry no language (only
+ * chat acceptances do), so a chat suggestion takes its acceptance's language and every unaccepted
+ * one is `unknown`. A count of exposures that includes chat, or a rate over one, then reads ~100 %
+ * for every real language. Code-only figures and figures over acceptances only are sound.
+ */
+export function isWrongByLanguage(view: View, measure: string): boolean {
+  const m = view.measure?.[measure];
+  if (m === undefined) return false;
+  if (countsChatExposures(m)) return true;
+  const parts = m.type === 'number' ? rateParts(m) : undefined;
+  return parts !== undefined && countsChatExposures(view.measure?.[parts[1]]);
+}
+
+/** Resolves an explore-qualified field (`alias.name`) to its view and name. */
+export function fieldView(
+  project: LookerProject,
+  exploreName: string,
+  field: string,
+): { view: View | undefined; name: string } {
+  const [alias = '', name = ''] = field.split('.');
+  const viewName = exploreFields(project, exploreName).views.get(alias);
+  return { view: project.views.get(viewName ?? ''), name };
+}
+
+/** How an element slices by language: grouped, pivoted, filtered or listening to a filter. */
+export function languageSlices(e: Element): string[] {
+  const isLanguage = (f: string) => f.split('.')[1] === 'programming_language';
+  return [
+    ...(e.fields ?? []).filter(isLanguage).map((f) => `groups by ${f}`),
+    ...(e.pivots ?? []).filter(isLanguage).map((f) => `pivots by ${f}`),
+    ...Object.keys(e.filters ?? {})
+      .filter(isLanguage)
+      .map((f) => `filters on ${f}`),
+    ...Object.entries(e.listen ?? {})
+      .filter(([, f]) => isLanguage(f))
+      .map(([filter, f]) => `listens to ${filter} on ${f}`),
+  ];
 }
