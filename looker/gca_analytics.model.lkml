@@ -15,7 +15,7 @@ persist_with: gca_hourly
 
 explore: acceptance_daily {
   label: "Acceptance and lines per day"
-  description: "Code and chat suggestions exposed and accepted, acceptance rates and lines accepted, per day, user, language, IDE, product and agent mode. A late acceptance counts on its exposure's day. Rates are ratios of sums, right on any slice."
+  description: "Code and chat suggestions exposed and accepted, acceptance rates and lines accepted, per day, user, language, IDE, product and agent mode. A late acceptance counts on its exposure's day. Rates are ratios of sums, right on any slice; but chat exposures carry no language (a chat response takes its acceptance's language), so by language use the code rate and chat accepted and lines, never a chat or total rate."
   join: lines_accepted_daily {
     type: left_outer
     relationship: one_to_one
