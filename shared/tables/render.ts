@@ -165,7 +165,9 @@ export function renderDataDictionary(registry: readonly TableDef[] = REGISTRY): 
     'nulled by content expiry, and never reach `gca_analytics`.',
     '',
     'Rates: never average `acceptance_rate`; re-aggregate with `SUM(accepted) / SUM(exposed)`',
-    '(`SAFE_DIVIDE`), which is correct over any slice of days, users, languages or IDEs.',
+    '(`SAFE_DIVIDE`), which is correct over any slice of days, users, IDEs or agent mode. By',
+    '`programming_language` only code rates are meaningful: chat exposures carry no language, so',
+    "a chat suggestion takes its acceptance's language and unaccepted ones are `unknown`.",
     '',
   ];
   for (const dataset of DATASETS) {
