@@ -10,7 +10,9 @@ import { suggestionsTable } from '../tables/registry';
 
 /**
  * Which suggestions a rebuild covers.
- * - `all`: every suggestion with an event, plus every stored one (so vanished ones go).
+ * - `all`: every suggestion with an event. A stored suggestion with no event left is kept: its
+ *   events were expired by retention, whose contract keeps derived figures (erasure removes a
+ *   user's suggestions through the `users` scope).
  * - `window`: suggestions with an event ingested in (`@since`, `@until`]; with `lookback`,
  *   only events with `event_timestamp >= @min_event_time` are looked at (partition pruning).
  * - `users`: suggestions with an event of, or stored for, a user in `@users` (erasure).
@@ -31,8 +33,6 @@ function touchedCte(scope: SuggestionScope): string {
     case 'all':
       return `touched AS (
   SELECT kind, original_request_id FROM (${fromEvents('')}
-    UNION ALL
-    SELECT kind, original_request_id FROM \`gca_analytics.suggestions\`
   ) AS keys
   GROUP BY kind, original_request_id
 )`;

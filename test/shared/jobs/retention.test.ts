@@ -258,6 +258,14 @@ describe('runRetention on DuckDB with a fixed clock', () => {
     for (const t of ['suggestions', 'acceptance_daily', 'lines_accepted_daily']) {
       expect(after[`gca_analytics.${t}`]).toEqual(derivedBefore[`gca_analytics.${t}`]);
     }
+    // Neither an incremental nor a full recompute brings back or drops the expired days: a
+    // suggestion whose events all expired keeps its row, so its figures stay.
+    await runRecompute({ warehouse: w, state, now: () => NOW });
+    await runRecompute({ warehouse: w, state, now: () => NOW }, { full: true });
+    const rebuilt = await snapshot(w);
+    for (const t of ['suggestions', 'acceptance_daily', 'lines_accepted_daily']) {
+      expect(rebuilt[`gca_analytics.${t}`]).toEqual(derivedBefore[`gca_analytics.${t}`]);
+    }
   });
 
   it('appends an audit row per run, dry runs included', async () => {
