@@ -102,6 +102,24 @@ describe('DuckDB warehouse adapter', () => {
     });
   });
 
+  it('gives queries and statements their configured threads back after an insert', async () => {
+    const threads = async () =>
+      Number(
+        (await temp.warehouse.query<{ t: number }>("SELECT current_setting('threads') AS t"))[0]?.t,
+      );
+    // Not 1, whatever the machine, so a setting left at the bulk insert's 1 thread shows.
+    await temp.warehouse.execute('SET threads = 3');
+    const ev = makeMetadataEvent({ type: 'code_exposure', id: 'th', at: '2025-10-08T10:00:00Z' });
+    await temp.warehouse.insertRaw(batchOf({ metadata_events: [ev] }));
+    expect(await threads()).toBe(3);
+    await temp.warehouse.insertRaw(batchOf({ metadata_events: [ev] }));
+    await temp.warehouse.execute(
+      "CREATE OR REPLACE TEMP TABLE th AS SELECT current_setting('threads') AS t",
+    );
+    const [row] = await temp.warehouse.query<{ t: number }>('SELECT t FROM th');
+    expect(Number(row?.t)).toBe(3);
+  });
+
   it('serializes overlapping calls on one connection', async () => {
     const a = makeMetadataEvent({ type: 'code_exposure', id: 'a', at: '2025-10-08T10:00:00Z' });
     const b = makeMetadataEvent({ type: 'code_exposure', id: 'b', at: '2025-10-08T10:00:00Z' });
