@@ -1,8 +1,21 @@
 /**
  * The recompute job (DESIGN.md "Incremental recompute"): rebuilds the suggestions touched since
- * the watermark from all their events, writes only those whose figures changed, then rebuilds
- * the daily tables for every day whose suggestions changed (old and new day). Running it twice,
- * or over overlapping windows, changes nothing. Runs on any Warehouse (BigQuery, DuckDB).
+ * the watermark, writes only those whose figures changed, then rebuilds the daily tables for
+ * every day whose suggestions changed (old and new day). Running it twice, or over overlapping
+ * windows, changes nothing. Runs on any Warehouse (BigQuery, DuckDB).
+ *
+ * Read horizon. With a lookback (always on BigQuery, on DuckDB only when asked), an incremental
+ * run finds touched suggestions among events with `event_timestamp >= now - lookback`
+ * (`@min_event_time`) and rebuilds them from their events with
+ * `event_timestamp >= @min_event_time - SUGGESTION_SPAN` (`@rebuild_min_time`), comparing with
+ * stored rows of the days from `@rebuild_min_day` on: constant filters on the partition columns,
+ * so an hourly run reads a few weeks of partitions instead of the whole tables.
+ *
+ * Limit: a touched suggestion whose stored row has an event before the horizon (a late event
+ * more than SUGGESTION_SPAN after the suggestion's first one) is left as stored by incremental
+ * runs, never rebuilt from part of its events; events whose event_timestamp is older than the
+ * lookback (e.g. an old export backfilled through the cloud path) are not seen at all. Both
+ * need a full rebuild (`{"full": true}`, `gca-analytics recompute --full`).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -29,6 +42,14 @@ export const RECOMPUTE_LEASE_TTL_MS = 30 * 60 * 1000;
 export const RECOMPUTE_OVERLAP_MS = 10 * 60 * 1000;
 /** Default event-day lookback on BigQuery (partition pruning); DuckDB looks at every day. */
 export const DEFAULT_BIGQUERY_LOOKBACK_DAYS = 14;
+/**
+ * The longest gap we rebuild across between a suggestion's first and last event: with a
+ * lookback, touched suggestions are rebuilt from events at most this long before the lookback's
+ * start. Acceptances follow their exposure within seconds to hours; a suggestion spanning
+ * more is left to a full rebuild (see the module comment).
+ */
+export const SUGGESTION_SPAN_DAYS = 14;
+const DAY_MS = 86_400_000;
 
 export interface RecomputeOptions {
   /** Rebuild every suggestion and every daily row. Also done when there is no watermark. */
@@ -36,7 +57,9 @@ export interface RecomputeOptions {
   /**
    * Only events whose event_timestamp is at most this many days before now are looked at to
    * find touched suggestions. Default: 14 on BigQuery, unbounded on DuckDB (an old export
-   * ingested locally must still be counted). Touched suggestions are rebuilt from all events.
+   * ingested locally must still be counted). With a lookback, touched suggestions are rebuilt
+   * from events at most SUGGESTION_SPAN_DAYS older than that (the read horizon); without one,
+   * from all their events.
    */
   lookbackDays?: number;
   /** Lease holder id (default: a random one). */
@@ -212,8 +235,12 @@ export async function runRecompute(
         until: nowParam,
       };
       if (lookbackDays !== undefined) {
-        const min = new Date(start.getTime() - lookbackDays * 86_400_000);
+        const min = new Date(start.getTime() - lookbackDays * DAY_MS);
+        const horizon = new Date(min.getTime() - SUGGESTION_SPAN_DAYS * DAY_MS);
         params.min_event_time = { type: 'TIMESTAMP', value: toTimestampParam(min) };
+        params.rebuild_min_time = { type: 'TIMESTAMP', value: toTimestampParam(horizon) };
+        // A DATE parameter for the day-partitioned table: a plain constant BigQuery prunes on.
+        params.rebuild_min_day = { type: 'DATE', value: horizon.toISOString().slice(0, 10) };
       }
       const scope: SuggestionScope = { kind: 'window', lookback: lookbackDays !== undefined };
       changes = await rebuildSuggestions(deps.warehouse, scope, params);

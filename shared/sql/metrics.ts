@@ -14,7 +14,12 @@ import { suggestionsTable } from '../tables/registry';
  *   events were expired by retention, whose contract keeps derived figures (erasure removes a
  *   user's suggestions through the `users` scope).
  * - `window`: suggestions with an event ingested in (`@since`, `@until`]; with `lookback`,
- *   only events with `event_timestamp >= @min_event_time` are looked at (partition pruning).
+ *   only events with `event_timestamp >= @min_event_time` are looked at to find them, and the
+ *   rebuild reads only inside the horizon (see `horizonFilters`): events with
+ *   `event_timestamp >= @rebuild_min_time`, stored rows with `day >= @rebuild_min_day`. A
+ *   touched suggestion whose stored row has an event before the horizon is left as stored
+ *   (guard): rebuilt from the events inside the horizon it would lose the older ones. A full
+ *   rebuild (`all`) handles it.
  * - `users`: suggestions with an event of, or stored for, a user in `@users` (erasure).
  */
 export type SuggestionScope =
@@ -24,7 +29,41 @@ const SUGGESTION_EVENT_TYPES = `('code_exposure', 'code_acceptance', 'chat_expos
 const KIND_OF_EVENT = `IF(event_type IN ('code_exposure', 'code_acceptance'), 'code', 'chat')`;
 const EXPOSURE_TYPES = `('code_exposure', 'chat_exposure')`;
 
-function touchedCte(scope: SuggestionScope): string {
+/** Is the scope bounded by the read horizon (window scope with a lookback)? */
+function bounded(scope: SuggestionScope): boolean {
+  return scope.kind === 'window' && scope.lookback;
+}
+
+/**
+ * The guard of a bounded rebuild: keys of stored rows with an event before the horizon. Stored
+ * rows inside the horizon's days are checked on their first event times (an acceptance may
+ * precede its exposure, and the horizon's first day starts before @rebuild_min_time); with
+ * `olderDays`, rows of older days are listed too, reading only the key columns of those
+ * partitions (the one read of the metric table that the horizon does not bound: see
+ * `suggestionChangesSql` and `insertSuggestionsSql`, the statements that need it).
+ */
+function guardedKeys(olderDays: boolean): string {
+  const inside = `
+    SELECT kind, original_request_id FROM \`gca_analytics.suggestions\`
+    WHERE day >= @rebuild_min_day
+      AND (first_exposure_time < @rebuild_min_time OR first_acceptance_time < @rebuild_min_time)`;
+  if (!olderDays) return inside;
+  return `${inside}
+    UNION ALL
+    SELECT kind, original_request_id FROM \`gca_analytics.suggestions\`
+    WHERE day < @rebuild_min_day`;
+}
+
+/**
+ * How the statements of a scope read. `olderDays`: in a bounded scope, whether the guard also
+ * looks for stored rows on days before the horizon (needed where a new row could be inserted
+ * or counted as added; the delete only ever sees rows inside the horizon's days).
+ */
+export interface ReadOptions {
+  olderDays: boolean;
+}
+
+function touchedCte(scope: SuggestionScope, read: ReadOptions): string {
   const fromEvents = (filter: string): string => `
     SELECT ${KIND_OF_EVENT} AS kind, original_request_id
     FROM \`gca_raw.metadata_events\`
@@ -38,11 +77,20 @@ function touchedCte(scope: SuggestionScope): string {
 )`;
     case 'window': {
       const lookback = scope.lookback ? '\n      AND event_timestamp >= @min_event_time' : '';
+      // A composite-key NOT IN rather than a correlated NOT EXISTS (see the delete's comment);
+      // both columns are REQUIRED, so the key is never NULL.
+      const guard = scope.lookback
+        ? `
+  WHERE CONCAT(kind, ':', original_request_id) NOT IN (
+    SELECT CONCAT(kind, ':', original_request_id) FROM (${guardedKeys(read.olderDays)}
+    ) AS guarded
+  )`
+        : '';
       return `touched AS (
   SELECT kind, original_request_id FROM (${fromEvents(
     `${lookback}\n      AND ingest_time > @since AND ingest_time <= @until`,
   )}
-  ) AS keys
+  ) AS keys${guard}
   GROUP BY kind, original_request_id
 )`;
     }
@@ -58,6 +106,17 @@ function touchedCte(scope: SuggestionScope): string {
   }
 }
 
+/**
+ * Extra WHERE conditions of a bounded scope: on the events read (`m`) and on stored rows
+ * (`alias`), constant filters on the partition columns that BigQuery prunes on.
+ */
+function eventsHorizon(scope: SuggestionScope): string {
+  return bounded(scope) ? '\n      AND m.event_timestamp >= @rebuild_min_time' : '';
+}
+function storedHorizon(scope: SuggestionScope, alias?: string): string {
+  return bounded(scope) ? `${alias ? `${alias}.` : ''}day >= @rebuild_min_day AND ` : '';
+}
+
 /** Attribute order: the primary event first (pos 1), then the others in time order. */
 const ATTRIBUTE_WINDOW = `OVER (PARTITION BY kind, original_request_id
       ORDER BY IF(pos = 1, 0, 1), event_timestamp, entry_key
@@ -68,8 +127,11 @@ const ATTRIBUTE_WINDOW = `OVER (PARTITION BY kind, original_request_id
  * `attributed` and `new_rows` (one suggestions row per touched suggestion with events).
  * `@now` is written to updated_at.
  */
-export function newSuggestionsCtes(scope: SuggestionScope): string {
-  return `${touchedCte(scope)},
+export function newSuggestionsCtes(
+  scope: SuggestionScope,
+  read: ReadOptions = { olderDays: true },
+): string {
+  return `${touchedCte(scope, read)},
 events AS (
   SELECT * FROM (
     SELECT IF(m.event_type IN ('code_exposure', 'code_acceptance'), 'code', 'chat') AS kind,
@@ -78,7 +140,7 @@ events AS (
       m.comment_lines_count, m.is_agentic, m.event_type IN ${EXPOSURE_TYPES} AS is_exposure,
       ROW_NUMBER() OVER (PARTITION BY m.entry_key ORDER BY m.ingest_time) AS copy_number
     FROM \`gca_raw.metadata_events\` AS m
-    WHERE m.event_type IN ${SUGGESTION_EVENT_TYPES} AND m.original_request_id IS NOT NULL
+    WHERE m.event_type IN ${SUGGESTION_EVENT_TYPES} AND m.original_request_id IS NOT NULL${eventsHorizon(scope)}
       AND EXISTS (
         SELECT 1 FROM touched AS t
         WHERE t.original_request_id = m.original_request_id
@@ -144,7 +206,7 @@ export function suggestionChangesSql(scope: SuggestionScope): string {
   return `WITH ${newSuggestionsCtes(scope)},
 old_rows AS (
   SELECT s.* FROM \`gca_analytics.suggestions\` AS s
-  WHERE EXISTS (
+  WHERE ${storedHorizon(scope, 's')}EXISTS (
     SELECT 1 FROM touched AS t
     WHERE t.kind = s.kind AND t.original_request_id = s.original_request_id
   )
@@ -173,23 +235,29 @@ SELECT 'added' AS change, day, COUNT(*) AS n FROM added GROUP BY day`;
 /**
  * Deletes the stored suggestions of the scope whose rebuilt row differs or is gone. An
  * uncorrelated `IN (subquery)` on a composite key string: both engines plan it as a semi-join
- * (DuckDB fails on a correlated EXISTS holding these CTEs).
+ * (DuckDB fails on a correlated EXISTS holding these CTEs). In a bounded scope it only reads
+ * and deletes rows of the horizon's days, so its guard needs no older days: a key stored on an
+ * older day has no row here (one row per key) and nothing of it is deleted.
  */
 export function deleteChangedSuggestionsSql(scope: SuggestionScope): string {
   return `DELETE FROM \`gca_analytics.suggestions\`
-WHERE CONCAT(kind, ':', original_request_id) IN (
-  WITH ${newSuggestionsCtes(scope)}
+WHERE ${storedHorizon(scope)}CONCAT(kind, ':', original_request_id) IN (
+  WITH ${newSuggestionsCtes(scope, { olderDays: false })}
   SELECT CONCAT(o.kind, ':', o.original_request_id)
   FROM \`gca_analytics.suggestions\` AS o
   JOIN touched AS t ON t.kind = o.kind AND t.original_request_id = o.original_request_id
-  WHERE NOT EXISTS (
+  WHERE ${storedHorizon(scope, 'o')}NOT EXISTS (
     SELECT 1 FROM new_rows AS n
     WHERE ${sameRow('n', 'o')}
   )
 )`;
 }
 
-/** Inserts the rebuilt suggestions of the scope that are not stored (run after the delete). */
+/**
+ * Inserts the rebuilt suggestions of the scope that are not stored (run after the delete). In
+ * a bounded scope a key stored on a day before the horizon is not touched (guard), so the
+ * existence check reads only the horizon's days.
+ */
 export function insertSuggestionsSql(scope: SuggestionScope): string {
   const cols = SUGGESTION_COLUMNS.join(', ');
   return `INSERT INTO \`gca_analytics.suggestions\` (${cols})
@@ -198,7 +266,7 @@ SELECT ${SUGGESTION_COLUMNS.map((c) => `n.${c}`).join(', ')}
 FROM new_rows AS n
 WHERE NOT EXISTS (
   SELECT 1 FROM \`gca_analytics.suggestions\` AS s
-  WHERE s.kind = n.kind AND s.original_request_id = n.original_request_id
+  WHERE ${storedHorizon(scope, 's')}s.kind = n.kind AND s.original_request_id = n.original_request_id
 )`;
 }
 

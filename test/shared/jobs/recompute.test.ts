@@ -192,7 +192,8 @@ const eventArb = fc.record({
     'chat_acceptance',
   ) as fc.Arbitrary<EventSpec['type']>,
   id: fc.constantFrom(...IDS),
-  minute: fc.integer({ min: 0, max: 3 * 24 * 60 }),
+  // Events over 8 days: every suggestion spans less than SUGGESTION_SPAN_DAYS.
+  minute: fc.integer({ min: 0, max: 8 * 24 * 60 }),
   lines: fc.option(fc.integer({ min: 0, max: 50 }), { nil: null }),
   language: fc.constantFrom('python', 'go', '', null),
   user: fc.constantFrom('u1', 'u2'),
@@ -224,58 +225,66 @@ function oracle(
 }
 
 describe('incremental recompute (property)', () => {
-  it('equals a full rebuild and the spec formulas, whatever the waves and duplicates', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gca-prop-'));
-    try {
-      let n = 0;
-      await fc.assert(
-        fc.asyncProperty(fc.array(eventArb, { minLength: 1, maxLength: 25 }), async (raw) => {
-          n += 1;
-          const warehouse = await openDuckDbWarehouse(':memory:');
-          const state = await openLocalStateStore(join(dir, `state-${n}.json`));
-          try {
-            await warehouse.ensureSchema();
-            const specs: (EventSpec & { wave: number; dup: boolean })[] = raw.map((r, i) => ({
-              type: r.type,
-              id: r.id,
-              at: new Date(Date.parse('2025-10-01T00:00:00Z') + r.minute * 60_000).toISOString(),
-              insertId: `e${i}`,
-              lines: r.type.endsWith('acceptance') ? r.lines : null,
-              language: r.language,
-              user: r.user,
-              ingestedAt: hours(r.wave * 2 + 1).toISOString(),
-              wave: r.wave,
-              dup: r.dup,
-            }));
-            for (let wave = 0; wave <= 2; wave++) {
-              const inWave = specs.filter((s) => s.wave === wave);
-              // Redeliveries: the same entry again in this wave and the next.
-              const dups = specs.filter((s) => s.dup && s.wave < wave);
-              await warehouse.insertRaw(
-                eventsBatch([...inWave, ...inWave.filter((s) => s.dup), ...dups]),
-              );
-              const r = await runRecompute({ warehouse, state, now: () => hours(wave * 2 + 2) });
-              expect(r.status).toBe('done');
+  // Without a lookback (DuckDB's default) and with one whose read horizon bounds every read
+  // (the runs are on 2025-10-10: lookback from 2025-09-30, horizon from 2025-09-16).
+  it.each([[undefined], [10]])(
+    'lookback %p: equals a full rebuild and the spec formulas, whatever the waves and duplicates',
+    async (lookbackDays) => {
+      const dir = mkdtempSync(join(tmpdir(), 'gca-prop-'));
+      try {
+        let n = 0;
+        await fc.assert(
+          fc.asyncProperty(fc.array(eventArb, { minLength: 1, maxLength: 25 }), async (raw) => {
+            n += 1;
+            const warehouse = await openDuckDbWarehouse(':memory:');
+            const state = await openLocalStateStore(join(dir, `state-${n}.json`));
+            try {
+              await warehouse.ensureSchema();
+              const specs: (EventSpec & { wave: number; dup: boolean })[] = raw.map((r, i) => ({
+                type: r.type,
+                id: r.id,
+                at: new Date(Date.parse('2025-10-01T00:00:00Z') + r.minute * 60_000).toISOString(),
+                insertId: `e${i}`,
+                lines: r.type.endsWith('acceptance') ? r.lines : null,
+                language: r.language,
+                user: r.user,
+                ingestedAt: hours(r.wave * 2 + 1).toISOString(),
+                wave: r.wave,
+                dup: r.dup,
+              }));
+              for (let wave = 0; wave <= 2; wave++) {
+                const inWave = specs.filter((s) => s.wave === wave);
+                // Redeliveries: the same entry again in this wave and the next.
+                const dups = specs.filter((s) => s.dup && s.wave < wave);
+                await warehouse.insertRaw(
+                  eventsBatch([...inWave, ...inWave.filter((s) => s.dup), ...dups]),
+                );
+                const r = await runRecompute(
+                  { warehouse, state, now: () => hours(wave * 2 + 2) },
+                  lookbackDays === undefined ? {} : { lookbackDays },
+                );
+                expect(r.status).toBe('done');
+              }
+              const incremental = await snapshot(warehouse);
+              await runRecompute({ warehouse, state, now: () => hours(10) }, { full: true });
+              expect(await snapshot(warehouse)).toEqual(incremental);
+              const report = await buildReport(warehouse);
+              const want = oracle(specs);
+              for (const kind of ['code', 'chat'] as const) {
+                expect(report[kind].exposed).toBe(want[kind].exposed);
+                expect(report[kind].accepted).toBe(want[kind].accepted);
+                expect(report[kind].linesAccepted).toBe(want[kind].lines);
+              }
+            } finally {
+              await state.close();
+              await warehouse.close();
             }
-            const incremental = await snapshot(warehouse);
-            await runRecompute({ warehouse, state, now: () => hours(10) }, { full: true });
-            expect(await snapshot(warehouse)).toEqual(incremental);
-            const report = await buildReport(warehouse);
-            const want = oracle(specs);
-            for (const kind of ['code', 'chat'] as const) {
-              expect(report[kind].exposed).toBe(want[kind].exposed);
-              expect(report[kind].accepted).toBe(want[kind].accepted);
-              expect(report[kind].linesAccepted).toBe(want[kind].lines);
-            }
-          } finally {
-            await state.close();
-            await warehouse.close();
-          }
-        }),
-        { numRuns: 15 },
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+          }),
+          { numRuns: 15 },
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

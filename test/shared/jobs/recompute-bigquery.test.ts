@@ -1,0 +1,106 @@
+/**
+ * An hourly incremental recompute through the real BigQuery adapter and client, against the
+ * local fake endpoint: every statement that reads the raw events is bounded by the read
+ * horizon, with the horizon's parameters computed from the clock (14-day default lookback on
+ * BigQuery, plus SUGGESTION_SPAN_DAYS).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RECOMPUTE_JOB, SUGGESTION_SPAN_DAYS, runRecompute } from '../../../shared/jobs/recompute';
+import { openLocalStateStore } from '../../../shared/state/local';
+import type { StateStore } from '../../../shared/state/port';
+import { createBigQueryWarehouse } from '../../../shared/warehouse/bigquery';
+import type { Warehouse } from '../../../shared/warehouse/port';
+import {
+  startFakeBigQuery,
+  type FakeBigQuery,
+  type QueryRequestInfo,
+} from '../../helpers/fake-bigquery';
+
+const NOW = new Date('2026-03-01T12:00:00Z');
+
+/** Named parameters of a recorded query as { name: { type, value } }. */
+function paramsOf(q: QueryRequestInfo): Record<string, { type: string; value: unknown }> {
+  const out: Record<string, { type: string; value: unknown }> = {};
+  for (const p of (q.queryParameters ?? []) as {
+    name: string;
+    parameterType: { type: string };
+    parameterValue: { value?: unknown };
+  }[]) {
+    out[p.name] = { type: p.parameterType.type, value: p.parameterValue.value };
+  }
+  return out;
+}
+
+describe('runRecompute on the BigQuery adapter (fake endpoint)', () => {
+  let fake: FakeBigQuery;
+  let warehouse: Warehouse;
+  let state: StateStore;
+  let dir: string;
+  let queries: QueryRequestInfo[];
+
+  beforeEach(async () => {
+    fake = await startFakeBigQuery();
+    warehouse = createBigQueryWarehouse({ projectId: fake.projectId, bigquery: fake.client() });
+    dir = mkdtempSync(join(tmpdir(), 'gca-recompute-bq-'));
+    state = await openLocalStateStore(join(dir, 'state.json'));
+    queries = [];
+    fake.onQuery((q) => {
+      queries.push(q);
+      if (/^WITH touched AS/.test(q.query)) {
+        // The changes query: something to delete and to insert, so every statement runs.
+        return {
+          fields: [
+            { name: 'change', type: 'STRING' },
+            { name: 'day', type: 'DATE' },
+            { name: 'n', type: 'INT64' },
+          ],
+          rows: [
+            ['touched', null, '3'],
+            ['removed', '2026-02-28', '1'],
+            ['added', '2026-03-01', '2'],
+          ],
+        };
+      }
+      if (/^\s*(DELETE|INSERT)/.test(q.query)) return { numDmlAffectedRows: 1 };
+      return { fields: [], rows: [] };
+    });
+  });
+  afterEach(async () => {
+    await state.close();
+    await fake.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('bounds every read of metadata_events and suggestions by the horizon parameters', async () => {
+    await state.setWatermark(RECOMPUTE_JOB, '2026-03-01T11:00:00.000000Z');
+    const result = await runRecompute({ warehouse, state, now: () => NOW });
+    expect(result).toMatchObject({ status: 'done', mode: 'incremental', suggestionsWritten: 2 });
+
+    const rebuild = queries.filter((q) => q.query.includes('gca_raw.metadata_events'));
+    expect(rebuild.map((q) => /^\s*(\w+)/.exec(q.query)?.[1])).toEqual([
+      'WITH',
+      'DELETE',
+      'INSERT',
+    ]);
+    const horizon = new Date(NOW.getTime() - (14 + SUGGESTION_SPAN_DAYS) * 86_400_000);
+    for (const q of rebuild) {
+      expect(q.query).toContain('AND m.event_timestamp >= @rebuild_min_time');
+      expect(q.query).toContain('AND event_timestamp >= @min_event_time');
+      expect(q.query).toMatch(/day >= @rebuild_min_day/);
+      expect(paramsOf(q)).toMatchObject({
+        min_event_time: { type: 'TIMESTAMP', value: '2026-02-15T12:00:00.000000Z' },
+        rebuild_min_time: {
+          type: 'TIMESTAMP',
+          value: horizon.toISOString().replace('.000Z', '.000000Z'),
+        },
+        rebuild_min_day: { type: 'DATE', value: horizon.toISOString().slice(0, 10) },
+      });
+    }
+    // The delete only touches the horizon's partitions.
+    expect(rebuild[1]?.query).toMatch(
+      /^DELETE FROM `gca-test\.gca_analytics\.suggestions`\nWHERE day >= @rebuild_min_day AND /,
+    );
+  });
+});

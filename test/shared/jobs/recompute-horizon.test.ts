@@ -1,0 +1,132 @@
+/**
+ * The incremental run's read horizon (@rebuild_min_time = @min_event_time - SUGGESTION_SPAN):
+ * a touched suggestion whose stored row has an event before the horizon is left to a full
+ * rebuild instead of being rebuilt from the events inside it.
+ */
+import { runRecompute } from '../../../shared/jobs/recompute';
+import { openLocalStateStore } from '../../../shared/state/local';
+import type { StateStore } from '../../../shared/state/port';
+import type { Warehouse } from '../../../shared/warehouse/port';
+import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import { eventsBatch } from '../../helpers/metadata-events';
+import { join } from 'node:path';
+
+const NOW = Date.parse('2025-11-20T12:00:00Z');
+const daysAgo = (d: number): string => new Date(NOW - d * 86_400_000).toISOString();
+
+async function suggestions(w: Warehouse): Promise<Record<string, unknown>[]> {
+  return w.query(
+    'SELECT original_request_id, day, exposed, accepted, lines_accepted, first_exposure_time,' +
+      ' first_acceptance_time, updated_at FROM `gca_analytics.suggestions` ORDER BY ALL',
+  );
+}
+
+async function acceptance(w: Warehouse): Promise<Record<string, unknown>[]> {
+  return w.query(
+    'SELECT day, kind, exposed, accepted, orphan_acceptances FROM `gca_analytics.acceptance_daily` ORDER BY ALL',
+  );
+}
+
+describe('recompute read horizon (DuckDB, lookback 14 days)', () => {
+  let temp: TempWarehouse;
+  let state: StateStore;
+  beforeEach(async () => {
+    temp = await openTempWarehouse();
+    state = await openLocalStateStore(join(temp.dir, 'state.json'));
+  });
+  afterEach(async () => {
+    await state.close();
+    await temp.cleanup();
+  });
+
+  const run = (at: number, opts: { full?: boolean; lookbackDays?: number } = {}) =>
+    runRecompute({ warehouse: temp.warehouse, state, now: () => new Date(at) }, opts);
+
+  it('leaves a stored suggestion older than the horizon untouched; a full rebuild accepts it on its day', async () => {
+    const exposedAt = daysAgo(40);
+    const exposureDay = exposedAt.slice(0, 10);
+    await temp.warehouse.insertRaw(
+      eventsBatch([{ type: 'code_exposure', id: 'old', at: exposedAt, ingestedAt: exposedAt }]),
+    );
+    // The earlier run that stored it (the first run is full).
+    const first = await run(NOW - 40 * 86_400_000 + 3_600_000);
+    expect(first).toMatchObject({ status: 'done', suggestionsWritten: 1 });
+    const stored = await suggestions(temp.warehouse);
+    const daily = await acceptance(temp.warehouse);
+    expect(stored).toMatchObject([
+      { original_request_id: 'old', day: exposureDay, accepted: false },
+    ]);
+
+    // A late acceptance now, and a new suggestion inside the horizon.
+    await temp.warehouse.insertRaw(
+      eventsBatch([
+        {
+          type: 'code_acceptance',
+          id: 'old',
+          at: daysAgo(0.1),
+          lines: 4,
+          ingestedAt: daysAgo(0.05),
+        },
+        { type: 'code_exposure', id: 'new', at: daysAgo(0.2), ingestedAt: daysAgo(0.05) },
+        {
+          type: 'code_acceptance',
+          id: 'new',
+          at: daysAgo(0.15),
+          lines: 2,
+          ingestedAt: daysAgo(0.05),
+        },
+      ]),
+    );
+    const incremental = await run(NOW, { lookbackDays: 14 });
+    expect(incremental).toMatchObject({
+      status: 'done',
+      mode: 'incremental',
+      touchedSuggestions: 1,
+      suggestionsRemoved: 0,
+      suggestionsWritten: 1,
+      daysRebuilt: [daysAgo(0.2).slice(0, 10)],
+    });
+    const after = await suggestions(temp.warehouse);
+    // The old row is exactly as stored: not rebuilt as an orphan acceptance, not duplicated.
+    expect(after.filter((r) => r.original_request_id === 'old')).toEqual(stored);
+    expect(after.filter((r) => r.original_request_id === 'new')).toMatchObject([
+      { accepted: true, exposed: true, lines_accepted: 2 },
+    ]);
+    const dailyAfter = await acceptance(temp.warehouse);
+    expect(dailyAfter.filter((r) => r.day === exposureDay)).toEqual(daily);
+    expect(dailyAfter.every((r) => r.orphan_acceptances === 0)).toBe(true);
+
+    // A full rebuild reads every event: the acceptance counts on the exposure's day.
+    await run(NOW + 3_600_000, { full: true });
+    const full = await suggestions(temp.warehouse);
+    expect(full.filter((r) => r.original_request_id === 'old')).toMatchObject([
+      { day: exposureDay, exposed: true, accepted: true, lines_accepted: 4 },
+    ]);
+    expect((await acceptance(temp.warehouse)).find((r) => r.day === exposureDay)).toMatchObject({
+      exposed: 1,
+      accepted: 1,
+      orphan_acceptances: 0,
+    });
+  });
+
+  it('leaves a stored row untouched whose acceptance came before the horizon but exposure after', async () => {
+    // Stored day is the exposure's (inside the horizon), its first acceptance is outside.
+    await temp.warehouse.insertRaw(
+      eventsBatch([
+        { type: 'code_acceptance', id: 'x', at: daysAgo(35), lines: 3, ingestedAt: daysAgo(1) },
+        { type: 'code_exposure', id: 'x', at: daysAgo(20), ingestedAt: daysAgo(1) },
+      ]),
+    );
+    await run(NOW - 86_400_000 + 3_600_000);
+    const stored = await suggestions(temp.warehouse);
+    expect(stored).toMatchObject([{ original_request_id: 'x', accepted: true, lines_accepted: 3 }]);
+    await temp.warehouse.insertRaw(
+      eventsBatch([
+        { type: 'code_exposure', id: 'x', at: daysAgo(0.1), ingestedAt: daysAgo(0.05) },
+      ]),
+    );
+    const incremental = await run(NOW, { lookbackDays: 14 });
+    expect(incremental).toMatchObject({ touchedSuggestions: 0, suggestionsWritten: 0 });
+    expect(await suggestions(temp.warehouse)).toEqual(stored);
+  });
+});
