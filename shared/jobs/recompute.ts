@@ -77,7 +77,10 @@ export interface RecomputeResult {
   mode: 'full' | 'incremental';
   /** Suggestions looked at (touched in the window, or all). */
   touchedSuggestions: number;
-  /** Stored suggestion rows removed (changed or gone) and rows written. */
+  /**
+   * Stored suggestion rows removed (changed or gone) and rows written (the insert's count: with
+   * a lookback, a touched suggestion the guard leaves as stored is counted touched, not written).
+   */
   suggestionsRemoved: number;
   suggestionsWritten: number;
   /** Days whose daily rows were rebuilt (`YYYY-MM-DD`, sorted). */
@@ -132,7 +135,9 @@ async function rebuildSuggestions(
 ): Promise<ScopeChanges> {
   const changes = await readChanges(warehouse, scope, params);
   if (changes.removed > 0) await warehouse.execute(deleteChangedSuggestionsSql(scope), params);
-  if (changes.added > 0) await warehouse.execute(insertSuggestionsSql(scope), params);
+  if (changes.added > 0) {
+    changes.added = await warehouse.execute(insertSuggestionsSql(scope), params);
+  }
   return changes;
 }
 

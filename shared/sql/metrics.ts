@@ -39,8 +39,8 @@ function bounded(scope: SuggestionScope): boolean {
  * rows inside the horizon's days are checked on their first event times (an acceptance may
  * precede its exposure, and the horizon's first day starts before @rebuild_min_time); with
  * `olderDays`, rows of older days are listed too, reading only the key columns of those
- * partitions (the one read of the metric table that the horizon does not bound: see
- * `suggestionChangesSql` and `insertSuggestionsSql`, the statements that need it).
+ * partitions: the one read that the horizon does not bound, made only by the insert (see
+ * `insertSuggestionsSql`), the one statement that could otherwise corrupt a row.
  */
 function guardedKeys(olderDays: boolean): string {
   const inside = `
@@ -56,8 +56,9 @@ function guardedKeys(olderDays: boolean): string {
 
 /**
  * How the statements of a scope read. `olderDays`: in a bounded scope, whether the guard also
- * looks for stored rows on days before the horizon (needed where a new row could be inserted
- * or counted as added; the delete only ever sees rows inside the horizon's days).
+ * looks for stored rows on days before the horizon. Only the insert needs it: the delete only
+ * ever sees rows of the horizon's days, and the changes query's counts may then include such a
+ * suggestion as touched and added (its day rebuilt for nothing; the insert writes nothing).
  */
 export interface ReadOptions {
   olderDays: boolean;
@@ -129,7 +130,7 @@ const ATTRIBUTE_WINDOW = `OVER (PARTITION BY kind, original_request_id
  */
 export function newSuggestionsCtes(
   scope: SuggestionScope,
-  read: ReadOptions = { olderDays: true },
+  read: ReadOptions = { olderDays: false },
 ): string {
   return `${touchedCte(scope, read)},
 events AS (
@@ -242,7 +243,7 @@ SELECT 'added' AS change, day, COUNT(*) AS n FROM added GROUP BY day`;
 export function deleteChangedSuggestionsSql(scope: SuggestionScope): string {
   return `DELETE FROM \`gca_analytics.suggestions\`
 WHERE ${storedHorizon(scope)}CONCAT(kind, ':', original_request_id) IN (
-  WITH ${newSuggestionsCtes(scope, { olderDays: false })}
+  WITH ${newSuggestionsCtes(scope)}
   SELECT CONCAT(o.kind, ':', o.original_request_id)
   FROM \`gca_analytics.suggestions\` AS o
   JOIN touched AS t ON t.kind = o.kind AND t.original_request_id = o.original_request_id
@@ -255,13 +256,13 @@ WHERE ${storedHorizon(scope)}CONCAT(kind, ':', original_request_id) IN (
 
 /**
  * Inserts the rebuilt suggestions of the scope that are not stored (run after the delete). In
- * a bounded scope a key stored on a day before the horizon is not touched (guard), so the
- * existence check reads only the horizon's days.
+ * a bounded scope a key stored on a day before the horizon is not touched (the guard reads the
+ * key columns of those days), so the existence check reads only the horizon's days.
  */
 export function insertSuggestionsSql(scope: SuggestionScope): string {
   const cols = SUGGESTION_COLUMNS.join(', ');
   return `INSERT INTO \`gca_analytics.suggestions\` (${cols})
-WITH ${newSuggestionsCtes(scope)}
+WITH ${newSuggestionsCtes(scope, { olderDays: true })}
 SELECT ${SUGGESTION_COLUMNS.map((c) => `n.${c}`).join(', ')}
 FROM new_rows AS n
 WHERE NOT EXISTS (

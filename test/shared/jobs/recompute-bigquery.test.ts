@@ -63,7 +63,8 @@ describe('runRecompute on the BigQuery adapter (fake endpoint)', () => {
           ],
         };
       }
-      if (/^\s*(DELETE|INSERT)/.test(q.query)) return { numDmlAffectedRows: 1 };
+      if (/^\s*DELETE/.test(q.query)) return { numDmlAffectedRows: 1 };
+      if (/^\s*INSERT/.test(q.query)) return { numDmlAffectedRows: 2 };
       return { fields: [], rows: [] };
     });
   });
