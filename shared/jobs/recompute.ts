@@ -152,7 +152,12 @@ export async function rebuildDays(
 ): Promise<void> {
   if (days.length === 0) return;
   // Each statement gets only the parameters it names (BigQuery may refuse unused ones).
-  const dayParams: QueryParams = { days: { type: 'DATE', value: [...days] } };
+  const sorted = [...days].sort();
+  const dayParams: QueryParams = {
+    days: { type: 'DATE', value: sorted },
+    first_day: { type: 'DATE', value: sorted[0] ?? null },
+    last_day: { type: 'DATE', value: sorted[sorted.length - 1] ?? null },
+  };
   const params: QueryParams = {
     ...dayParams,
     now: { type: 'TIMESTAMP', value: toTimestampParam(now) },

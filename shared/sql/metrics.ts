@@ -276,16 +276,29 @@ export type DailyTable = (typeof DAILY_TABLES)[number];
 
 const GROUP_BY = 'day, kind, user_id, programming_language, client_name, product, is_agentic';
 
+/**
+ * `param`: the days in `@days` (ARRAY<DATE>), with their range `@first_day`..`@last_day` as a
+ * plain constant filter on the partition column, so pruning does not depend on BigQuery
+ * pruning on an array parameter.
+ */
 function daysFilter(days: 'all' | 'param'): string {
-  return days === 'all' ? 'TRUE' : 'day IN UNNEST(@days)';
+  return days === 'all'
+    ? 'TRUE'
+    : 'day >= @first_day AND day <= @last_day AND day IN UNNEST(@days)';
 }
 
-/** Deletes the rows of a daily table for `@days` (an ARRAY<DATE> parameter), or all rows. */
+/**
+ * Deletes the rows of a daily table for `@days` (an ARRAY<DATE> parameter, with its first and
+ * last day in `@first_day`, `@last_day`), or all rows.
+ */
 export function deleteDailySql(table: DailyTable, days: 'all' | 'param'): string {
   return `DELETE FROM \`gca_analytics.${table}\` WHERE ${daysFilter(days)}`;
 }
 
-/** Rebuilds a daily table's rows for `@days` (or all days) from the suggestions; `@now`. */
+/**
+ * Rebuilds a daily table's rows for `@days` (with `@first_day`, `@last_day`; or all days) from
+ * the suggestions; `@now`.
+ */
 export function insertDailySql(table: DailyTable, days: 'all' | 'param'): string {
   if (table === 'acceptance_daily') {
     return `INSERT INTO \`gca_analytics.acceptance_daily\` (${GROUP_BY}, suggestions, exposed,

@@ -99,6 +99,18 @@ describe('runRecompute on the BigQuery adapter (fake endpoint)', () => {
         rebuild_min_day: { type: 'DATE', value: horizon.toISOString().slice(0, 10) },
       });
     }
+    // The daily tables are rebuilt for the changed days, with their range as a constant filter.
+    const daily = queries.filter((q) =>
+      /gca_analytics\.(acceptance|lines_accepted)_daily/.test(q.query),
+    );
+    expect(daily).toHaveLength(4);
+    for (const q of daily) {
+      expect(q.query).toContain('day >= @first_day AND day <= @last_day AND day IN UNNEST(@days)');
+      expect(paramsOf(q)).toMatchObject({
+        first_day: { type: 'DATE', value: '2026-02-28' },
+        last_day: { type: 'DATE', value: '2026-03-01' },
+      });
+    }
     // The delete only touches the horizon's partitions.
     expect(rebuild[1]?.query).toMatch(
       /^DELETE FROM `gca-test\.gca_analytics\.suggestions`\nWHERE day >= @rebuild_min_day AND /,
