@@ -225,9 +225,32 @@ const STAGE_PLANS: Record<RawTableName, StagePlan> = {
   quarantine: planStage('quarantine'),
 };
 
+/** The registry's TIMESTAMP text (UTC, exactly 6 fractional digits): it sorts as text. */
+const CANONICAL_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
+
 /** `t.col BETWEEN min AND max` over the batch's values, or TRUE when one cannot be read. */
 function prunePredicate(rows: readonly object[], column: string | null): string {
   if (!column || rows.length === 0) return 'TRUE';
+  // Fast path (every row from normalization): compare the text, parse only the two ends.
+  let minText: string | null = null;
+  let maxText: string | null = null;
+  for (const row of rows) {
+    const v = (row as Record<string, unknown>)[column];
+    if (typeof v !== 'string' || !CANONICAL_TIMESTAMP.test(v)) {
+      minText = maxText = null;
+      break;
+    }
+    if (minText === null || v < minText) minText = v;
+    if (maxText === null || v > maxText) maxText = v;
+  }
+  if (minText !== null && maxText !== null) {
+    try {
+      const lit = (iso: string): string => `TIMESTAMPTZ '${microsToIso(isoToMicros(iso))}'`;
+      return `t.${quoteIdent(column)} BETWEEN ${lit(minText)} AND ${lit(maxText)}`;
+    } catch {
+      // An impossible date in canonical form (e.g. month 13): take the general path.
+    }
+  }
   let min: bigint | null = null;
   let max: bigint | null = null;
   for (const row of rows) {
