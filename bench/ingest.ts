@@ -14,17 +14,24 @@ import type { BenchOptions, BenchResult } from './types';
 const FULL_ENTRIES = 200_000;
 const QUICK_ENTRIES = 5_000;
 
-/** Runs the CLI's main and reports the process's peak RSS (KiB) on stderr when done. */
+/**
+ * Runs the CLI's main and reports the process's peak RSS (KiB) and CPU time (user + system, µs)
+ * on stderr when done. CPU time is the steadier figure on a shared machine: wall time also
+ * counts what other processes took from the 2 cores.
+ */
 const WRAPPER = `
 const { main } = require(process.env.GCA_BENCH_MAIN);
 main(['node', 'gca-analytics', ...process.argv.slice(1)]).then((code) => {
-  process.stderr.write('\\nGCA_MAXRSS_KB=' + process.resourceUsage().maxRSS + '\\n');
+  const usage = process.resourceUsage();
+  process.stderr.write('\\nGCA_MAXRSS_KB=' + usage.maxRSS + '\\n');
+  process.stderr.write('GCA_CPU_US=' + (usage.userCPUTime + usage.systemCPUTime) + '\\n');
   process.exitCode = code;
 });
 `;
 
 interface ChildRun {
   seconds: number;
+  cpuSeconds: number;
   peakRssBytes: number;
   stdout: string;
 }
@@ -44,11 +51,17 @@ function runCli(mainJs: string, args: string[]): Promise<ChildRun> {
     child.on('close', (code) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const rss = /GCA_MAXRSS_KB=(\d+)/.exec(stderr);
-      if (code !== 0 || !rss) {
+      const cpu = /GCA_CPU_US=(\d+)/.exec(stderr);
+      if (code !== 0 || !rss || !cpu) {
         reject(new Error(`gca-analytics ${args[0]} exited ${code}: ${stderr.trim().slice(-500)}`));
         return;
       }
-      resolve({ seconds, peakRssBytes: Number(rss[1]) * 1024, stdout });
+      resolve({
+        seconds,
+        cpuSeconds: Number(cpu[1]) / 1e6,
+        peakRssBytes: Number(rss[1]) * 1024,
+        stdout,
+      });
     });
   });
 }
@@ -86,7 +99,8 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     const rate = (m: Measured) => m.entries / m.ingest.seconds;
     const line = (m: Measured) =>
       `${m.entries.toLocaleString('en')} entries (${mib(m.fileBytes)} file): ingest ` +
-      `${m.ingest.seconds.toFixed(1)} s = ${Math.round(rate(m)).toLocaleString('en')} entries/s, ` +
+      `${m.ingest.seconds.toFixed(1)} s = ${Math.round(rate(m)).toLocaleString('en')} entries/s ` +
+      `(CPU ${m.ingest.cpuSeconds.toFixed(1)} s), ` +
       `peak RSS ${mib(m.ingest.peakRssBytes)}; recompute ${m.recompute.seconds.toFixed(1)} s, ` +
       `peak RSS ${mib(m.recompute.peakRssBytes)}`;
     return {
@@ -95,6 +109,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
         'ingest.peakRssBytes': one.ingest.peakRssBytes,
         'ingest.peakRssBytes2x': two.ingest.peakRssBytes,
         'ingest.entriesPerSecond2x': Math.round(rate(two)),
+        'ingest.cpuSeconds': Number(one.ingest.cpuSeconds.toFixed(2)),
         'ingest.recomputeSeconds': Number(one.recompute.seconds.toFixed(2)),
       },
       lines: [
