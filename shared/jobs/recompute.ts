@@ -75,7 +75,11 @@ export interface RecomputeDeps {
 export interface RecomputeResult {
   status: 'done' | 'locked';
   mode: 'full' | 'incremental';
-  /** Suggestions looked at (touched in the window, or all). */
+  /**
+   * Suggestions looked at (touched in the window, or all). With a lookback, those the guard
+   * leaves as stored are not counted when their stored row is on the horizon's days, and are
+   * counted (but never written) when it is on an older day.
+   */
   touchedSuggestions: number;
   /**
    * Stored suggestion rows removed (changed or gone) and rows written (the insert's count: with
