@@ -130,4 +130,24 @@ describe('recompute read horizon (DuckDB, lookback 14 days)', () => {
     expect(incremental).toMatchObject({ touchedSuggestions: 0, suggestionsWritten: 0 });
     expect(await suggestions(temp.warehouse)).toEqual(stored);
   });
+
+  it('builds a new suggestion from its events inside the horizon only; a full rebuild reads the rest', async () => {
+    // Backfilled late: an exposure from before the horizon arrives with a recent acceptance.
+    await run(NOW - 3_600_000); // the first (full) run, on an empty warehouse
+    await temp.warehouse.insertRaw(
+      eventsBatch([
+        { type: 'code_exposure', id: 'b', at: daysAgo(35), ingestedAt: daysAgo(0.01) },
+        { type: 'code_acceptance', id: 'b', at: daysAgo(0.1), lines: 5, ingestedAt: daysAgo(0.01) },
+      ]),
+    );
+    await run(NOW, { lookbackDays: 14 });
+    // The exposure is outside the horizon: the incremental run sees an orphan acceptance.
+    expect(await suggestions(temp.warehouse)).toMatchObject([
+      { original_request_id: 'b', day: daysAgo(0.1).slice(0, 10), exposed: false, accepted: true },
+    ]);
+    await run(NOW + 3_600_000, { full: true });
+    expect(await suggestions(temp.warehouse)).toMatchObject([
+      { original_request_id: 'b', day: daysAgo(35).slice(0, 10), exposed: true, accepted: true },
+    ]);
+  });
 });
