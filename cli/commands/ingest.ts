@@ -25,11 +25,13 @@ import { recomputeLocal, describeRecompute } from '../recompute-local';
 import { formatCount } from '../../shared/report/format';
 
 /**
- * Rows per warehouse write. Much larger than the pipeline's default (BigQuery's insertAll limit):
- * each DuckDB insert dedups against the whole stored key column, so few large batches are far
- * cheaper than many small ones; memory stays bounded by the batch, not the file.
+ * Rows per warehouse write. Larger than the pipeline's default (BigQuery's insertAll limit):
+ * each DuckDB insert is one transaction and one anti-join against stored keys, so a few thousand
+ * rows amortize that. The pipeline holds two batches (one being written, the next being
+ * normalized), so memory is bounded by twice this, not the file. Measured on 200k/400k entries:
+ * 5,000 costs the same CPU as 10,000 and peaks ~100 MiB lower; 20,000 peaks ~150 MiB higher.
  */
-export const LOCAL_BATCH_SIZE = 10_000;
+export const LOCAL_BATCH_SIZE = 5_000;
 
 interface IngestFlags extends KeyFlags {
   batchSize?: string;
