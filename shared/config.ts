@@ -99,35 +99,43 @@ const optionalText = z.preprocess(
   z.string().trim().optional(),
 );
 
-const WarehouseSchema = optionalText
-  .transform((v) => v ?? CONFIG_DEFAULTS.GCA_WAREHOUSE)
-  .pipe(
-    z.union(
-      [
-        z.literal('bigquery').transform((): WarehouseTarget => ({ kind: 'bigquery' })),
-        z
-          .string()
-          .regex(/^duckdb:.+$/)
-          .transform((v): WarehouseTarget => ({ kind: 'duckdb', path: v.slice('duckdb:'.length) })),
-      ],
-      { error: "expected 'bigquery' or 'duckdb:PATH' (a DuckDB file)" },
-    ),
-  );
+/** `CLOUD`, or `LOCAL:PATH` (a local file); `kind` says which, as WarehouseTarget/StateTarget do. */
+function targetSchema<const C extends string, const L extends string>(
+  fallback: string,
+  cloud: C,
+  local: L,
+  error: string,
+) {
+  const prefix = `${local}:`;
+  return optionalText
+    .transform((v) => v ?? fallback)
+    .pipe(
+      z.union(
+        [
+          z.literal(cloud).transform(() => ({ kind: cloud })),
+          z
+            .string()
+            .refine((v) => v.startsWith(prefix) && v.length > prefix.length)
+            .transform((v) => ({ kind: local, path: v.slice(prefix.length) })),
+        ],
+        { error },
+      ),
+    );
+}
 
-const StateSchema = optionalText
-  .transform((v) => v ?? CONFIG_DEFAULTS.GCA_STATE)
-  .pipe(
-    z.union(
-      [
-        z.literal('firestore').transform((): StateTarget => ({ kind: 'firestore' })),
-        z
-          .string()
-          .regex(/^local:.+$/)
-          .transform((v): StateTarget => ({ kind: 'local', path: v.slice('local:'.length) })),
-      ],
-      { error: "expected 'firestore' or 'local:PATH' (a JSON state file)" },
-    ),
-  );
+const WarehouseSchema: z.ZodType<WarehouseTarget, unknown> = targetSchema(
+  CONFIG_DEFAULTS.GCA_WAREHOUSE,
+  'bigquery',
+  'duckdb',
+  "expected 'bigquery' or 'duckdb:PATH' (a DuckDB file)",
+);
+
+const StateSchema: z.ZodType<StateTarget, unknown> = targetSchema(
+  CONFIG_DEFAULTS.GCA_STATE,
+  'firestore',
+  'local',
+  "expected 'firestore' or 'local:PATH' (a JSON state file)",
+);
 
 /** BigQuery dataset ids: letters, digits and underscores, at most 1024. */
 const datasetVar = (fallback: string) =>
