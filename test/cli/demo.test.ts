@@ -3,13 +3,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { ReportSchema } from '../../shared/metrics/report-schema';
 import { DASHBOARD_CHARTS } from '../../shared/report/html';
-import { inspectDashboard } from '../shared/report/inspect-dashboard';
+import { inspectDashboard, launchChromium } from '../shared/report/inspect-dashboard';
 import { runCli } from './run-cli';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let dir: string;
 beforeAll(() => {
@@ -40,19 +37,7 @@ it('generates, ingests, reports and writes a dashboard that renders in Chromium'
   await runCli(['demo', '--db', 'demo.duckdb', '--users', '8', '--days', '6'], { cwd: dir });
   expect(await report()).toEqual(first);
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const result = await inspectDashboard(browser, pathToFileURL(html).href);
     expect(result.errors).toEqual([]);

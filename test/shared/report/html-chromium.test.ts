@@ -7,12 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { DASHBOARD_CHARTS, renderHtmlReport } from '../../../shared/report/html';
 import { HOSTILE_USER, makeReport, sampleReport } from './make-report';
-import { inspectDashboard } from './inspect-dashboard';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { inspectDashboard, launchChromium } from './inspect-dashboard';
 
 describe('HTML dashboard in Chromium', () => {
   let dir: string;
@@ -20,19 +18,7 @@ describe('HTML dashboard in Chromium', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gca-html-'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,5 +1,28 @@
 /** Opens a dashboard page in a fresh browser context and reports what a test needs to check. */
-import type { Browser } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
+
+/** Debian's Chromium (installed by .ci/run); CHROMIUM_PATH overrides it. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * Headless Chromium as this machine needs it: no sandbox as root, and no background networking
+ * (the closed network refuses those connections, which would show as noise).
+ */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
 
 const COUNT_DRAWN_PIXELS = `(() => {
   const out = {};
