@@ -11,12 +11,10 @@
 import { applyContentPolicy } from '../content/policy';
 import { quarantineId } from '../normalize/entry-key';
 import { normalizeText } from '../normalize/normalize';
-import type { IngestCounts, NormalizeContext, NormalizeOutcome } from '../normalize/outcome';
+import type { IngestCounts, NormalizeContext } from '../normalize/outcome';
 import { toMicrosIso } from '../normalize/time';
 import type { QuarantineReason, QuarantineRow } from '../tables/registry';
 import type { InsertResult, RawBatch, Warehouse } from '../warehouse/port';
-
-type RowOutcome = Extract<NormalizeOutcome, { kind: 'request' | 'response' | 'metadata' }>;
 
 /** One input record: a log entry as JSON text and where it came from. */
 export interface RawRecord {
@@ -28,7 +26,7 @@ export interface RawRecord {
   messageId?: string | null;
 }
 
-/** Rows per insertRaw call: BigQuery's recommended maximum for one insertAll request. */
+/** Records per batch, so rows per insertRaw call: BigQuery's recommended maximum for one insertAll request. */
 export const DEFAULT_BATCH_SIZE = 500;
 
 /**
@@ -40,7 +38,7 @@ export const QUARANTINE_RAW_CHARS = 64 * 1024;
 
 export interface IngestOptions {
   context: NormalizeContext;
-  /** Rows (all tables together) per insertRaw call. Default DEFAULT_BATCH_SIZE. */
+  /** Records per batch (one insertRaw call, at most this many rows). Default DEFAULT_BATCH_SIZE. */
   batchSize?: number;
   /** Called after each batch is written, with the running totals (a copy). */
   onBatch?: (counts: IngestCounts) => void;
@@ -89,22 +87,257 @@ function emptyBatch(): RawBatch {
   return { requests: [], responses: [], metadata_events: [], quarantine: [] };
 }
 
-/** The rows of one batch, with what is needed to quarantine a row the warehouse rejects. */
-class PendingBatch {
-  readonly data = emptyBatch();
-  readonly quarantine: QuarantineRow[] = [];
-  /** entry_key -> the record it came from (for row_rejected). */
-  readonly records = new Map<string, RawRecord>();
-  readonly quarantineIds = new Set<string>();
-
-  get size(): number {
-    return this.records.size + this.quarantine.length;
-  }
-}
-
 function pseudonymized<R extends { user_id: string | null }>(row: R, ctx: NormalizeContext): R {
   if (!ctx.pseudonymizeUser || row.user_id === null) return row;
   return { ...row, user_id: ctx.pseudonymizeUser(row.user_id) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Preparing a batch: pure, so it runs wherever the records are (the ingest function, the CLI,
+// or a CLI worker thread).
+
+/** One batch of records, normalized and ready to write. */
+export interface PreparedBatch {
+  /** Data rows, content policy and pseudonymization applied (`quarantine` is empty here). */
+  data: RawBatch;
+  /** Quarantine rows for bad input, content policy applied, one per quarantine_id. */
+  quarantine: QuarantineRow[];
+  /** entry_key of each data row -> index of its record in the batch (for row_rejected). */
+  origins: Map<string, number>;
+  /** Records in the batch. */
+  read: number;
+  /** Records of another resource type. */
+  skipped: number;
+  /** Records repeating an entry_key or quarantine_id seen earlier in the batch. */
+  duplicates: number;
+}
+
+/**
+ * Normalizes a batch of records: rows for the raw tables, quarantine rows for bad input, and
+ * the counts of what was skipped or repeated within the batch. `quarantineTime` is the
+ * warehouse TIMESTAMP of ctx.ingestTime (see toMicrosIso).
+ */
+export function prepareBatch(
+  records: readonly RawRecord[],
+  ctx: NormalizeContext,
+  quarantineTime: string,
+): PreparedBatch {
+  const mode = ctx.contentMode;
+  const data = emptyBatch();
+  const quarantine: QuarantineRow[] = [];
+  const quarantineIds = new Set<string>();
+  const origins = new Map<string, number>();
+  let skipped = 0;
+  let duplicates = 0;
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i] as RawRecord;
+    const outcome = normalizeText(record.text, ctx);
+    switch (outcome.kind) {
+      case 'skipped':
+        skipped++;
+        continue;
+      case 'quarantined': {
+        const row = applyContentPolicy(
+          'quarantine',
+          makeQuarantineRow({
+            source: record.source,
+            messageId: record.messageId ?? null,
+            insertId: outcome.insertId,
+            reason: outcome.reason,
+            detail: outcome.detail,
+            raw: record.text,
+            quarantineTime,
+          }),
+          mode,
+        );
+        if (quarantineIds.has(row.quarantine_id)) {
+          duplicates++;
+        } else {
+          quarantineIds.add(row.quarantine_id);
+          quarantine.push(row);
+        }
+        continue;
+      }
+    }
+    if (origins.has(outcome.row.entry_key)) {
+      duplicates++;
+      continue;
+    }
+    origins.set(outcome.row.entry_key, i);
+    switch (outcome.kind) {
+      case 'request':
+        data.requests.push(pseudonymized(applyContentPolicy('requests', outcome.row, mode), ctx));
+        break;
+      case 'response':
+        data.responses.push(pseudonymized(applyContentPolicy('responses', outcome.row, mode), ctx));
+        break;
+      case 'metadata':
+        data.metadata_events.push(
+          pseudonymized(applyContentPolicy('metadata_events', outcome.row, mode), ctx),
+        );
+        break;
+    }
+  }
+  return { data, quarantine, origins, read: records.length, skipped, duplicates };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing batches.
+
+/** A prepared batch as the writer needs it, however its rows travel to the warehouse. */
+export interface BatchToWrite {
+  read: number;
+  skipped: number;
+  duplicates: number;
+  /** Data rows in the batch (all tables). */
+  dataRows: number;
+  /** Quarantine rows for bad input. */
+  quarantine: QuarantineRow[];
+  /** Writes the data rows. */
+  insert(): Promise<InsertResult>;
+  /** The record a data row came from and the row's insert_id, for a row the warehouse rejects. */
+  origin(key: string): { record: RawRecord; insertId: string | null } | undefined;
+}
+
+/** A batch prepared in this thread, written with warehouse.insertRaw. */
+export function batchToWrite(
+  prepared: PreparedBatch,
+  records: readonly RawRecord[],
+  warehouse: Warehouse,
+): BatchToWrite {
+  return {
+    read: prepared.read,
+    skipped: prepared.skipped,
+    duplicates: prepared.duplicates,
+    dataRows: prepared.origins.size,
+    quarantine: prepared.quarantine,
+    insert: () => warehouse.insertRaw(prepared.data),
+    origin: (key) => {
+      const i = prepared.origins.get(key);
+      const record = i === undefined ? undefined : records[i];
+      return record && { record, insertId: insertIdOfRow(prepared.data, key) };
+    },
+  };
+}
+
+/**
+ * Writes batches in order with at most one write in flight, and keeps the counts. The
+ * warehouse works on its own threads (DuckDB) or the network (BigQuery), so while one batch is
+ * written the caller prepares the next; memory stays bounded by two batches. Writes stay in
+ * order, one after the other, so each batch dedups against everything written before it.
+ */
+export class BatchWriter {
+  readonly counts: IngestCounts = {
+    read: 0,
+    normalized: 0,
+    duplicates: 0,
+    quarantined: 0,
+    skipped: 0,
+  };
+  private inFlight: Promise<void> | null = null;
+
+  constructor(
+    private readonly warehouse: Warehouse,
+    private readonly opts: {
+      contentMode: NormalizeContext['contentMode'];
+      quarantineTime: string;
+      onBatch?: (counts: IngestCounts) => void;
+    },
+  ) {}
+
+  /**
+   * Waits for the write in flight (rethrowing its failure), then starts writing `batch`.
+   * Resolves once the write has started, not when it is done.
+   */
+  async submit(batch: BatchToWrite): Promise<void> {
+    await this.drain();
+    this.counts.read += batch.read;
+    this.counts.skipped += batch.skipped;
+    this.counts.duplicates += batch.duplicates;
+    const started = this.write(batch);
+    // A failure is rethrown by the next drain; until then this marks it handled, so a write
+    // failing while the next batch is prepared is not an unhandled rejection.
+    started.catch(() => undefined);
+    this.inFlight = started;
+  }
+
+  /** Waits for the last write and returns the totals. */
+  async finish(): Promise<IngestCounts> {
+    await this.drain();
+    return { ...this.counts };
+  }
+
+  /**
+   * Lets a write in flight settle, ignoring its failure: for when reading or preparing failed,
+   * before the caller closes the warehouse (the failure propagating supersedes this one).
+   */
+  async settle(): Promise<void> {
+    const pending = this.inFlight;
+    this.inFlight = null;
+    if (pending) await pending.catch(() => undefined);
+  }
+
+  private async drain(): Promise<void> {
+    const pending = this.inFlight;
+    this.inFlight = null;
+    if (pending) await pending;
+  }
+
+  private async write(batch: BatchToWrite): Promise<void> {
+    const counts = this.counts;
+    const quarantine = batch.quarantine;
+    if (batch.dataRows > 0) {
+      const result: InsertResult = await batch.insert();
+      const rejected = result.rejected.filter((r) => r.table !== 'quarantine');
+      counts.duplicates += result.duplicates;
+      counts.normalized += batch.dataRows - result.duplicates - rejected.length;
+      const ids = new Set(quarantine.map((q) => q.quarantine_id));
+      for (const r of rejected) {
+        const origin = batch.origin(r.key);
+        const row = applyContentPolicy(
+          'quarantine',
+          makeQuarantineRow({
+            source: origin?.record.source ?? 'unknown',
+            messageId: origin?.record.messageId ?? null,
+            insertId: origin?.insertId ?? null,
+            reason: 'row_rejected',
+            detail: `${r.table}: ${r.detail}`,
+            raw: origin?.record.text ?? '',
+            quarantineTime: this.opts.quarantineTime,
+          }),
+          this.opts.contentMode,
+        );
+        if (ids.has(row.quarantine_id)) {
+          counts.duplicates++;
+          continue;
+        }
+        ids.add(row.quarantine_id);
+        quarantine.push(row);
+      }
+    }
+    if (quarantine.length > 0) await this.writeQuarantine(quarantine);
+    this.opts.onBatch?.({ ...counts });
+  }
+
+  private async writeQuarantine(rows: QuarantineRow[]): Promise<void> {
+    const counts = this.counts;
+    const result = await this.warehouse.insertRaw({ ...emptyBatch(), quarantine: rows });
+    counts.duplicates += result.duplicates;
+    counts.quarantined += rows.length - result.duplicates;
+    if (result.rejected.length === 0) return;
+    // A quarantine row refused (e.g. raw too odd for the engine): keep the fact without raw.
+    const byId = new Map(rows.map((r) => [r.quarantine_id, r]));
+    const retry = result.rejected.flatMap((r) => {
+      const row = byId.get(r.key);
+      return row ? [{ ...row, raw: null, detail: truncateText(`${row.detail ?? ''}`, 1000) }] : [];
+    });
+    const again = await this.warehouse.insertRaw({ ...emptyBatch(), quarantine: retry });
+    if (again.rejected.length > 0) {
+      throw new Error(
+        `warehouse rejected ${again.rejected.length} quarantine row(s): ${again.rejected[0]?.detail ?? ''}`,
+      );
+    }
+  }
 }
 
 /**
@@ -122,153 +355,29 @@ export async function ingestRecords(
   opts: IngestOptions,
 ): Promise<IngestCounts> {
   const ctx = opts.context;
-  const mode = ctx.contentMode;
   const batchSize = Math.max(1, Math.floor(opts.batchSize ?? DEFAULT_BATCH_SIZE));
   const quarantineTime = toMicrosIso(ctx.ingestTime);
-  const counts: IngestCounts = {
-    read: 0,
-    normalized: 0,
-    duplicates: 0,
-    quarantined: 0,
-    skipped: 0,
-  };
-  let batch = new PendingBatch();
-
-  const addQuarantine = (b: PendingBatch, input: Omit<QuarantineInput, 'quarantineTime'>) => {
-    const row = applyContentPolicy(
-      'quarantine',
-      makeQuarantineRow({ ...input, quarantineTime }),
-      mode,
-    );
-    if (b.quarantineIds.has(row.quarantine_id)) {
-      counts.duplicates++;
-      return;
-    }
-    b.quarantineIds.add(row.quarantine_id);
-    b.quarantine.push(row);
-  };
-
-  const addRow = (outcome: RowOutcome, record: RawRecord) => {
-    if (batch.records.has(outcome.row.entry_key)) {
-      counts.duplicates++;
-      return;
-    }
-    batch.records.set(outcome.row.entry_key, record);
-    const data = batch.data;
-    switch (outcome.kind) {
-      case 'request':
-        data.requests.push(pseudonymized(applyContentPolicy('requests', outcome.row, mode), ctx));
-        break;
-      case 'response':
-        data.responses.push(pseudonymized(applyContentPolicy('responses', outcome.row, mode), ctx));
-        break;
-      case 'metadata':
-        data.metadata_events.push(
-          pseudonymized(applyContentPolicy('metadata_events', outcome.row, mode), ctx),
-        );
-        break;
-    }
-  };
-
-  /** Writes one batch and its quarantine rows, then reports the running totals. */
-  const write = async (b: PendingBatch) => {
-    const dataRows = b.records.size;
-    if (dataRows > 0) {
-      const result: InsertResult = await warehouse.insertRaw(b.data);
-      const rejected = result.rejected.filter((r) => r.table !== 'quarantine');
-      counts.duplicates += result.duplicates;
-      counts.normalized += dataRows - result.duplicates - rejected.length;
-      for (const r of rejected) {
-        const record = b.records.get(r.key);
-        addQuarantine(b, {
-          source: record?.source ?? 'unknown',
-          messageId: record?.messageId ?? null,
-          insertId: insertIdOfRow(b.data, r.key),
-          reason: 'row_rejected',
-          detail: `${r.table}: ${r.detail}`,
-          raw: record?.text ?? '',
-        });
-      }
-    }
-    if (b.quarantine.length > 0) await writeQuarantine(b.quarantine);
-    opts.onBatch?.({ ...counts });
-  };
-
-  const writeQuarantine = async (rows: QuarantineRow[]) => {
-    const result = await warehouse.insertRaw({ ...emptyBatch(), quarantine: rows });
-    counts.duplicates += result.duplicates;
-    counts.quarantined += rows.length - result.duplicates;
-    if (result.rejected.length === 0) return;
-    // A quarantine row refused (e.g. raw too odd for the engine): keep the fact without raw.
-    const byId = new Map(rows.map((r) => [r.quarantine_id, r]));
-    const retry = result.rejected.flatMap((r) => {
-      const row = byId.get(r.key);
-      return row ? [{ ...row, raw: null, detail: truncateText(`${row.detail ?? ''}`, 1000) }] : [];
-    });
-    const again = await warehouse.insertRaw({ ...emptyBatch(), quarantine: retry });
-    if (again.rejected.length > 0) {
-      throw new Error(
-        `warehouse rejected ${again.rejected.length} quarantine row(s): ${again.rejected[0]?.detail ?? ''}`,
-      );
-    }
-  };
-
-  // At most one write in flight while the next batch is normalized: the warehouse works on its
-  // own threads (DuckDB) or the network (BigQuery), so this hides most of the JS time, and
-  // memory stays bounded by two batches. Writes stay in order, one after the other, so each
-  // batch still dedups against everything written before it.
-  let inFlight: Promise<void> | null = null;
-  const drain = async () => {
-    const pending = inFlight;
-    inFlight = null;
-    if (pending) await pending;
-  };
-  const flush = async () => {
-    const b = batch;
-    batch = new PendingBatch();
-    if (b.size === 0) return;
-    await drain();
-    const started = write(b);
-    // A failure is rethrown by the next drain; until then this marks it handled, so a write
-    // failing while the next batch is normalized is not an unhandled rejection.
-    started.catch(() => undefined);
-    inFlight = started;
-  };
-
+  const writer = new BatchWriter(warehouse, {
+    contentMode: ctx.contentMode,
+    quarantineTime,
+    ...(opts.onBatch ? { onBatch: opts.onBatch } : {}),
+  });
+  const submit = (batch: RawRecord[]) =>
+    writer.submit(batchToWrite(prepareBatch(batch, ctx, quarantineTime), batch, warehouse));
   try {
+    let batch: RawRecord[] = [];
     for await (const record of records) {
-      counts.read++;
-      const outcome = normalizeText(record.text, ctx);
-      switch (outcome.kind) {
-        case 'request':
-        case 'response':
-        case 'metadata':
-          addRow(outcome, record);
-          break;
-        case 'skipped':
-          counts.skipped++;
-          break;
-        case 'quarantined':
-          addQuarantine(batch, {
-            source: record.source,
-            messageId: record.messageId ?? null,
-            insertId: outcome.insertId,
-            reason: outcome.reason,
-            detail: outcome.detail,
-            raw: record.text,
-          });
-          break;
+      batch.push(record);
+      if (batch.length >= batchSize) {
+        await submit(batch);
+        batch = [];
       }
-      if (batch.size >= batchSize) await flush();
     }
-    await flush();
-    await drain();
+    if (batch.length > 0) await submit(batch);
+    return await writer.finish();
   } finally {
-    // Reading or normalizing failed with a write in flight: let it settle before the caller
-    // closes the warehouse (its own failure, if any, is superseded by the one propagating).
-    if (inFlight) await (inFlight as Promise<void>).catch(() => undefined);
+    await writer.settle();
   }
-  return counts;
 }
 
 function insertIdOfRow(batch: RawBatch, key: string): string | null {

@@ -27,9 +27,18 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { DUCKDB_COMPAT_MACROS, renderSql } from '../sql/render';
+import {
+  isoToMicros,
+  microsToIso,
+  ndjsonText,
+  sqlString,
+  stageBatch,
+  STAGE_PLANS,
+  type StagedTable,
+} from './duckdb-stage';
 import { VIEWS } from '../sql/views';
-import { quoteIdent, renderDuckDbDdl, renderDuckDbType } from '../tables/render';
-import { RAW_TABLES, type ColumnDef, type RawTableName, type TableDef } from '../tables/registry';
+import { renderDuckDbDdl } from '../tables/render';
+import type { RawTableName } from '../tables/registry';
 import type {
   InsertResult,
   QueryParamType,
@@ -39,25 +48,10 @@ import type {
   Warehouse,
 } from './port';
 
+export { isoToMicros, microsToIso } from './duckdb-stage';
+
 // ---------------------------------------------------------------------------------------------
 // Values: registry conventions <-> DuckDB
-
-/** `2025-10-08T10:09:52.225165Z` -> microseconds since the epoch. */
-export function isoToMicros(iso: string): bigint {
-  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/.exec(iso);
-  const ms = Date.parse(m ? `${m[1]}${m[3]}` : iso);
-  if (Number.isNaN(ms)) throw new Error(`invalid timestamp ${iso}`);
-  const frac = m?.[2] ? BigInt(m[2].padEnd(6, '0').slice(0, 6)) : 0n;
-  return BigInt(ms) * 1000n + frac;
-}
-
-/** Microseconds since the epoch -> `YYYY-MM-DDTHH:MM:SS.ffffffZ` (the registry convention). */
-export function microsToIso(micros: bigint): string {
-  const ms = micros >= 0n ? micros / 1000n : (micros - 999n) / 1000n;
-  const rest = micros - ms * 1000n;
-  const base = new Date(Number(ms)).toISOString(); // ...SS.mmmZ
-  return `${base.slice(0, -1)}${rest.toString().padStart(3, '0')}Z`;
-}
 
 function dateToDays(day: string): number {
   const ms = Date.parse(`${day}T00:00:00Z`);
@@ -143,147 +137,6 @@ function toDuckDbParams(
   return { values, types };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Bulk insert: the batch is written as one NDJSON file and read by DuckDB's (parallel, native)
-// JSON reader inside one deduplicating INSERT ... SELECT. Measured ~3x faster than the Appender,
-// whose per-cell native calls dominate; row-by-row INSERT would be ~100x slower still.
-
-/** read_json column type of a column: its DuckDB type, JSON and TIMESTAMP as text (cast later). */
-function readType(c: ColumnDef): string {
-  let base: string;
-  if (c.type === 'RECORD') {
-    base = `STRUCT(${(c.fields ?? []).map((f) => `${quoteIdent(f.name)} ${readType(f)}`).join(', ')})`;
-  } else if (c.type === 'JSON' || c.type === 'TIMESTAMP' || c.type === 'DATE') {
-    base = 'VARCHAR';
-  } else {
-    base = renderDuckDbType({ ...c, mode: 'NULLABLE' });
-  }
-  return c.mode === 'REPEATED' ? `${base}[]` : base;
-}
-
-function selectExpr(c: ColumnDef): string {
-  const col = `s.${quoteIdent(c.name)}`;
-  // REPEATED is never null in BigQuery; nested JSON text is cast to JSON by the insert.
-  if (c.mode === 'REPEATED') return `CAST(COALESCE(${col}, []) AS ${renderDuckDbType(c)})`;
-  switch (c.type) {
-    case 'TIMESTAMP':
-      return `CAST(${col} AS TIMESTAMPTZ)`;
-    case 'DATE':
-      return `CAST(${col} AS DATE)`;
-    case 'JSON':
-      return `CAST(${col} AS JSON)`;
-    default:
-      return col;
-  }
-}
-
-function sqlString(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
-
-interface StagePlan {
-  /** The dedup key column. */
-  key: string;
-  /**
-   * A TIMESTAMP column the key determines (entry_key hashes the entry's timestamp), so stored
-   * duplicates of a batch lie within the batch's range of it: the anti-join reads only those
-   * row groups (zone maps), not the whole table, when input arrives roughly in time order.
-   */
-  pruneBy: string | null;
-  /** The INSERT for a staged file; `$$FILE$$` is the file literal, `$$PRUNE$$` a predicate. */
-  insertSql: string;
-}
-
-function planStage(name: RawTableName): StagePlan {
-  const table: TableDef = RAW_TABLES[name];
-  const k = quoteIdent(table.key[0] ?? 'entry_key');
-  const columns = table.columns
-    .map((c) => `${sqlString(c.name)}: ${sqlString(readType(c))}`)
-    .join(', ');
-  const colList = table.columns.map((c) => quoteIdent(c.name)).join(', ');
-  const exprs = table.columns.map(selectExpr).join(', ');
-  const target = `${table.dataset}.${table.name}`;
-  // The file holds no key twice (dedup within the batch is done in JS, first row wins);
-  // the anti-join drops keys already stored.
-  const insertSql =
-    `INSERT INTO ${target} (${colList}) ` +
-    `SELECT ${exprs} FROM read_json($$FILE$$, format = 'newline_delimited', ` +
-    `columns = {${columns}}) s ` +
-    `WHERE s.${k} NOT IN (SELECT t.${k} FROM ${target} t WHERE $$PRUNE$$)`;
-  const key = table.key[0] ?? 'entry_key';
-  const pruneBy =
-    key === 'entry_key' && table.columns.some((c) => c.name === 'event_timestamp')
-      ? 'event_timestamp'
-      : null;
-  return { key, pruneBy, insertSql };
-}
-
-const STAGE_PLANS: Record<RawTableName, StagePlan> = {
-  requests: planStage('requests'),
-  responses: planStage('responses'),
-  metadata_events: planStage('metadata_events'),
-  quarantine: planStage('quarantine'),
-};
-
-/** The registry's TIMESTAMP text (UTC, exactly 6 fractional digits): it sorts as text. */
-const CANONICAL_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
-
-/** `t.col BETWEEN min AND max` over the batch's values, or TRUE when one cannot be read. */
-function prunePredicate(rows: readonly object[], column: string | null): string {
-  if (!column || rows.length === 0) return 'TRUE';
-  // Fast path (every row from normalization): compare the text, parse only the two ends.
-  let minText: string | null = null;
-  let maxText: string | null = null;
-  for (const row of rows) {
-    const v = (row as Record<string, unknown>)[column];
-    if (typeof v !== 'string' || !CANONICAL_TIMESTAMP.test(v)) {
-      minText = maxText = null;
-      break;
-    }
-    if (minText === null || v < minText) minText = v;
-    if (maxText === null || v > maxText) maxText = v;
-  }
-  if (minText !== null && maxText !== null) {
-    try {
-      const lit = (iso: string): string => `TIMESTAMPTZ '${microsToIso(isoToMicros(iso))}'`;
-      return `t.${quoteIdent(column)} BETWEEN ${lit(minText)} AND ${lit(maxText)}`;
-    } catch {
-      // An impossible date in canonical form (e.g. month 13): take the general path.
-    }
-  }
-  let min: bigint | null = null;
-  let max: bigint | null = null;
-  for (const row of rows) {
-    const v = (row as Record<string, unknown>)[column];
-    if (typeof v !== 'string') return 'TRUE';
-    let micros: bigint;
-    try {
-      micros = isoToMicros(v);
-    } catch {
-      // The insert itself will reject the row; just do not prune on a value we cannot read.
-      return 'TRUE';
-    }
-    if (min === null || micros < min) min = micros;
-    if (max === null || micros > max) max = micros;
-  }
-  if (min === null || max === null) return 'TRUE';
-  const lit = (m: bigint): string => `TIMESTAMPTZ '${microsToIso(m)}'`;
-  return `t.${quoteIdent(column)} BETWEEN ${lit(min)} AND ${lit(max)}`;
-}
-
-/** One NDJSON line per distinct key (the first row of a key wins); also returns the count. */
-function toNdjson(rows: readonly object[], key: string): { text: string; distinct: number } {
-  const seen = new Set<unknown>();
-  const lines: string[] = [];
-  for (const row of rows) {
-    const k = (row as Record<string, unknown>)[key];
-    if (seen.has(k)) continue;
-    seen.add(k);
-    lines.push(JSON.stringify(row));
-  }
-  return { text: lines.join('\n'), distinct: lines.length };
-}
-
 /**
  * DuckDB errors caused by a row's values (not by the database or the disk): such a row is
  * rejected, not retried. Anything else propagates for the caller's error classification.
@@ -325,13 +178,25 @@ function resultOf(staged: readonly StagedInsert[]): InsertResult {
   return result;
 }
 
+const EMPTY_BATCH: RawBatch = { requests: [], responses: [], metadata_events: [], quarantine: [] };
+
+/** The DuckDB warehouse: the port, plus writing batches staged elsewhere (a worker thread). */
+export interface DuckDbWarehouse extends Warehouse {
+  readonly engine: 'duckdb';
+  /**
+   * insertRaw for a batch already staged with stageBatch (shared/warehouse/duckdb-stage.ts),
+   * e.g. on a worker thread: the same dedup, rejected rows and transactions.
+   */
+  insertStaged(tables: readonly StagedTable[]): Promise<InsertResult>;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 function usedParams(sql: string): Set<string> {
   return new Set([...sql.matchAll(/\$(\w+)/g)].map((m) => m[1] ?? ''));
 }
 
-class DuckDbWarehouse implements Warehouse {
+class DuckDbWarehouseImpl implements DuckDbWarehouse {
   readonly engine = 'duckdb' as const;
   private closed = false;
   /** Directory of the batch files, created on the first insert, removed on close. */
@@ -367,7 +232,11 @@ class DuckDbWarehouse implements Warehouse {
   }
 
   insertRaw(batch: RawBatch): Promise<InsertResult> {
-    return this.serialize(() => this.insertRawNow(batch));
+    return this.serialize(() => this.insertStagedNow(stageBatch(batch)));
+  }
+
+  insertStaged(tables: readonly StagedTable[]): Promise<InsertResult> {
+    return this.serialize(() => this.insertStagedNow(tables));
   }
 
   query<R extends object = Record<string, unknown>>(
@@ -418,40 +287,37 @@ class DuckDbWarehouse implements Warehouse {
   private bulkThreads = false;
   private defaultThreads: number | null = null;
 
-  private async insertRawNow(batch: RawBatch): Promise<InsertResult> {
+  private async insertStagedNow(tables: readonly StagedTable[]): Promise<InsertResult> {
     await this.useThreads(true);
     try {
       return this.bulkCommitRows === null
-        ? await this.insertBatch(batch)
-        : await this.insertBulk(batch, this.bulkCommitRows);
+        ? await this.insertBatch(tables)
+        : await this.insertBulk(tables, this.bulkCommitRows);
     } catch (err) {
       if (!isRowDataError(err)) throw err;
     }
     // A row DuckDB refuses (invalid JSON, missing REQUIRED value, bad timestamp) must not sink
     // the batch: find it row by row (rare, so slow is fine) and report it as rejected, as the
-    // BigQuery adapter does with per-row insertAll errors.
+    // BigQuery adapter does with per-row insertAll errors. Rows are read back from the staged
+    // text (one JSON object per line), so this works however the batch was staged.
     const result: InsertResult = { inserted: 0, duplicates: 0, rejected: [] };
-    for (const name of Object.keys(STAGE_PLANS) as RawTableName[]) {
-      for (const row of batch[name] as readonly object[]) {
-        const single: RawBatch = {
-          requests: [],
-          responses: [],
-          metadata_events: [],
-          quarantine: [],
-        };
-        (single[name] as object[]).push(row);
+    for (const staged of tables) {
+      const lines = ndjsonText(staged).split('\n');
+      // Repeats of a key were dropped from the text: they are duplicates.
+      result.duplicates += staged.rows - lines.length;
+      for (const line of lines) {
+        const row = JSON.parse(line) as Record<string, unknown>;
         try {
-          const r = await this.insertBatch(single);
+          const r = await this.insertBatch(stageBatch({ ...EMPTY_BATCH, [staged.table]: [row] }));
           result.inserted += r.inserted;
           result.duplicates += r.duplicates;
         } catch (err) {
           if (!isRowDataError(err)) throw err;
-          const key = (row as Record<string, unknown>)[STAGE_PLANS[name].key];
+          const key = row[STAGE_PLANS[staged.table].key];
           result.rejected.push({
-            table: name,
+            table: staged.table,
             key: typeof key === 'string' ? key : String(key),
-            detail:
-              err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err),
+            detail: errorMessage(err).split('\n')[0] ?? '',
           });
         }
       }
@@ -460,8 +326,8 @@ class DuckDbWarehouse implements Warehouse {
   }
 
   /** Writes a batch in one transaction: all rows or none. */
-  private async insertBatch(batch: RawBatch): Promise<InsertResult> {
-    const staged = this.stage(batch);
+  private async insertBatch(tables: readonly StagedTable[]): Promise<InsertResult> {
+    const staged = this.writeStaged(tables);
     if (staged.length === 0) return { inserted: 0, duplicates: 0, rejected: [] };
     try {
       await this.conn.run('BEGIN TRANSACTION');
@@ -485,8 +351,11 @@ class DuckDbWarehouse implements Warehouse {
    * their staged files and committed (with the results already reported for them), and the
    * error propagates for this batch alone, so the caller sees exactly what it sees per batch.
    */
-  private async insertBulk(batch: RawBatch, commitRows: number): Promise<InsertResult> {
-    const staged = this.stage(batch);
+  private async insertBulk(
+    tables: readonly StagedTable[],
+    commitRows: number,
+  ): Promise<InsertResult> {
+    const staged = this.writeStaged(tables);
     if (staged.length === 0) return { inserted: 0, duplicates: 0, rejected: [] };
     if (!this.bulk) {
       await this.conn.run('BEGIN TRANSACTION');
@@ -545,24 +414,19 @@ class DuckDbWarehouse implements Warehouse {
     }
   }
 
-  /** Writes each non-empty table of a batch to its own NDJSON file, with its INSERT. */
-  private stage(batch: RawBatch): StagedInsert[] {
-    const names = (Object.keys(STAGE_PLANS) as RawTableName[]).filter(
-      (n) => (batch[n]?.length ?? 0) > 0,
-    );
-    if (names.length === 0) return [];
+  /** Writes each staged table to its own NDJSON file, with the INSERT that reads it. */
+  private writeStaged(tables: readonly StagedTable[]): StagedInsert[] {
+    if (tables.length === 0) return [];
     this.stageDir ??= mkdtempSync(join(tmpdir(), 'gca-duckdb-stage-'));
     const staged: StagedInsert[] = [];
     try {
-      for (const name of names) {
-        const rows: readonly object[] = batch[name];
-        const plan = STAGE_PLANS[name];
-        const file = join(this.stageDir, `${this.stageSeq++}-${name}.ndjson`);
-        writeFileSync(file, toNdjson(rows, plan.key).text);
-        const sql = plan.insertSql
+      for (const t of tables) {
+        const file = join(this.stageDir, `${this.stageSeq++}-${t.table}.ndjson`);
+        writeFileSync(file, t.ndjson);
+        const sql = STAGE_PLANS[t.table].insertSql
           .replace('$$FILE$$', sqlString(file))
-          .replace('$$PRUNE$$', prunePredicate(rows, plan.pruneBy));
-        staged.push({ table: name, file, sql, rows: rows.length, inserted: 0 });
+          .replace('$$PRUNE$$', t.prune);
+        staged.push({ table: t.table, file, sql, rows: t.rows, inserted: 0 });
       }
     } catch (err) {
       removeStaged(staged);
@@ -641,7 +505,7 @@ export interface DuckDbWarehouseOptions {
 export async function openDuckDbWarehouse(
   path: string,
   opts: DuckDbWarehouseOptions = {},
-): Promise<Warehouse> {
+): Promise<DuckDbWarehouse> {
   const bulkCommitRows = opts.bulkCommitRows ?? null;
   if (bulkCommitRows !== null && !(Number.isInteger(bulkCommitRows) && bulkCommitRows > 0)) {
     throw new RangeError(`bulkCommitRows must be a positive integer, not ${bulkCommitRows}`);
@@ -660,7 +524,7 @@ export async function openDuckDbWarehouse(
     // last, partly filled row group, so bulk ingest in 10k-row batches spent ~20% of its CPU
     // doing that again and again. Memory stays bounded by the threshold, not the input size.
     await conn.run("SET checkpoint_threshold = '256MB'");
-    return new DuckDbWarehouse(instance, conn, bulkCommitRows);
+    return new DuckDbWarehouseImpl(instance, conn, bulkCommitRows);
   } catch (err) {
     instance.closeSync();
     throw err;

@@ -1,0 +1,206 @@
+/**
+ * Staging for the DuckDB adapter's bulk insert: a batch's rows as one NDJSON text per raw table,
+ * with the INSERT ... SELECT that reads it through DuckDB's (native) JSON reader. Pure, with no
+ * native module, so it also runs on a worker thread (cli/ingest-worker.ts): preparing a batch,
+ * serialization included, is most of an ingest's JavaScript time.
+ */
+import { quoteIdent, renderDuckDbType } from '../tables/render';
+import { RAW_TABLES, type ColumnDef, type RawTableName, type TableDef } from '../tables/registry';
+import type { RawBatch } from './port';
+
+/** `2025-10-08T10:09:52.225165Z` -> microseconds since the epoch. */
+export function isoToMicros(iso: string): bigint {
+  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/.exec(iso);
+  const ms = Date.parse(m ? `${m[1]}${m[3]}` : iso);
+  if (Number.isNaN(ms)) throw new Error(`invalid timestamp ${iso}`);
+  const frac = m?.[2] ? BigInt(m[2].padEnd(6, '0').slice(0, 6)) : 0n;
+  return BigInt(ms) * 1000n + frac;
+}
+
+/** Microseconds since the epoch -> `YYYY-MM-DDTHH:MM:SS.ffffffZ` (the registry convention). */
+export function microsToIso(micros: bigint): string {
+  const ms = micros >= 0n ? micros / 1000n : (micros - 999n) / 1000n;
+  const rest = micros - ms * 1000n;
+  const base = new Date(Number(ms)).toISOString(); // ...SS.mmmZ
+  return `${base.slice(0, -1)}${rest.toString().padStart(3, '0')}Z`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bulk insert: the batch is written as one NDJSON file and read by DuckDB's (parallel, native)
+// JSON reader inside one deduplicating INSERT ... SELECT. Measured ~3x faster than the Appender,
+// whose per-cell native calls dominate; row-by-row INSERT would be ~100x slower still.
+
+/** read_json column type of a column: its DuckDB type, JSON and TIMESTAMP as text (cast later). */
+function readType(c: ColumnDef): string {
+  let base: string;
+  if (c.type === 'RECORD') {
+    base = `STRUCT(${(c.fields ?? []).map((f) => `${quoteIdent(f.name)} ${readType(f)}`).join(', ')})`;
+  } else if (c.type === 'JSON' || c.type === 'TIMESTAMP' || c.type === 'DATE') {
+    base = 'VARCHAR';
+  } else {
+    base = renderDuckDbType({ ...c, mode: 'NULLABLE' });
+  }
+  return c.mode === 'REPEATED' ? `${base}[]` : base;
+}
+
+function selectExpr(c: ColumnDef): string {
+  const col = `s.${quoteIdent(c.name)}`;
+  // REPEATED is never null in BigQuery; nested JSON text is cast to JSON by the insert.
+  if (c.mode === 'REPEATED') return `CAST(COALESCE(${col}, []) AS ${renderDuckDbType(c)})`;
+  switch (c.type) {
+    case 'TIMESTAMP':
+      return `CAST(${col} AS TIMESTAMPTZ)`;
+    case 'DATE':
+      return `CAST(${col} AS DATE)`;
+    case 'JSON':
+      return `CAST(${col} AS JSON)`;
+    default:
+      return col;
+  }
+}
+
+export function sqlString(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+export interface StagePlan {
+  /** The dedup key column. */
+  key: string;
+  /**
+   * A TIMESTAMP column the key determines (entry_key hashes the entry's timestamp), so stored
+   * duplicates of a batch lie within the batch's range of it: the anti-join reads only those
+   * row groups (zone maps), not the whole table, when input arrives roughly in time order.
+   */
+  pruneBy: string | null;
+  /** The INSERT for a staged file; `$$FILE$$` is the file literal, `$$PRUNE$$` a predicate. */
+  insertSql: string;
+}
+
+function planStage(name: RawTableName): StagePlan {
+  const table: TableDef = RAW_TABLES[name];
+  const k = quoteIdent(table.key[0] ?? 'entry_key');
+  const columns = table.columns
+    .map((c) => `${sqlString(c.name)}: ${sqlString(readType(c))}`)
+    .join(', ');
+  const colList = table.columns.map((c) => quoteIdent(c.name)).join(', ');
+  const exprs = table.columns.map(selectExpr).join(', ');
+  const target = `${table.dataset}.${table.name}`;
+  // The file holds no key twice (dedup within the batch is done in JS, first row wins);
+  // the anti-join drops keys already stored.
+  const insertSql =
+    `INSERT INTO ${target} (${colList}) ` +
+    `SELECT ${exprs} FROM read_json($$FILE$$, format = 'newline_delimited', ` +
+    `columns = {${columns}}) s ` +
+    `WHERE s.${k} NOT IN (SELECT t.${k} FROM ${target} t WHERE $$PRUNE$$)`;
+  const key = table.key[0] ?? 'entry_key';
+  const pruneBy =
+    key === 'entry_key' && table.columns.some((c) => c.name === 'event_timestamp')
+      ? 'event_timestamp'
+      : null;
+  return { key, pruneBy, insertSql };
+}
+
+export const STAGE_PLANS: Record<RawTableName, StagePlan> = {
+  requests: planStage('requests'),
+  responses: planStage('responses'),
+  metadata_events: planStage('metadata_events'),
+  quarantine: planStage('quarantine'),
+};
+
+/** The registry's TIMESTAMP text (UTC, exactly 6 fractional digits): it sorts as text. */
+const CANONICAL_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
+
+/** `t.col BETWEEN min AND max` over the batch's values, or TRUE when one cannot be read. */
+function prunePredicate(rows: readonly object[], column: string | null): string {
+  if (!column || rows.length === 0) return 'TRUE';
+  // Fast path (every row from normalization): compare the text, parse only the two ends.
+  let minText: string | null = null;
+  let maxText: string | null = null;
+  for (const row of rows) {
+    const v = (row as Record<string, unknown>)[column];
+    if (typeof v !== 'string' || !CANONICAL_TIMESTAMP.test(v)) {
+      minText = maxText = null;
+      break;
+    }
+    if (minText === null || v < minText) minText = v;
+    if (maxText === null || v > maxText) maxText = v;
+  }
+  if (minText !== null && maxText !== null) {
+    try {
+      const lit = (iso: string): string => `TIMESTAMPTZ '${microsToIso(isoToMicros(iso))}'`;
+      return `t.${quoteIdent(column)} BETWEEN ${lit(minText)} AND ${lit(maxText)}`;
+    } catch {
+      // An impossible date in canonical form (e.g. month 13): take the general path.
+    }
+  }
+  let min: bigint | null = null;
+  let max: bigint | null = null;
+  for (const row of rows) {
+    const v = (row as Record<string, unknown>)[column];
+    if (typeof v !== 'string') return 'TRUE';
+    let micros: bigint;
+    try {
+      micros = isoToMicros(v);
+    } catch {
+      // The insert itself will reject the row; just do not prune on a value we cannot read.
+      return 'TRUE';
+    }
+    if (min === null || micros < min) min = micros;
+    if (max === null || micros > max) max = micros;
+  }
+  if (min === null || max === null) return 'TRUE';
+  const lit = (m: bigint): string => `TIMESTAMPTZ '${microsToIso(m)}'`;
+  return `t.${quoteIdent(column)} BETWEEN ${lit(min)} AND ${lit(max)}`;
+}
+
+/** One NDJSON line per distinct key (the first row of a key wins); also returns the count. */
+function toNdjson(rows: readonly object[], key: string): { text: string; distinct: number } {
+  const seen = new Set<unknown>();
+  const lines: string[] = [];
+  for (const row of rows) {
+    const k = (row as Record<string, unknown>)[key];
+    if (seen.has(k)) continue;
+    seen.add(k);
+    lines.push(JSON.stringify(row));
+  }
+  return { text: lines.join('\n'), distinct: lines.length };
+}
+
+/** One raw table of a batch, staged: its rows as NDJSON and what its INSERT needs. */
+export interface StagedTable {
+  table: RawTableName;
+  /**
+   * One line per distinct key (the first row of a key wins), as text or as its UTF-8 bytes (a
+   * worker thread sends bytes: they transfer without a copy and are written as they are).
+   */
+  ndjson: string | Uint8Array;
+  /** Rows of the batch for this table, repeats of a key included. */
+  rows: number;
+  /** The pruning predicate for the INSERT's anti-join (see StagePlan.pruneBy). */
+  prune: string;
+}
+
+/** The NDJSON of a staged table as text. */
+export function ndjsonText(staged: StagedTable): string {
+  const { ndjson } = staged;
+  return typeof ndjson === 'string'
+    ? ndjson
+    : Buffer.from(ndjson.buffer, ndjson.byteOffset, ndjson.byteLength).toString('utf8');
+}
+
+/** Stages each non-empty table of a batch. */
+export function stageBatch(batch: RawBatch): StagedTable[] {
+  const staged: StagedTable[] = [];
+  for (const table of Object.keys(STAGE_PLANS) as RawTableName[]) {
+    const rows: readonly object[] = batch[table] ?? [];
+    if (rows.length === 0) continue;
+    const plan = STAGE_PLANS[table];
+    staged.push({
+      table,
+      ndjson: toNdjson(rows, plan.key).text,
+      rows: rows.length,
+      prune: prunePredicate(rows, plan.pruneBy),
+    });
+  }
+  return staged;
+}
