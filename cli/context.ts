@@ -11,7 +11,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { StateStore } from '../shared/state/port';
-import type { Warehouse } from '../shared/warehouse/port';
+import type { DuckDbWarehouse } from '../shared/warehouse/duckdb';
 
 /** A stream we can print to (process.stdout, or a test's buffer). */
 export interface OutputStream {
@@ -30,7 +30,7 @@ export interface CliIo {
 
 /** The local warehouse and state store behind `--db PATH`. */
 export interface LocalDeps {
-  warehouse: Warehouse;
+  warehouse: DuckDbWarehouse;
   state: StateStore;
   /** Absolute path of the DuckDB file. */
   dbPath: string;
@@ -53,6 +53,11 @@ export interface CliContext {
   err(text: string): void;
   /** Opens the DuckDB warehouse (schema ensured) and `<db>.state.json` for a `--db` value. */
   openLocal(db: string): Promise<LocalDeps>;
+  /**
+   * The compiled worker script that prepares ingest batches on other cores
+   * (cli/ingest-worker.ts), or null to prepare them in process (when running from sources).
+   */
+  readonly ingestWorkerScript: string | null;
   /** Exit code of the run; 0 unless an action sets it (or throws). */
   exitCode: number;
 }

@@ -2,7 +2,8 @@
  * `gca-analytics`: the command. bin/gca-analytics.js calls `main(process.argv)`; tests call
  * `main(argv, deps)` in-process with their own streams, environment, directory and clock.
  */
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 import { openDuckDbWarehouse } from '../shared/warehouse/duckdb';
@@ -17,6 +18,14 @@ export interface CliDeps extends CliIo {
   env: Record<string, string | undefined>;
   cwd: string;
   now: () => Date;
+  /** See CliContext.ingestWorkerScript. */
+  ingestWorkerScript: string | null;
+}
+
+/** The compiled ingest worker beside this file; null when running from TypeScript sources. */
+function compiledIngestWorker(): string | null {
+  const script = join(__dirname, 'ingest-worker.js');
+  return existsSync(script) ? script : null;
 }
 
 function processDeps(): CliDeps {
@@ -29,6 +38,7 @@ function processDeps(): CliDeps {
     env: process.env,
     cwd: process.cwd(),
     now: () => new Date(),
+    ingestWorkerScript: compiledIngestWorker(),
   };
 }
 
@@ -117,6 +127,7 @@ export async function main(argv: string[], deps: Partial<CliDeps> = {}): Promise
     out: (text) => void d.stdout.write(`${text}\n`),
     err: (text) => void d.stderr.write(`${text}\n`),
     openLocal: (db) => openLocalDeps(db),
+    ingestWorkerScript: d.ingestWorkerScript,
     exitCode: 0,
   };
   const program = buildProgram(ctx);

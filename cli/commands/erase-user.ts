@@ -52,13 +52,13 @@ export function privacyConfig(ctx: CliContext): {
 }
 
 /**
- * The pseudonymizer of the key in `--pseudonymize-key-file` (whitespace around it trimmed), else
- * of GCA_PSEUDONYMIZE_KEY, else none. Never prints the key.
+ * The key in `--pseudonymize-key-file`, else GCA_PSEUDONYMIZE_KEY, else null; a key too short
+ * is a usage error (exit 2). Never prints the key.
  */
-export async function pseudonymizerFrom(
+export async function pseudonymizeKeyFrom(
   ctx: CliContext,
   flags: KeyFlags,
-): Promise<((userId: string) => string) | undefined> {
+): Promise<string | null> {
   let key: string | null = null;
   if (flags.pseudonymizeKeyFile) {
     const path = resolvePath(ctx, flags.pseudonymizeKeyFile);
@@ -71,13 +71,23 @@ export async function pseudonymizerFrom(
   } else {
     key = privacyConfig(ctx).pseudonymizeKey;
   }
-  if (key === null) return undefined;
+  if (key === null) return null;
   try {
-    return createPseudonymizer(key);
+    createPseudonymizer(key); // checks the key
   } catch (err) {
     if (err instanceof PseudonymizeKeyError) throw new CliError(err.message, 2);
     throw err;
   }
+  return key;
+}
+
+/** The pseudonymizer of the key the flags or environment give (see pseudonymizeKeyFrom). */
+export async function pseudonymizerFrom(
+  ctx: CliContext,
+  flags: KeyFlags,
+): Promise<((userId: string) => string) | undefined> {
+  const key = await pseudonymizeKeyFrom(ctx, flags);
+  return key === null ? undefined : createPseudonymizer(key);
 }
 
 interface EraseFlags extends KeyFlags {

@@ -19,7 +19,9 @@ import {
   type CliContext,
   type LocalDeps,
 } from '../context';
-import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from './erase-user';
+import { addPseudonymizeKeyOption, pseudonymizeKeyFrom, type KeyFlags } from './erase-user';
+import { createPseudonymizer } from '../../shared/content/pseudonymize';
+import { defaultWorkerCount, ingestInWorkers } from '../parallel-ingest';
 import { NO_PROGRESS, startProgress, type Progress } from '../progress';
 import { recomputeLocal, describeRecompute } from '../recompute-local';
 import { formatCount } from '../../shared/report/format';
@@ -44,6 +46,7 @@ export const BULK_COMMIT_ROWS = 100_000;
 
 interface IngestFlags extends KeyFlags {
   batchSize?: string;
+  workers?: string;
   db?: string;
   json?: boolean;
   contentMode: ContentMode;
@@ -111,15 +114,31 @@ export async function ingestInputs(
     contentMode: ContentMode;
     json: boolean;
     batchSize?: number;
-    pseudonymizeUser?: (userId: string) => string;
+    pseudonymizeKey?: string | null;
+    /** Worker threads preparing batches; 0 prepares them in process. Default: per core. */
+    workers?: number;
   },
 ): Promise<IngestCounts> {
   let total: IngestCounts = { read: 0, normalized: 0, duplicates: 0, quarantined: 0, skipped: 0 };
+  const ingestTime = toMicrosIso(ctx.now());
+  const pseudonymizeKey = opts.pseudonymizeKey ?? null;
   const context: NormalizeContext = {
-    ingestTime: toMicrosIso(ctx.now()),
+    ingestTime,
     contentMode: opts.contentMode,
-    ...(opts.pseudonymizeUser ? { pseudonymizeUser: opts.pseudonymizeUser } : {}),
+    ...(pseudonymizeKey !== null ? { pseudonymizeUser: createPseudonymizer(pseudonymizeKey) } : {}),
   };
+  const batchSize = opts.batchSize ?? LOCAL_BATCH_SIZE;
+  const workers = opts.workers ?? defaultWorkerCount();
+  const script = ctx.ingestWorkerScript;
+  const ingest = (records: AsyncIterable<RawRecord>): Promise<IngestCounts> =>
+    script !== null && workers > 0
+      ? ingestInWorkers(records, deps.warehouse, {
+          setup: { ingestTime, contentMode: opts.contentMode, pseudonymizeKey },
+          batchSize,
+          workers,
+          script,
+        })
+      : ingestRecords(records, deps.warehouse, { context, batchSize });
   for (const input of inputs) {
     let records: AsyncIterable<RawRecord>;
     let progress: Progress = NO_PROGRESS;
@@ -133,11 +152,7 @@ export async function ingestInputs(
       });
     }
     try {
-      const counts = await ingestRecords(records, deps.warehouse, {
-        context,
-        batchSize: opts.batchSize ?? LOCAL_BATCH_SIZE,
-      });
-      total = addCounts(total, counts);
+      total = addCounts(total, await ingest(records));
     } catch (err) {
       const where = input.kind === 'stdin' ? 'stdin' : input.given;
       const code = (err as NodeJS.ErrnoException | null)?.code;
@@ -149,6 +164,16 @@ export async function ingestInputs(
     }
   }
   return total;
+}
+
+/** A non-negative integer flag, or a usage error naming it. */
+function countFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new CliError(`${name} must be a whole number, not ${JSON.stringify(value)}`, 2);
+  }
+  return n;
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -170,7 +195,8 @@ export function register(program: Command, ctx: CliContext): void {
         .default(DEFAULT_CONTENT_MODE),
     )
     .option('--no-recompute', 'only load the raw tables; run `recompute` later')
-    .addOption(new Option('--batch-size <rows>', 'rows per warehouse write').hideHelp())
+    .addOption(new Option('--batch-size <rows>', 'records per warehouse write').hideHelp())
+    .addOption(new Option('--workers <n>', 'threads preparing batches (0: in process)').hideHelp())
     .addHelpText(
       'after',
       '\nExit status 0 when the input was processed, even if some entries were quarantined;\n' +
@@ -179,14 +205,17 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (files: string[], flags: IngestFlags) => {
       const inputs = await checkInputs(ctx, files);
       const json = flags.json === true;
-      const pseudonymizeUser = await pseudonymizerFrom(ctx, flags);
+      const pseudonymizeKey = await pseudonymizeKeyFrom(ctx, flags);
+      const batchSize = countFlag('--batch-size', flags.batchSize);
+      const workers = countFlag('--workers', flags.workers);
       const deps = await ctx.openLocal(resolveDbPath(ctx, flags.db));
       try {
         const counts = await ingestInputs(ctx, deps, inputs, {
           contentMode: flags.contentMode,
           json,
-          batchSize: flags.batchSize ? Number(flags.batchSize) : undefined,
-          ...(pseudonymizeUser ? { pseudonymizeUser } : {}),
+          pseudonymizeKey,
+          ...(batchSize ? { batchSize } : {}),
+          ...(workers !== undefined ? { workers } : {}),
         });
         const recompute = flags.recompute ? await recomputeLocal(ctx, deps, { full: false }) : null;
         if (json) {

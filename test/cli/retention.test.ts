@@ -40,6 +40,7 @@ async function run(args: string[], cwd: string, env: Record<string, string> = {}
     out: (t) => void (stdout += `${t}\n`),
     err: (t) => void (stderr += `${t}\n`),
     openLocal: (db) => openLocalDeps(db),
+    ingestWorkerScript: null,
     exitCode: 0,
   };
   const program = new Command().exitOverride().configureOutput({

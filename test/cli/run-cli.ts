@@ -13,6 +13,8 @@ export interface RunOptions {
   stdin?: string | Buffer;
   now?: Date;
   env?: Record<string, string | undefined>;
+  /** A compiled ingest worker script (see buildIngestWorker); default: ingest in process. */
+  ingestWorkerScript?: string;
 }
 
 export async function runCli(args: string[], opts: RunOptions): Promise<CliRun> {
@@ -27,6 +29,7 @@ export async function runCli(args: string[], opts: RunOptions): Promise<CliRun> 
     env: opts.env ?? {},
     cwd: opts.cwd,
     now: () => opts.now ?? new Date('2025-10-20T12:00:00Z'),
+    ingestWorkerScript: opts.ingestWorkerScript ?? null,
   });
   return { code, stdout, stderr };
 }
