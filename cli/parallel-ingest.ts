@@ -83,7 +83,14 @@ class PreparePool {
         job?.resolve(reply);
         this.pump();
       });
-      worker.on('error', (err) => this.fail(err));
+      worker.on('error', (err: unknown) => {
+        // Duck-typed: an error from a worker may come from another realm (e.g. under jest).
+        const message =
+          typeof err === 'object' && err !== null && 'message' in err
+            ? String(err.message)
+            : String(err);
+        this.fail(new Error(`an ingest worker failed: ${message}`));
+      });
       worker.on('exit', (code) => {
         if (this.running.has(worker) || this.queue.length > 0) {
           this.fail(new Error(`an ingest worker stopped (exit code ${code})`));

@@ -44,6 +44,13 @@ export const LOCAL_BATCH_SIZE = 5_000;
  */
 export const BULK_COMMIT_ROWS = 100_000;
 
+/**
+ * Files smaller than this (about 12k entries) are prepared in process: starting the worker
+ * threads (~0.2 s) costs more than they save on them. Standard input, of unknown size, and
+ * larger files use the workers.
+ */
+export const WORKERS_MIN_BYTES = 16 * 1024 * 1024;
+
 interface IngestFlags extends KeyFlags {
   batchSize?: string;
   workers?: string;
@@ -115,7 +122,10 @@ export async function ingestInputs(
     json: boolean;
     batchSize?: number;
     pseudonymizeKey?: string | null;
-    /** Worker threads preparing batches; 0 prepares them in process. Default: per core. */
+    /**
+     * Worker threads preparing batches; 0 prepares them in process. Default: one per core (see
+     * defaultWorkerCount) for standard input and files of WORKERS_MIN_BYTES or more.
+     */
     workers?: number;
   },
 ): Promise<IngestCounts> {
@@ -128,9 +138,14 @@ export async function ingestInputs(
     ...(pseudonymizeKey !== null ? { pseudonymizeUser: createPseudonymizer(pseudonymizeKey) } : {}),
   };
   const batchSize = opts.batchSize ?? LOCAL_BATCH_SIZE;
-  const workers = opts.workers ?? defaultWorkerCount();
   const script = ctx.ingestWorkerScript;
-  const ingest = (records: AsyncIterable<RawRecord>): Promise<IngestCounts> =>
+  // Workers as asked; by default one per core, for inputs large enough to gain from them.
+  const workersFor = (input: Input): number => {
+    if (opts.workers !== undefined) return opts.workers;
+    const large = input.kind === 'stdin' || input.size >= WORKERS_MIN_BYTES;
+    return large ? defaultWorkerCount() : 0;
+  };
+  const ingest = (records: AsyncIterable<RawRecord>, workers: number): Promise<IngestCounts> =>
     script !== null && workers > 0
       ? ingestInWorkers(records, deps.warehouse, {
           setup: { ingestTime, contentMode: opts.contentMode, pseudonymizeKey },
@@ -152,7 +167,7 @@ export async function ingestInputs(
       });
     }
     try {
-      total = addCounts(total, await ingest(records));
+      total = addCounts(total, await ingest(records, workersFor(input)));
     } catch (err) {
       const where = input.kind === 'stdin' ? 'stdin' : input.given;
       const code = (err as NodeJS.ErrnoException | null)?.code;

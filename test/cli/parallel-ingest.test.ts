@@ -237,5 +237,25 @@ describe('ingest with batches prepared on worker threads', () => {
     const bad = await run('two');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--workers must be a whole number/);
+    // The workers really run: a broken worker script fails the ingest, unless told 0 workers.
+    const broken = join(dir, 'broken-cli-worker.js');
+    writeFileSync(
+      broken,
+      "require('node:worker_threads').parentPort.on('message', () => { throw new Error('worker broke'); });",
+    );
+    for (const [workers, code] of [
+      ['2', 1],
+      ['0', 0],
+    ] as const) {
+      const db = join(dir, `cli-broken-${workers}.duckdb`);
+      const r = await runCli(['ingest', sample, '--db', db, '--json', '--workers', workers], {
+        cwd: dir,
+        ingestWorkerScript: broken,
+      });
+      expect(r.code).toBe(code);
+      expect(r.stderr).toMatch(
+        code ? /^gca-analytics: .*an ingest worker failed: worker broke\n$/ : /^$/,
+      );
+    }
   });
 });
