@@ -13,6 +13,7 @@ import type { IngestCounts, NormalizeContext } from '../shared/normalize/outcome
 import { toMicrosIso } from '../shared/normalize/time';
 import {
   BatchWriter,
+  originOf,
   prepareBatch,
   type BatchToWrite,
   type RawRecord,
@@ -162,16 +163,7 @@ export async function ingestInWorkers(
     insert: () => warehouse.insertStaged(reply.staged),
     origin: (key) => {
       localContext ??= contextOf(opts.setup);
-      const prepared = prepareBatch(batch, localContext, quarantineTime);
-      const i = prepared.origins.get(key);
-      const record = i === undefined ? undefined : batch[i];
-      if (!record) return undefined;
-      const rows = [
-        ...prepared.data.requests,
-        ...prepared.data.responses,
-        ...prepared.data.metadata_events,
-      ];
-      return { record, insertId: rows.find((r) => r.entry_key === key)?.insert_id ?? null };
+      return originOf(prepareBatch(batch, localContext, quarantineTime), batch, key);
     },
   });
 

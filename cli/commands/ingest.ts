@@ -7,7 +7,7 @@ import { access, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
 import { CONTENT_MODES, DEFAULT_CONTENT_MODE, type ContentMode } from '../../shared/content/mode';
-import type { IngestCounts, NormalizeContext } from '../../shared/normalize/outcome';
+import type { IngestCounts } from '../../shared/normalize/outcome';
 import { toMicrosIso } from '../../shared/normalize/time';
 import { ingestRecords, type RawRecord } from '../../shared/pipeline/ingest';
 import { readExport, splitExport } from '../../shared/readers/export-reader';
@@ -20,8 +20,12 @@ import {
   type LocalDeps,
 } from '../context';
 import { addPseudonymizeKeyOption, pseudonymizeKeyFrom, type KeyFlags } from './erase-user';
-import { createPseudonymizer } from '../../shared/content/pseudonymize';
-import { defaultWorkerCount, ingestInWorkers } from '../parallel-ingest';
+import {
+  contextOf,
+  defaultWorkerCount,
+  ingestInWorkers,
+  type WorkerSetup,
+} from '../parallel-ingest';
 import { NO_PROGRESS, startProgress, type Progress } from '../progress';
 import { recomputeLocal, describeRecompute } from '../recompute-local';
 import { formatCount } from '../../shared/report/format';
@@ -139,11 +143,8 @@ export async function ingestInputs(
   let total: IngestCounts = { read: 0, normalized: 0, duplicates: 0, quarantined: 0, skipped: 0 };
   const ingestTime = toMicrosIso(ctx.now());
   const pseudonymizeKey = opts.pseudonymizeKey ?? null;
-  const context: NormalizeContext = {
-    ingestTime,
-    contentMode: opts.contentMode,
-    ...(pseudonymizeKey !== null ? { pseudonymizeUser: createPseudonymizer(pseudonymizeKey) } : {}),
-  };
+  const setup: WorkerSetup = { ingestTime, contentMode: opts.contentMode, pseudonymizeKey };
+  const context = contextOf(setup);
   const script = ctx.ingestWorkerScript;
   // Workers as asked; by default one per core, for inputs large enough to gain from them.
   const workersFor = (input: Input): number => {
@@ -154,7 +155,7 @@ export async function ingestInputs(
   const ingest = (records: AsyncIterable<RawRecord>, workers: number): Promise<IngestCounts> =>
     script !== null && workers > 0
       ? ingestInWorkers(records, deps.warehouse, {
-          setup: { ingestTime, contentMode: opts.contentMode, pseudonymizeKey },
+          setup,
           batchSize: opts.batchSize ?? WORKER_BATCH_SIZE,
           workers,
           script,
@@ -190,12 +191,15 @@ export async function ingestInputs(
   return total;
 }
 
-/** A non-negative integer flag, or a usage error naming it. */
-function countFlag(name: string, value: string | undefined): number | undefined {
+/** An integer flag of at least `min`, or a usage error naming it. */
+function countFlag(name: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) {
-    throw new CliError(`${name} must be a whole number, not ${JSON.stringify(value)}`, 2);
+  if (!Number.isInteger(n) || n < min) {
+    throw new CliError(
+      `${name} must be a whole number of at least ${min}, not ${JSON.stringify(value)}`,
+      2,
+    );
   }
   return n;
 }
@@ -230,15 +234,15 @@ export function register(program: Command, ctx: CliContext): void {
       const inputs = await checkInputs(ctx, files);
       const json = flags.json === true;
       const pseudonymizeKey = await pseudonymizeKeyFrom(ctx, flags);
-      const batchSize = countFlag('--batch-size', flags.batchSize);
-      const workers = countFlag('--workers', flags.workers);
+      const batchSize = countFlag('--batch-size', flags.batchSize, 1);
+      const workers = countFlag('--workers', flags.workers, 0);
       const deps = await ctx.openLocal(resolveDbPath(ctx, flags.db));
       try {
         const counts = await ingestInputs(ctx, deps, inputs, {
           contentMode: flags.contentMode,
           json,
           pseudonymizeKey,
-          ...(batchSize ? { batchSize } : {}),
+          ...(batchSize !== undefined ? { batchSize } : {}),
           ...(workers !== undefined ? { workers } : {}),
         });
         const recompute = flags.recompute ? await recomputeLocal(ctx, deps, { full: false }) : null;

@@ -26,7 +26,10 @@ export interface RawRecord {
   messageId?: string | null;
 }
 
-/** Records per batch, so rows per insertRaw call: BigQuery's recommended maximum for one insertAll request. */
+/**
+ * Records per batch, so at most this many rows per insertRaw call: BigQuery's recommended
+ * maximum for one insertAll request.
+ */
 export const DEFAULT_BATCH_SIZE = 500;
 
 /**
@@ -83,6 +86,23 @@ export function makeQuarantineRow(input: QuarantineInput): QuarantineRow {
   };
 }
 
+/**
+ * Appends the quarantine row of `input`, content policy applied, unless a row with its id is
+ * already in `rows` (`ids` holds their ids); returns false for such a repeat.
+ */
+function addQuarantineRow(
+  rows: QuarantineRow[],
+  ids: Set<string>,
+  input: QuarantineInput,
+  mode: NormalizeContext['contentMode'],
+): boolean {
+  const row = applyContentPolicy('quarantine', makeQuarantineRow(input), mode);
+  if (ids.has(row.quarantine_id)) return false;
+  ids.add(row.quarantine_id);
+  rows.push(row);
+  return true;
+}
+
 function emptyBatch(): RawBatch {
   return { requests: [], responses: [], metadata_events: [], quarantine: [] };
 }
@@ -137,9 +157,10 @@ export function prepareBatch(
         skipped++;
         continue;
       case 'quarantined': {
-        const row = applyContentPolicy(
-          'quarantine',
-          makeQuarantineRow({
+        const added = addQuarantineRow(
+          quarantine,
+          quarantineIds,
+          {
             source: record.source,
             messageId: record.messageId ?? null,
             insertId: outcome.insertId,
@@ -147,15 +168,10 @@ export function prepareBatch(
             detail: outcome.detail,
             raw: record.text,
             quarantineTime,
-          }),
+          },
           mode,
         );
-        if (quarantineIds.has(row.quarantine_id)) {
-          duplicates++;
-        } else {
-          quarantineIds.add(row.quarantine_id);
-          quarantine.push(row);
-        }
+        if (!added) duplicates++;
         continue;
       }
     }
@@ -199,6 +215,17 @@ export interface BatchToWrite {
   origin(key: string): { record: RawRecord; insertId: string | null } | undefined;
 }
 
+/** The record behind the data row `key` of a prepared batch, and that row's insert_id. */
+export function originOf(
+  prepared: PreparedBatch,
+  records: readonly RawRecord[],
+  key: string,
+): { record: RawRecord; insertId: string | null } | undefined {
+  const i = prepared.origins.get(key);
+  const record = i === undefined ? undefined : records[i];
+  return record && { record, insertId: insertIdOfRow(prepared.data, key) };
+}
+
 /** A batch prepared in this thread, written with warehouse.insertRaw. */
 export function batchToWrite(
   prepared: PreparedBatch,
@@ -212,11 +239,7 @@ export function batchToWrite(
     dataRows: prepared.origins.size,
     quarantine: prepared.quarantine,
     insert: () => warehouse.insertRaw(prepared.data),
-    origin: (key) => {
-      const i = prepared.origins.get(key);
-      const record = i === undefined ? undefined : records[i];
-      return record && { record, insertId: insertIdOfRow(prepared.data, key) };
-    },
+    origin: (key) => originOf(prepared, records, key),
   };
 }
 
@@ -294,9 +317,10 @@ export class BatchWriter {
       const ids = new Set(quarantine.map((q) => q.quarantine_id));
       for (const r of rejected) {
         const origin = batch.origin(r.key);
-        const row = applyContentPolicy(
-          'quarantine',
-          makeQuarantineRow({
+        const added = addQuarantineRow(
+          quarantine,
+          ids,
+          {
             source: origin?.record.source ?? 'unknown',
             messageId: origin?.record.messageId ?? null,
             insertId: origin?.insertId ?? null,
@@ -304,15 +328,10 @@ export class BatchWriter {
             detail: `${r.table}: ${r.detail}`,
             raw: origin?.record.text ?? '',
             quarantineTime: this.opts.quarantineTime,
-          }),
+          },
           this.opts.contentMode,
         );
-        if (ids.has(row.quarantine_id)) {
-          counts.duplicates++;
-          continue;
-        }
-        ids.add(row.quarantine_id);
-        quarantine.push(row);
+        if (!added) counts.duplicates++;
       }
     }
     if (quarantine.length > 0) await this.writeQuarantine(quarantine);

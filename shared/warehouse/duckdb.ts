@@ -202,7 +202,7 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
   /** Directory of the batch files, created on the first insert, removed on close. */
   private stageDir: string | undefined;
   private stageSeq = 0;
-  /** The open bulk transaction (bulkCommitRows): its staged inserts, kept for a replay. */
+  /** The open transaction: its staged inserts, kept for a replay, and its rows. */
   private bulk: { staged: StagedInsert[]; rows: number } | null = null;
 
   constructor(
@@ -290,9 +290,7 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
   private async insertStagedNow(tables: readonly StagedTable[]): Promise<InsertResult> {
     await this.useThreads(true);
     try {
-      return this.bulkCommitRows === null
-        ? await this.insertBatch(tables)
-        : await this.insertBulk(tables, this.bulkCommitRows);
+      return await this.insertInTransaction(tables, this.bulkCommitRows ?? 1);
     } catch (err) {
       if (!isRowDataError(err)) throw err;
     }
@@ -308,7 +306,8 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
       for (const line of lines) {
         const row = JSON.parse(line) as Record<string, unknown>;
         try {
-          const r = await this.insertBatch(stageBatch({ ...EMPTY_BATCH, [staged.table]: [row] }));
+          const single = stageBatch({ ...EMPTY_BATCH, [staged.table]: [row] });
+          const r = await this.insertInTransaction(single, 1);
           result.inserted += r.inserted;
           result.duplicates += r.duplicates;
         } catch (err) {
@@ -325,33 +324,15 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
     return result;
   }
 
-  /** Writes a batch in one transaction: all rows or none. */
-  private async insertBatch(tables: readonly StagedTable[]): Promise<InsertResult> {
-    const staged = this.writeStaged(tables);
-    if (staged.length === 0) return { inserted: 0, duplicates: 0, rejected: [] };
-    try {
-      await this.conn.run('BEGIN TRANSACTION');
-      try {
-        for (const s of staged) await this.runStaged(s);
-        await this.conn.run('COMMIT');
-      } catch (err) {
-        await this.conn.run('ROLLBACK');
-        throw err;
-      }
-    } finally {
-      removeStaged(staged);
-    }
-    return resultOf(staged);
-  }
-
   /**
-   * Writes a batch inside the open bulk transaction (beginning one if none is open), and commits
-   * once the transaction holds `bulkCommitRows` rows. If a statement fails, DuckDB aborts the
-   * whole transaction: it is rolled back, the batches before this one are written again from
-   * their staged files and committed (with the results already reported for them), and the
-   * error propagates for this batch alone, so the caller sees exactly what it sees per batch.
+   * Writes a batch inside the open transaction (beginning one if none is open), and commits
+   * once the transaction holds `commitRows` rows; 1 gives a transaction per batch. If a statement
+   * fails, DuckDB aborts the whole transaction: it is rolled back, the batches before this one
+   * are written again from their staged files and committed (with the results already reported
+   * for them), and the error propagates for this batch alone, so the caller sees exactly what it
+   * would see with a transaction per batch.
    */
-  private async insertBulk(
+  private async insertInTransaction(
     tables: readonly StagedTable[],
     commitRows: number,
   ): Promise<InsertResult> {
