@@ -60,7 +60,7 @@ view: user_teams {
   }
 
   dimension_group: imported_at {
-    description: "When the import that wrote the row ran."
+    description: "When the import that wrote the row ran. Partition column (every table is day-partitioned; an import writes one day)."
     hidden: yes
     type: time
     timeframes: [raw, time, hour, date, week, month]

@@ -553,8 +553,14 @@ export const userTeamsTable = defineTable({
     ),
     col('from_day', 'DATE', 'NULLABLE', 'First day of the period (inclusive); null: from always.'),
     col('to_day', 'DATE', 'NULLABLE', 'Last day of the period (inclusive); null: still current.'),
-    col('imported_at', 'TIMESTAMP', 'REQUIRED', 'When the import that wrote the row ran.'),
+    col(
+      'imported_at',
+      'TIMESTAMP',
+      'REQUIRED',
+      'When the import that wrote the row ran. Partition column (every table is day-partitioned; an import writes one day).',
+    ),
   ],
+  partitionBy: 'imported_at',
   clusterBy: ['user_id'],
   key: ['user_id', 'from_day'],
 });
