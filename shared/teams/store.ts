@@ -13,7 +13,7 @@ import { NO_TEAM, type TeamAssignment } from './mapping';
  * as the rows come in as parameters). The rows travel as parallel arrays joined on their offset
  * (the SQL subset has no STRUCT constructors).
  */
-const REPLACE_SQL = `MERGE INTO \`gca_analytics.user_teams\` AS t
+export const REPLACE_USER_TEAMS_SQL = `MERGE INTO \`gca_analytics.user_teams\` AS t
 USING (
   SELECT u AS user_id, tm AS team, NULLIF(p, '') AS parent_team, st = 'true' AS seat,
     CAST(NULLIF(f, '') AS DATE) AS from_day, CAST(NULLIF(e, '') AS DATE) AS to_day
@@ -39,7 +39,7 @@ export async function replaceUserTeams(
   assignments: readonly TeamAssignment[],
   importedAt: Date,
 ): Promise<number> {
-  await warehouse.execute(REPLACE_SQL, {
+  await warehouse.execute(REPLACE_USER_TEAMS_SQL, {
     user_ids: { type: 'STRING', value: assignments.map((a) => a.userId) },
     teams: { type: 'STRING', value: assignments.map((a) => a.team) },
     parents: { type: 'STRING', value: assignments.map((a) => a.parentTeam ?? '') },
