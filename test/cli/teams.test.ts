@@ -150,4 +150,13 @@ describe('teams import', () => {
     );
     expect(JSON.stringify(rows)).not.toContain('@x.com');
   });
+
+  it('goes to BigQuery with GCA_WAREHOUSE=bigquery, and says what is missing', async () => {
+    const run = await runCli(['teams', 'import', csv('t.csv', GOOD)], {
+      cwd: dir,
+      env: { GCA_WAREHOUSE: 'bigquery' },
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('GOOGLE_CLOUD_PROJECT: required with GCA_WAREHOUSE=bigquery');
+  });
 });

@@ -10,7 +10,9 @@ import {
   REPLACE_USER_TEAMS_SQL,
 } from '../../../shared/teams/store';
 import { renderSql } from '../../../shared/sql/render';
+import { createBigQueryWarehouse } from '../../../shared/warehouse/bigquery';
 import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import { startFakeBigQuery, type QueryRequestInfo } from '../../helpers/fake-bigquery';
 
 const AT = new Date('2026-01-05T10:00:00Z');
 
@@ -47,5 +49,35 @@ describe('user_teams store', () => {
     });
     expect(sql).toContain('MERGE INTO `acme.gca_analytics_prod.user_teams`');
     expect(sql).toContain('WHEN NOT MATCHED BY SOURCE THEN DELETE');
+  });
+
+  it('replaces the mapping on BigQuery with one parameterized MERGE job', async () => {
+    const fake = await startFakeBigQuery();
+    const seen: QueryRequestInfo[] = [];
+    fake.onQuery((q) => {
+      seen.push(q);
+      return /COUNT/.test(q.query)
+        ? { fields: [{ name: 'n', type: 'INT64' }], rows: [['2']] }
+        : { numDmlAffectedRows: 3 };
+    });
+    const w = createBigQueryWarehouse({
+      projectId: fake.projectId,
+      bigquery: fake.client({ maxRetries: 0 }),
+      callTimeoutMs: 5_000,
+      sleep: async () => undefined,
+    });
+    try {
+      const rows = parseTeamMapping('user_id,team,seat,from\na,X,false,2026-01-01\nb,Y,,\n');
+      expect(await replaceUserTeams(w, rows, AT)).toBe(2);
+      const merge = seen.find((q) => q.query.startsWith('MERGE INTO'));
+      expect(merge?.query).toContain(`\`${fake.projectId}.gca_analytics.user_teams\``);
+      expect(merge?.parameterMode).toBe('NAMED');
+      expect(JSON.stringify(merge?.queryParameters)).toContain('"2026-01-01"');
+      // One statement: nothing else wrote to the table.
+      expect(seen.filter((q) => /MERGE|DELETE|INSERT/.test(q.query))).toHaveLength(1);
+    } finally {
+      await w.close();
+      await fake.close();
+    }
   });
 });
