@@ -149,7 +149,13 @@ export function renderTextReport(report: Report, opts: TextReportOptions = {}): 
   const to = report.range.to ?? days[days.length - 1] ?? '-';
   const out: string[] = [];
   out.push(`Gemini Code Assist acceptance, ${from} .. ${to}`);
-  out.push(`${formatCount(report.activeUsers)} active users, ${formatCount(days.length)} days`);
+  // Active users count any request or event; the per-user table only users with a suggestion.
+  const withSuggestion = report.teams.peopleOmitted
+    ? ''
+    : ` (${formatCount(Object.keys(report.byUser).length)} with a suggestion)`;
+  out.push(
+    `${formatCount(report.activeUsers)} active users${withSuggestion}, ${formatCount(days.length)} days`,
+  );
   out.push('');
   out.push(
     ...renderTable(

@@ -106,6 +106,8 @@ describe('renderTextReport', () => {
   it('shows the teams, their engagement and the floor note; --no-people leaves people out', () => {
     const report = sampleReport();
     const lines = renderTextReport(report).split('\n');
+    // The headline active users and the per-user table: said how they relate.
+    expect(lines[1]).toBe('3 active users (3 with a suggestion), 3 days');
     const search = lines.find((l) => l.startsWith('Search '));
     expect(search?.trim().split(/\s+/).slice(0, 5)).toEqual([
       'Search',
