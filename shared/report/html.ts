@@ -259,6 +259,12 @@ const PAGE_SCRIPT = `
   Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
   var charts = {};
   function draw(id, config) { if (el(id)) charts[id] = new Chart(el(id), config); }
+  // Long ids would be cut at the canvas edge on a phone: shortened on the axis, whole in tooltips.
+  function shortLabel(v) {
+    var l = String(this.getLabelForValue(v));
+    var max = window.innerWidth < 700 ? 16 : 32;
+    return l.length > max ? l.slice(0, max - 1) + '\u2026' : l;
+  }
   function rate(a, e) { return e > 0 ? Math.round(a / e * 1000) / 10 : null; }
   function groupChart(id, s) {
     draw(id, {
@@ -327,7 +333,7 @@ const PAGE_SCRIPT = `
   draw('chart-users', {
     type: 'bar',
     data: { labels: data.topUsers.labels, datasets: [{ label: 'Lines accepted', data: data.topUsers.lines, backgroundColor: C.purple }] },
-    options: { indexAxis: 'y', scales: { x: { beginAtZero: true, title: { display: true, text: 'lines' } }, y: { ticks: { autoSkip: false } } } }
+    options: { indexAxis: 'y', scales: { x: { beginAtZero: true, title: { display: true, text: 'lines' } }, y: { ticks: { autoSkip: false, callback: shortLabel } } } }
   });
   draw('chart-dau', {
     type: 'bar',
