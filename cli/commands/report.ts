@@ -3,9 +3,9 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { renderHtmlReport } from '../../shared/report/html';
 import { renderTextReport } from '../../shared/report/text';
-import { addDbOption, resolveDbPath, resolvePath, type CliContext } from '../context';
+import { addDbOption, resolvePath, type CliContext } from '../context';
 import { parseDayRange } from '../days';
-import { openExistingLocal } from '../open-existing';
+import { checkFiguresComputed } from '../figures-status';
 import { buildLocalReport } from '../report-local';
 
 interface ReportFlags {
@@ -30,8 +30,9 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--html <file>', 'also write a self-contained HTML dashboard to FILE')
     .action(async (flags: ReportFlags) => {
       const range = parseDayRange(flags.from, flags.to);
-      const deps = await openExistingLocal(ctx, resolveDbPath(ctx, flags.db));
+      const deps = await ctx.open({ db: flags.db, existing: true });
       try {
+        await checkFiguresComputed(ctx, deps);
         const report = await buildLocalReport(deps, range);
         if (flags.json) ctx.out(JSON.stringify(report));
         else ctx.io.stdout.write(renderTextReport(report));
