@@ -170,7 +170,9 @@ describe('ExportSplitter', () => {
             (a, b) => a - b,
           );
           const records = splitAt(bytes, cuts);
-          expect(records.map((r) => JSON.parse(r.text) as unknown)).toEqual(values);
+          // Compared after a JSON round trip: -0 in a generated value reads back as 0.
+          const expected = JSON.parse(JSON.stringify(values)) as unknown;
+          expect(records.map((r) => JSON.parse(r.text) as unknown)).toEqual(expected);
         },
       ),
       { numRuns: 300 },
