@@ -143,6 +143,10 @@ it('refuses --db together with GCA_WAREHOUSE, and a cloud warehouse without a pr
   });
   expect(noProject.code).toBe(2);
   expect(noProject.stderr).toMatch(/GOOGLE_CLOUD_PROJECT: required with GCA_WAREHOUSE=bigquery/);
+  // demo writes a generated sample: local only, never into the configured BigQuery.
+  const demo = await run(['demo']);
+  expect(demo.code).toBe(2);
+  expect(demo.stderr).toMatch(/works on a local DuckDB warehouse only/);
   expect(fake.requests).toHaveLength(0);
   expect(readdirSync(dir)).toEqual([]);
 });

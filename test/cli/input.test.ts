@@ -85,6 +85,27 @@ describe('input shapes read as what they are', () => {
     expect(run.counts).toMatchObject({ read: 3, normalized: 3, quarantined: 0 });
   });
 
+  it('stores what GCA_CONTENT_MODE says when --content-mode is not given', async () => {
+    const target = db();
+    const run = await runCli(
+      ['ingest', file('e.json', JSON.stringify(entries())), '--db', target],
+      {
+        cwd: dir,
+        env: { GCA_CONTENT_MODE: 'metadata-only' },
+      },
+    );
+    expect(run.code).toBe(0);
+    const w = await openDuckDbWarehouse(target);
+    try {
+      const rows = await w.query<{ mode: string }>(
+        'SELECT content_mode AS mode FROM `gca_raw.requests`',
+      );
+      expect(rows).toEqual([{ mode: 'metadata-only' }]);
+    } finally {
+      await w.close();
+    }
+  });
+
   it('a gzipped export is read by its magic bytes, whatever its name', async () => {
     const run = await ingestJson(file('logs.json', gzipSync(JSON.stringify(entries(), null, 2))));
     expect(run.code).toBe(0);
