@@ -276,9 +276,11 @@ export function register(program: Command, ctx: CliContext): void {
           ...(batchSize !== undefined ? { batchSize } : {}),
           ...(workers !== undefined ? { workers } : {}),
         });
+        // Recompute whenever entries were read (also when all were duplicates: an earlier
+        // --no-recompute may have left them uncomputed); not when every input was refused.
         const stored = counts.normalized > 0;
         const recompute =
-          flags.recompute && stored
+          flags.recompute && counts.read > 0
             ? await recomputeLocal(ctx, deps, {
                 full: false,
                 lookbackDays: env.recomputeLookbackDays,
