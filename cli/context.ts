@@ -159,7 +159,7 @@ export function resolveDbPath(
   const config = resolveTargets(ctx, option);
   if (config.warehouse.kind !== 'duckdb') {
     throw new CliError(
-      'this command works on a local DuckDB warehouse only, and GCA_WAREHOUSE=bigquery is set; unset it or pass --db PATH',
+      'this command works on a local DuckDB warehouse only, and GCA_WAREHOUSE=bigquery is set; unset GCA_WAREHOUSE (--db PATH names another local file)',
       2,
     );
   }

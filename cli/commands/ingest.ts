@@ -90,7 +90,7 @@ export async function checkInputs(ctx: CliContext, files: string[]): Promise<Inp
   let stdin = false;
   for (const given of files) {
     if (given === '-') {
-      if (stdin) throw new CliError('stdin (-) can be given only once');
+      if (stdin) throw new CliError('stdin (-) can be given only once', 2);
       stdin = true;
       inputs.push({ kind: 'stdin' });
       continue;
