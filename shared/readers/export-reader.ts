@@ -356,10 +356,14 @@ function holdsWholeValue(line: Buffer): boolean {
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 
-/** The chunks of `source`, gunzipped when they start with gzip's magic bytes. */
+/**
+ * The chunks of `source`, gunzipped when they start with gzip's magic bytes. `onChunk` gets the
+ * size of each chunk of `source` (compressed, when it is) once it has been taken.
+ */
 async function* decompressed(
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   inspection: ExportInspection | null,
+  onChunk: (bytes: number) => void,
 ): AsyncGenerator<Uint8Array> {
   const iterator =
     Symbol.asyncIterator in source
@@ -376,10 +380,12 @@ async function* decompressed(
   const head = first.value;
   async function* all(): AsyncGenerator<Uint8Array> {
     yield head;
+    onChunk(head.length);
     for (;;) {
       const next = await iterator.next();
       if (next.done) return;
       yield next.value;
+      onChunk(next.value.length);
     }
   }
   if (head[0] !== GZIP_MAGIC[0] || head[1] !== GZIP_MAGIC[1]) {
@@ -417,14 +423,8 @@ export async function* splitExport(
   opts: SplitterOptions & { onChunk?: (bytes: number) => void } = {},
 ): AsyncGenerator<ExportRecord> {
   const splitter = new ExportSplitter(name, opts);
-  // Progress counts the bytes read from the source (compressed, when it is).
-  async function* counted(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of chunks) {
-      yield chunk;
-      opts.onChunk?.(chunk.length);
-    }
-  }
-  for await (const chunk of decompressed(counted(), opts.inspection ?? null)) {
+  const onChunk = opts.onChunk ?? (() => undefined);
+  for await (const chunk of decompressed(chunks, opts.inspection ?? null, onChunk)) {
     yield* splitter.push(chunk);
   }
   yield* splitter.end();
