@@ -58,7 +58,7 @@ export interface RetentionConfig {
 export interface RecomputeConfig {
   /**
    * Event days an incremental recompute looks back over (partition pruning); null leaves the
-   * job's default (14 days on BigQuery, every day on DuckDB, where an old export must count).
+   * job's default (7 days on BigQuery, every day on DuckDB, where an old export must count).
    */
   recomputeLookbackDays: number | null;
 }
