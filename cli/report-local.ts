@@ -1,7 +1,7 @@
 /** Builds the Report from the local warehouse's daily tables. */
 import type { Report } from '../shared/metrics/report-schema';
 import { buildReport } from '../shared/metrics/report';
-import type { LocalDeps } from './context';
+import type { CommandDeps } from './context';
 
 export interface ReportRange {
   from: string | null;
@@ -10,7 +10,10 @@ export interface ReportRange {
   minTeamSize?: number;
 }
 
-export async function buildLocalReport(deps: LocalDeps, range: ReportRange): Promise<Report> {
+export async function buildLocalReport(
+  deps: Pick<CommandDeps, 'warehouse'>,
+  range: ReportRange,
+): Promise<Report> {
   return buildReport(deps.warehouse, {
     ...(range.from ? { from: range.from } : {}),
     ...(range.to ? { to: range.to } : {}),

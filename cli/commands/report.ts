@@ -5,9 +5,9 @@ import { renderHtmlReport } from '../../shared/report/html';
 import { renderTextReport } from '../../shared/report/text';
 import { DEFAULT_MIN_TEAM_SIZE, omitPeople, parseMinTeamSize } from '../../shared/metrics/report';
 import { writeReportCsv } from '../../shared/report/csv-files';
-import { addDbOption, CliError, resolveDbPath, resolvePath, type CliContext } from '../context';
+import { addDbOption, CliError, resolvePath, type CliContext } from '../context';
 import { parseDayRange } from '../days';
-import { openExistingLocal } from '../open-existing';
+import { checkFiguresComputed } from '../figures-status';
 import { buildLocalReport } from '../report-local';
 
 interface ReportFlags {
@@ -62,8 +62,9 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (flags: ReportFlags) => {
       const range = parseDayRange(flags.from, flags.to);
       const minTeamSize = minTeamSizeFrom(ctx, flags.minTeamSize);
-      const deps = await openExistingLocal(ctx, resolveDbPath(ctx, flags.db));
+      const deps = await ctx.open({ db: flags.db, existing: true });
       try {
+        await checkFiguresComputed(ctx, deps);
         const full = await buildLocalReport(deps, { ...range, minTeamSize });
         const report = flags.people ? full : omitPeople(full);
         const notice = flags.json ? ctx.err : ctx.out; // with --json, stdout holds only the object
