@@ -15,8 +15,8 @@ import {
   stackConfig,
   valueOf,
   type Recorded,
-} from './pulumiMocks';
-import { get, grantsByMember, ofType, one } from './pipelineAssertions';
+} from './pulumi-mocks';
+import { get, grantsByMember, ofType, one } from './pipeline-assertions';
 
 const recorded: Recorded[] = installMocks();
 

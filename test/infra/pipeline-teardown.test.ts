@@ -4,8 +4,8 @@
  * survive it (issue #5, docs/deploy.md "Tear down").
  */
 import * as path from 'node:path';
-import { installMocks, settle, stackConfig, valueOf, type Recorded } from './pulumiMocks';
-import { destroyGuards, ofType, one } from './pipelineAssertions';
+import { installMocks, settle, stackConfig, valueOf, type Recorded } from './pulumi-mocks';
+import { destroyGuards, ofType, one } from './pipeline-assertions';
 
 const recorded: Recorded[] = installMocks();
 

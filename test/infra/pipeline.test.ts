@@ -15,8 +15,8 @@ import {
   stackConfig,
   valueOf,
   type Recorded,
-} from './pulumiMocks';
-import { allStrings, destroyGuards, get, grantsByMember, ofType, one } from './pipelineAssertions';
+} from './pulumi-mocks';
+import { allStrings, destroyGuards, get, grantsByMember, ofType, one } from './pipeline-assertions';
 
 // Mocks first: the program modules must load against the mocked runtime.
 const recorded: Recorded[] = installMocks();
