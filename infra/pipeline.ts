@@ -311,6 +311,7 @@ export function createPipeline(
     ingestErrorThreshold: config.ingestErrorAlertThreshold,
     notificationChannels: config.alertNotificationChannels,
     metricVisibleAfter: METRIC_VISIBLE_AFTER,
+    quarantinePolicyAfter: [functions.ingest],
     dependsOn: afterApis,
   });
 

@@ -34,6 +34,26 @@ export interface Recorded {
   name: string;
   inputs: Record<string, unknown>;
   state: Record<string, unknown>;
+  /**
+   * What the engine would create first, as `type::name`: the resources the SDK sent as this
+   * one's dependencies (its `dependsOn`, components expanded to their children, and the
+   * resources its inputs come from).
+   */
+  dependsOn: string[];
+}
+
+/** `urn:pulumi:STACK::PROJECT::PARENT$TYPE::NAME` -> `TYPE::NAME`. */
+function fromUrn(urn: string): string {
+  const parts = urn.split('::');
+  const types = parts[2] ?? '';
+  return `${types.split('$').pop() ?? types}::${parts.slice(3).join('::')}`;
+}
+
+/** The part of the mock monitor's register request the recording reads. */
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getDependenciesList(): string[];
 }
 
 type Inputs = Record<string, unknown>;
@@ -106,13 +126,15 @@ function computed(type: string, name: string, inputs: Inputs): { id: string; sta
  */
 export function installMocks(): Recorded[] {
   const recorded: Recorded[] = [];
+  const dependencies = new Map<string, string[]>();
   void pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Inputs } {
         const inputs = args.inputs as Inputs;
         const { id, state } = computed(args.type, args.name, inputs);
         const full = { ...inputs, ...state };
-        recorded.push({ type: args.type, name: args.name, inputs, state: full });
+        const dependsOn = dependencies.get(`${args.type}::${args.name}`) ?? [];
+        recorded.push({ type: args.type, name: args.name, inputs, state: full, dependsOn });
         return { id, state: full };
       },
       call(args: pulumi.runtime.MockCallArgs): Inputs {
@@ -130,6 +152,16 @@ export function installMocks(): Recorded[] {
     'test',
     false,
   );
+  // Mocks give newResource no options; the register request carries the dependency list the
+  // engine orders creation by, so the monitor's entry point records it first.
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: RegisterRequest, callback: unknown): Promise<void>;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList().map(fromUrn));
+    return register(req, callback);
+  };
   return recorded;
 }
 
