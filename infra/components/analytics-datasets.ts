@@ -4,6 +4,12 @@ import type { Dataset, TableDef } from '../../shared/tables/registry';
 import { renderBigQuerySchema, renderBigQueryTableOptions } from '../../shared/tables/render';
 import { formerName } from './aliases';
 
+/** What this component was called in the first release (type and the program's name for it). */
+export const ANALYTICS_DATASETS_FORMERLY = {
+  type: 'gca-analytics:infra:Warehouse',
+  name: 'warehouse',
+} as const;
+
 /** Service accounts of the functions, by what they do to the datasets. */
 export interface DatasetWriters {
   /** Streams rows into the raw tables (insertAll). */
@@ -87,10 +93,7 @@ export class AnalyticsDatasets extends pulumi.ComponentResource {
       {},
       {
         ...opts,
-        aliases: [
-          ...(opts?.aliases ?? []),
-          { type: 'gca-analytics:infra:Warehouse', name: 'warehouse' },
-        ],
+        aliases: [...(opts?.aliases ?? []), ANALYTICS_DATASETS_FORMERLY],
       },
     );
     const child = (suffix: string) => ({

@@ -2,6 +2,9 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { formerName } from './aliases';
 
+/** What this component was called in the first release (the program's name for it is unchanged). */
+export const CONTROL_STATE_DATABASE_FORMERLY = { type: 'gca-analytics:infra:StateStore' } as const;
+
 export interface ControlStateDatabaseArgs {
   project: string;
   /**
@@ -35,7 +38,7 @@ export class ControlStateDatabase extends pulumi.ComponentResource {
       {},
       {
         ...opts,
-        aliases: [...(opts?.aliases ?? []), { type: 'gca-analytics:infra:StateStore' }],
+        aliases: [...(opts?.aliases ?? []), CONTROL_STATE_DATABASE_FORMERLY],
       },
     );
     this.database = new gcp.firestore.Database(

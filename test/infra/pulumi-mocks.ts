@@ -40,6 +40,10 @@ export interface Recorded {
    * resources its inputs come from).
    */
   dependsOn: string[];
+  /** The URN the mocked engine gave it. */
+  urn: string;
+  /** The URNs it answers to besides its own (its aliases, parents' aliases included). */
+  aliasUrns: string[];
 }
 
 /** `urn:pulumi:STACK::PROJECT::PARENT$TYPE::NAME` -> `TYPE::NAME`. */
@@ -53,7 +57,16 @@ function fromUrn(urn: string): string {
 interface RegisterRequest {
   getType(): string;
   getName(): string;
+  getParent(): string;
   getDependenciesList(): string[];
+  getAliasurnsList(): string[];
+}
+
+/** The URN the mock monitor gives a resource (its `newUrn`: the parent's type, then its own). */
+function urnOf(req: RegisterRequest): string {
+  const parent = req.getParent();
+  const parentType = parent ? `${(parent.split('::')[2] ?? '').split('$').pop() ?? ''}$` : '';
+  return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${parentType}${req.getType()}::${req.getName()}`;
 }
 
 type Inputs = Record<string, unknown>;
@@ -124,17 +137,25 @@ function computed(type: string, name: string, inputs: Inputs): { id: string; sta
  * Installs the mocks (call BEFORE importing any program module) and returns the live list of
  * registered resources.
  */
-export function installMocks(): Recorded[] {
+export function installMocks(options: { aliasUrns?: boolean } = {}): Recorded[] {
   const recorded: Recorded[] = [];
-  const dependencies = new Map<string, string[]>();
+  const requests = new Map<string, RegisterRequest>();
   void pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Inputs } {
         const inputs = args.inputs as Inputs;
         const { id, state } = computed(args.type, args.name, inputs);
         const full = { ...inputs, ...state };
-        const dependsOn = dependencies.get(`${args.type}::${args.name}`) ?? [];
-        recorded.push({ type: args.type, name: args.name, inputs, state: full, dependsOn });
+        const req = requests.get(`${args.type}::${args.name}`);
+        recorded.push({
+          type: args.type,
+          name: args.name,
+          inputs,
+          state: full,
+          dependsOn: req?.getDependenciesList().map(fromUrn) ?? [],
+          urn: req ? urnOf(req) : '',
+          aliasUrns: req?.getAliasurnsList() ?? [],
+        });
         return { id, state: full };
       },
       call(args: pulumi.runtime.MockCallArgs): Inputs {
@@ -159,9 +180,18 @@ export function installMocks(): Recorded[] {
   };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
-    dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList().map(fromUrn));
+    requests.set(`${req.getType()}::${req.getName()}`, req);
     return register(req, callback);
   };
+  if (options.aliasUrns) {
+    // The SDK then resolves every alias, parents' included, to URNs itself, as it does for an
+    // engine without alias specs; with specs the engine resolves them the same way.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the runtime's own store
+    const state = require('@pulumi/pulumi/runtime/state') as {
+      getStore(): { supportsAliasSpecs: boolean };
+    };
+    state.getStore().supportsAliasSpecs = false;
+  }
   return recorded;
 }
 
