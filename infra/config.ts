@@ -210,10 +210,13 @@ const StackKeysSchema = z
     // retries). 10 instances of 1 vCPU at 80 requests each take ~2,400 messages/s at 1.0 CPU-ms
     // per message: about 7x the peak of 10,000 developers (docs/deploy.md, Capacity).
     ingestMaxInstances: intText(1, 1000).default(10),
-    // A whole vCPU: below 1, Cloud Run serves one request at a time per instance, and ingest's
-    // group commit needs concurrent requests in one instance to share BigQuery writes. Whole
-    // numbers above 1 buy nothing for single-threaded Node.js.
-    ingestCpu: numberText(0.083, 8).default(1),
+    // A whole vCPU: below 1, Cloud Run requires a maximum concurrency of 1 (cloud.google.com/
+    // run/docs/configuring/cpu), and ingest's group commit needs concurrent requests in one
+    // instance to share BigQuery writes. 0.08 to 1, or 2 (above 1 only whole numbers; 4 and more
+    // need more memory than the function's 512Mi, and single-threaded Node.js gains little).
+    ingestCpu: numberText(0.08, 2)
+      .refine((v) => v <= 1 || Number.isInteger(v), 'above 1, a whole number of vCPUs')
+      .default(1),
     // Cloud Run's default for one vCPU. Ingest waits on BigQuery most of a request (~0.2 s)
     // and spends ~1 ms of CPU on it, so 80 in flight keep one vCPU well short of saturation
     // while group commit writes tens of rows per insertAll (docs/deploy.md, Capacity).

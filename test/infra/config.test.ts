@@ -173,7 +173,8 @@ describe('parseInfraConfig', () => {
       { 'gca-analytics:ingestCpu': '0.5', 'gca-analytics:ingestConcurrency': '2' },
       /ingestCpu of at least 1/,
     ],
-    ['ingestCpu', { 'gca-analytics:ingestCpu': '16' }, /between/],
+    ['ingestCpu', { 'gca-analytics:ingestCpu': '4' }, /between 0.08 and 2/],
+    ['ingestCpu', { 'gca-analytics:ingestCpu': '1.5' }, /whole number/],
     ['workingHoursUtc', { 'gca-analytics:workingHoursUtc': '18-8' }, /START < END/],
     ['workingHoursUtc', { 'gca-analytics:workingHoursUtc': 'office' }, /START-END/],
     [
