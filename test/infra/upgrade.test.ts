@@ -35,6 +35,16 @@ const FIRST_RELEASE = JSON.parse(
   fs.readFileSync(path.join(__dirname, 'fixtures/first-release-urns.json'), 'utf8'),
 ) as string[];
 
+/**
+ * What the program stopped declaring on purpose since then (a `pulumi up` deletes these): the
+ * grants authorizing the views `interactions` and `daily_active_users` on gca_raw, which are
+ * now tables that recompute maintains.
+ */
+const REMOVED = ['interactions', 'daily_active_users'].map(
+  (view) =>
+    `urn:pulumi:test::gca-analytics::gca-analytics:infra:Warehouse$gcp:bigquery/datasetAccess:DatasetAccess::gca_raw-authorize-${view}`,
+);
+
 beforeAll(async () => {
   await valueOf(outputs.functionUrls);
   await settle(recorded);
@@ -59,10 +69,10 @@ function answersTo(r: Recorded): string[] {
   return own;
 }
 
-it('adopts every resource of a first-release stack, by its URN or an alias', () => {
+it('adopts every resource of a first-release stack (but those removed), by URN or alias', () => {
   expect(FIRST_RELEASE.length).toBeGreaterThan(80);
   const answered = new Set(recorded.flatMap(answersTo));
-  expect(FIRST_RELEASE.filter((u) => !answered.has(u))).toEqual([]);
+  expect(FIRST_RELEASE.filter((u) => !answered.has(u)).sort()).toEqual([...REMOVED].sort());
 });
 
 it('adopts each old resource with one new resource of the same type', () => {
@@ -70,7 +80,7 @@ it('adopts each old resource with one new resource of the same type', () => {
     [ANALYTICS_DATASETS_FORMERLY.type]: 'gca-analytics:infra:AnalyticsDatasets',
     [CONTROL_STATE_DATABASE_FORMERLY.type]: 'gca-analytics:infra:ControlStateDatabase',
   };
-  for (const old of FIRST_RELEASE) {
+  for (const old of FIRST_RELEASE.filter((u) => !REMOVED.includes(u))) {
     const type = (old.split('::')[2] ?? '').split('$').pop() ?? '';
     const adopters = recorded.filter((r) => answersTo(r).includes(old));
     // A renamed component keeps its place; its type token is what changed.
