@@ -1,0 +1,55 @@
+/**
+ * The warehouse and state store the operating commands (backfill, dead-letters, quarantine) work
+ * on: `--db PATH` (or GCA_WAREHOUSE=duckdb:PATH) for the local DuckDB file and its state file,
+ * else GCA_WAREHOUSE=bigquery / GCA_STATE=firestore with the variables the functions read.
+ */
+import { ConfigError, parseConfig, type Config } from '../shared/config';
+import { createDeps } from '../shared/deps';
+import type { StateStore } from '../shared/state/port';
+import type { Warehouse } from '../shared/warehouse/port';
+import { CliError, resolveDbPath, type CliContext } from './context';
+
+export interface OpsDeps {
+  warehouse: Warehouse;
+  state: StateStore;
+  /** Where the figures live, for the summary line (a path, or `bigquery:PROJECT`). */
+  where: string;
+  close(): Promise<void>;
+}
+
+function cloudConfig(ctx: CliContext): Config | null {
+  const warehouse = ctx.env.GCA_WAREHOUSE;
+  if (warehouse !== 'bigquery') return null;
+  try {
+    return parseConfig({ ...ctx.env });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.issues.join('; '), 2);
+    throw err;
+  }
+}
+
+/** Opens the ports for `--db` (local) or the cloud variables; the caller closes them. */
+export async function openOpsDeps(ctx: CliContext, db: string | undefined): Promise<OpsDeps> {
+  const config = db === undefined ? cloudConfig(ctx) : null;
+  if (config) {
+    const deps = await createDeps(config);
+    return {
+      ...deps,
+      where: `bigquery:${config.projectId ?? ''}`,
+      async close() {
+        try {
+          await deps.state.close();
+        } finally {
+          await deps.warehouse.close();
+        }
+      },
+    };
+  }
+  const local = await ctx.openLocal(resolveDbPath(ctx, db));
+  return {
+    warehouse: local.warehouse,
+    state: local.state,
+    where: local.dbPath,
+    close: () => local.close(),
+  };
+}
