@@ -4,10 +4,11 @@
  * else GCA_WAREHOUSE=bigquery / GCA_STATE=firestore with the variables the functions read.
  */
 import { ConfigError, parseConfig, type Config } from '../shared/config';
-import { createDeps } from '../shared/deps';
+import { createDeps, openState } from '../shared/deps';
+import { openLocalStateStore } from '../shared/state/local';
 import type { StateStore } from '../shared/state/port';
 import type { Warehouse } from '../shared/warehouse/port';
-import { CliError, resolveDbPath, type CliContext } from './context';
+import { CliError, resolveDbPath, statePathFor, type CliContext } from './context';
 
 export interface OpsDeps {
   warehouse: Warehouse;
@@ -52,4 +53,20 @@ export async function openOpsDeps(ctx: CliContext, db: string | undefined): Prom
     where: local.dbPath,
     close: () => local.close(),
   };
+}
+
+/**
+ * The state store alone (for the erased users, when nothing is written to the warehouse):
+ * `<db>.state.json` locally, Firestore when GCA_STATE=firestore.
+ */
+export async function openOpsState(ctx: CliContext, db: string | undefined): Promise<StateStore> {
+  if (db === undefined && ctx.env.GCA_STATE === 'firestore') {
+    try {
+      return await openState(parseConfig({ ...ctx.env }));
+    } catch (err) {
+      if (err instanceof ConfigError) throw new CliError(err.issues.join('; '), 2);
+      throw err;
+    }
+  }
+  return openLocalStateStore(statePathFor(resolveDbPath(ctx, db)));
 }
