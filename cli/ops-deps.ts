@@ -9,6 +9,7 @@ import { openLocalStateStore } from '../shared/state/local';
 import type { StateStore } from '../shared/state/port';
 import type { Warehouse } from '../shared/warehouse/port';
 import { CliError, resolveDbPath, statePathFor, type CliContext } from './context';
+import { openExistingLocal } from './open-existing';
 
 export interface OpsDeps {
   warehouse: Warehouse;
@@ -29,8 +30,15 @@ function cloudConfig(ctx: CliContext): Config | null {
   }
 }
 
-/** Opens the ports for `--db` (local) or the cloud variables; the caller closes them. */
-export async function openOpsDeps(ctx: CliContext, db: string | undefined): Promise<OpsDeps> {
+/**
+ * Opens the ports for `--db` (local) or the cloud variables; the caller closes them. `existing`:
+ * a local warehouse must already exist (a clear error instead of an empty new file).
+ */
+export async function openOpsDeps(
+  ctx: CliContext,
+  db: string | undefined,
+  opts: { existing?: boolean } = {},
+): Promise<OpsDeps> {
   const config = db === undefined ? cloudConfig(ctx) : null;
   if (config) {
     const deps = await createDeps(config);
@@ -46,7 +54,8 @@ export async function openOpsDeps(ctx: CliContext, db: string | undefined): Prom
       },
     };
   }
-  const local = await ctx.openLocal(resolveDbPath(ctx, db));
+  const path = resolveDbPath(ctx, db);
+  const local = opts.existing ? await openExistingLocal(ctx, path) : await ctx.openLocal(path);
   return {
     warehouse: local.warehouse,
     state: local.state,

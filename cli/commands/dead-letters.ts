@@ -108,6 +108,11 @@ export function register(program: Command, ctx: CliContext): void {
   )
     .option('--max <n>', 'stop counting at this many', '10000')
     .option('--samples <n>', 'messages described', '5')
+    .addHelpText(
+      'after',
+      '\nThe messages are pulled and given back at once (ack deadline 0): nothing is consumed.\n' +
+        'The runbook: docs/operations.md ("Replaying dead letters").\n',
+    )
     .action(async (flags: PubsubFlags & { max: string; samples: string }) => {
       const max = wholeNumber('--max', flags.max, 1) as number;
       const samples = wholeNumber('--samples', flags.samples, 0) as number;
@@ -150,7 +155,8 @@ export function register(program: Command, ctx: CliContext): void {
       'after',
       '\nErased users are read from the state store (--db: <db>.state.json; or GCA_STATE=firestore):\n' +
         'their messages are acked without being republished, and counted. A replayed message goes\n' +
-        'through the live push path; an entry already stored is not counted twice.\n',
+        'through the live push path; an entry already stored is not counted twice.\n' +
+        'The runbook: docs/operations.md ("Replaying dead letters").\n',
     )
     .action(async (flags: PubsubFlags & KeyFlags & { limit?: string; db?: string }) => {
       const limit = wholeNumber('--limit', flags.limit, 1);

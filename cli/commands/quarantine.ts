@@ -55,6 +55,11 @@ export function register(program: Command, ctx: CliContext): void {
     .description('Count quarantined entries by reason, with a few samples of each (no content)');
   addFilterOptions(list)
     .option('--samples <n>', 'samples per reason', '3')
+    .addHelpText(
+      'after',
+      '\nA sample marked "raw truncated" was over 64 KiB when quarantined; reprocess leaves it.\n' +
+        'The runbook: docs/operations.md ("Reprocessing the quarantine").\n',
+    )
     .action(async (flags: FilterFlags & { samples: string }) => {
       const filter = filterOf(flags);
       const samples = Number(flags.samples);
@@ -64,7 +69,7 @@ export function register(program: Command, ctx: CliContext): void {
           2,
         );
       }
-      const deps = await openOpsDeps(ctx, flags.db);
+      const deps = await openOpsDeps(ctx, flags.db, { existing: true });
       try {
         const listing = await listQuarantine(deps.warehouse, filter, { samples });
         if (flags.json) {
@@ -119,7 +124,8 @@ export function register(program: Command, ctx: CliContext): void {
       '\nIdempotent: an entry already stored (by the live path, or an earlier run) is not counted\n' +
         'twice. Rows whose raw text was truncated when quarantined (over 64 KiB) are left alone;\n' +
         'rows of erased users are removed and counted, never written. On BigQuery, rows streamed in\n' +
-        'the last 30 minutes cannot be changed yet: run it again later.\n',
+        'the last 30 minutes cannot be changed yet: run it again later.\n' +
+        'The runbook: docs/operations.md ("Reprocessing the quarantine").\n',
     )
     .action(
       async (
@@ -128,7 +134,7 @@ export function register(program: Command, ctx: CliContext): void {
       ) => {
         const filter = filterOf(flags);
         const pseudonymizeUser = await pseudonymizerFrom(ctx, flags);
-        const deps = await openOpsDeps(ctx, flags.db);
+        const deps = await openOpsDeps(ctx, flags.db, { existing: true });
         try {
           const context = {
             ingestTime: toMicrosIso(ctx.now()),
