@@ -159,7 +159,11 @@ export interface ReprocessCounts {
   read: number;
   /** Normalized now: written to the raw tables (or already there) and removed from quarantine. */
   moved: number;
-  /** Of `moved`, rows whose entry was already stored (by the live path, or an earlier run). */
+  /**
+   * Of `moved`, rows whose entry was already stored (by the live path, or an earlier run). Exact
+   * on DuckDB; on BigQuery, whose insertId dedup is silent, only repeats within a page are
+   * counted (the rows are still stored once: recompute dedups by entry_key).
+   */
   alreadyStored: number;
   /** Still failing: left in quarantine (with the new reason when it changed). */
   stillFailing: number;
