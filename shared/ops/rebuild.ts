@@ -1,7 +1,7 @@
 /**
  * After an operating path wrote rows (backfill, quarantine reprocess), rebuild the figures of the
  * days it touched. The incremental recompute finds new rows by ingest_time, but only among events
- * inside its lookback (14 days of events on BigQuery, every day on DuckDB); rows older than that
+ * inside its lookback (DEFAULT_BIGQUERY_LOOKBACK_DAYS of events on BigQuery, every day on DuckDB); rows older than that
  * need a full rebuild.
  */
 import {
@@ -16,7 +16,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * True when an incremental recompute at `now` sees every day of `days` (YYYY-MM-DD), with its
- * lookback (`lookbackDays`; default the job's: 14 on BigQuery, every day on DuckDB).
+ * lookback (`lookbackDays`; default the job's: DEFAULT_BIGQUERY_LOOKBACK_DAYS on BigQuery, every day on DuckDB).
  */
 export function incrementalReaches(
   engine: Warehouse['engine'],

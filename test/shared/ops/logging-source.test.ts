@@ -53,8 +53,8 @@ it('retries quota and availability errors only', () => {
 
 it('chooses a full rebuild for days beyond the BigQuery lookback', () => {
   const now = new Date('2026-10-20T00:00:00Z');
-  expect(incrementalReaches('bigquery', ['2026-10-10'], now)).toBe(true);
-  expect(incrementalReaches('bigquery', ['2026-09-01', '2026-10-10'], now)).toBe(false);
+  expect(incrementalReaches('bigquery', ['2026-10-15'], now)).toBe(true);
+  expect(incrementalReaches('bigquery', ['2026-09-01', '2026-10-15'], now)).toBe(false);
   expect(incrementalReaches('duckdb', ['2020-01-01'], now)).toBe(true);
   expect(incrementalReaches('duckdb', ['2026-09-01'], now, 14)).toBe(false);
 });
