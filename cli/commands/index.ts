@@ -1,10 +1,13 @@
 /** Every subcommand, in the order `--help` lists them. */
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
+import { register as backfill } from './backfill';
+import { register as deadLetters } from './dead-letters';
 import { register as demo } from './demo';
 import { register as eraseUser } from './erase-user';
 import { register as erasureRequests } from './erasure-requests';
 import { register as ingest } from './ingest';
+import { register as quarantine } from './quarantine';
 import { register as recompute } from './recompute';
 import { register as report } from './report';
 import { register as retention } from './retention';
@@ -20,5 +23,8 @@ export const COMMANDS: readonly RegisterCommand[] = [
   retention,
   eraseUser,
   erasureRequests,
+  backfill,
+  deadLetters,
+  quarantine,
   demo,
 ];
