@@ -4,7 +4,8 @@
  * path, resumable, then a recompute of the days touched (shared/ops/backfill.ts).
  */
 import { Option, type Command } from 'commander';
-import { CONTENT_MODES, DEFAULT_CONTENT_MODE, type ContentMode } from '../../shared/content/mode';
+import { PRIVACY_ENV } from '../../shared/config';
+import { CONTENT_MODES, type ContentMode } from '../../shared/content/mode';
 import { toMicrosIso } from '../../shared/normalize/time';
 import { runBackfill, type BackfillCounts, type BackfillSource } from '../../shared/ops/backfill';
 import { loadErasedUsers } from '../../shared/ops/erased-users';
@@ -18,11 +19,11 @@ import { rebuildTouchedDays } from '../../shared/ops/rebuild';
 import { parseGsUrl, storageSource } from '../../shared/ops/storage-source';
 import { formatCount } from '../../shared/report/format';
 import { openLoggingList, openStoragePort } from '../backfill-clients';
-import { addDbOption, CliError, type CliContext } from '../context';
+import { addDbOption, CliError, commandEnv, type CliContext } from '../context';
 import { parseDayRange } from '../days';
 import { openOpsDeps } from '../ops-deps';
 import { describeRecompute } from '../recompute-local';
-import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from './erase-user';
+import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from '../pseudonymize-key';
 
 interface BackfillFlags extends KeyFlags {
   db?: string;
@@ -35,7 +36,7 @@ interface BackfillFlags extends KeyFlags {
   view?: string;
   location: string;
   requestsPerMinute: string;
-  contentMode: ContentMode;
+  contentMode?: ContentMode;
   restart?: boolean;
   recompute: boolean;
   json?: boolean;
@@ -107,9 +108,10 @@ export function register(program: Command, ctx: CliContext): void {
       String(ENTRIES_LIST_REQUESTS_PER_MINUTE),
     )
     .addOption(
-      new Option('--content-mode <mode>', 'what of prompts and responses is stored')
-        .choices(CONTENT_MODES)
-        .default(DEFAULT_CONTENT_MODE),
+      new Option(
+        '--content-mode <mode>',
+        'what of prompts and responses is stored (default: $GCA_CONTENT_MODE, else scrubbed)',
+      ).choices(CONTENT_MODES),
     )
     .option('--restart', 'ignore the checkpoint of an earlier run and read everything again')
     .option('--no-recompute', 'only load the raw tables; run `recompute --full` later')
@@ -195,7 +197,7 @@ export function register(program: Command, ctx: CliContext): void {
       try {
         const context = {
           ingestTime: toMicrosIso(ctx.now()),
-          contentMode: flags.contentMode,
+          contentMode: flags.contentMode ?? commandEnv(ctx, [PRIVACY_ENV]).contentMode,
           ...(pseudonymizeUser ? { pseudonymizeUser } : {}),
         };
         const erased = await loadErasedUsers(deps.state, pseudonymizeUser);

@@ -17,7 +17,7 @@ import { formatCount } from '../../shared/report/format';
 import { addDbOption, CliError, type CliContext } from '../context';
 import { openDeadLetterPort, type ClosablePort } from '../dead-letter-pubsub';
 import { openOpsState } from '../ops-deps';
-import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from './erase-user';
+import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from '../pseudonymize-key';
 
 /** The names infra/ gives them (infra/components/eventBus.ts). */
 export const DEFAULT_TOPIC = 'gca-logs';

@@ -4,7 +4,8 @@
  * the entries that now normalize. Local (--db) or the cloud (GCA_WAREHOUSE=bigquery).
  */
 import { Option, type Command } from 'commander';
-import { CONTENT_MODES, DEFAULT_CONTENT_MODE, type ContentMode } from '../../shared/content/mode';
+import { PRIVACY_ENV } from '../../shared/config';
+import { CONTENT_MODES, type ContentMode } from '../../shared/content/mode';
 import { toMicrosIso } from '../../shared/normalize/time';
 import { loadErasedUsers } from '../../shared/ops/erased-users';
 import {
@@ -15,11 +16,11 @@ import {
 import { rebuildTouchedDays } from '../../shared/ops/rebuild';
 import { QUARANTINE_REASONS } from '../../shared/tables/registry';
 import { formatCount } from '../../shared/report/format';
-import { addDbOption, CliError, type CliContext } from '../context';
+import { addDbOption, CliError, commandEnv, type CliContext } from '../context';
 import { parseDayRange } from '../days';
 import { openOpsDeps } from '../ops-deps';
 import { describeRecompute } from '../recompute-local';
-import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from './erase-user';
+import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from '../pseudonymize-key';
 
 interface FilterFlags {
   db?: string;
@@ -113,9 +114,10 @@ export function register(program: Command, ctx: CliContext): void {
     );
   addPseudonymizeKeyOption(addFilterOptions(reprocess))
     .addOption(
-      new Option('--content-mode <mode>', 'content policy for the rows written')
-        .choices(CONTENT_MODES)
-        .default(DEFAULT_CONTENT_MODE),
+      new Option(
+        '--content-mode <mode>',
+        'content policy for the rows written (default: $GCA_CONTENT_MODE, else scrubbed)',
+      ).choices(CONTENT_MODES),
     )
     .option('--dry-run', 'count what would move; change nothing')
     .option('--no-recompute', 'do not recompute afterwards')
@@ -130,7 +132,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(
       async (
         flags: FilterFlags &
-          KeyFlags & { contentMode: ContentMode; dryRun?: boolean; recompute: boolean },
+          KeyFlags & { contentMode?: ContentMode; dryRun?: boolean; recompute: boolean },
       ) => {
         const filter = filterOf(flags);
         const pseudonymizeUser = await pseudonymizerFrom(ctx, flags);
@@ -138,7 +140,7 @@ export function register(program: Command, ctx: CliContext): void {
         try {
           const context = {
             ingestTime: toMicrosIso(ctx.now()),
-            contentMode: flags.contentMode,
+            contentMode: flags.contentMode ?? commandEnv(ctx, [PRIVACY_ENV]).contentMode,
             ...(pseudonymizeUser ? { pseudonymizeUser } : {}),
           };
           const erased = await loadErasedUsers(deps.state, pseudonymizeUser);
