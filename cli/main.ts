@@ -2,16 +2,16 @@
  * `gca-analytics`: the command. bin/gca-analytics.js calls `main(process.argv)`; tests call
  * `main(argv, deps)` in-process with their own streams, environment, directory and clock.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
-import { openDuckDbWarehouse } from '../shared/warehouse/duckdb';
-import { openLocalStateStore } from '../shared/state/local';
+import { DEFAULT_FACTORIES, type DepsFactories } from '../shared/deps';
 import { errorMessage } from '../shared/errors';
-import { isCliError, statePathFor, type CliContext, type CliIo, type LocalDeps } from './context';
+import { isCliError, type CliContext, type CliIo } from './context';
 import { COMMANDS } from './commands';
-import { BULK_COMMIT_ROWS } from './commands/ingest';
+import { openCommandDeps, openLocalDeps } from './open';
+
+export { openLocalDeps };
 
 /** Everything main reads from the process, injectable. */
 export interface CliDeps extends CliIo {
@@ -20,6 +20,23 @@ export interface CliDeps extends CliIo {
   now: () => Date;
   /** See CliContext.ingestWorkerScript. */
   ingestWorkerScript: string | null;
+  /** How the ports are opened (shared/deps.ts); tests point BigQuery at a local endpoint. */
+  factories: DepsFactories;
+}
+
+/** Exit status of a usage error (bad option, argument or variable), as most tools use. */
+export const EXIT_USAGE = 2;
+
+/** The version in package.json, found from here (cli/ in sources, dist/cli/ when built). */
+export function packageVersion(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'gca-analytics' && typeof pkg.version === 'string') return pkg.version;
+    }
+    if (dirname(dir) === dir) return 'unknown';
+  }
 }
 
 /** The compiled ingest worker beside this file; null when running from TypeScript sources. */
@@ -39,37 +56,7 @@ function processDeps(): CliDeps {
     cwd: process.cwd(),
     now: () => new Date(),
     ingestWorkerScript: compiledIngestWorker(),
-  };
-}
-
-/** Opens the local DuckDB warehouse (schema ensured) and its state file. */
-export async function openLocalDeps(dbPath: string): Promise<LocalDeps> {
-  await mkdir(dirname(dbPath), { recursive: true });
-  const warehouse = await openDuckDbWarehouse(dbPath, { bulkCommitRows: BULK_COMMIT_ROWS });
-  let state;
-  try {
-    await warehouse.ensureSchema();
-    state = await openLocalStateStore(statePathFor(dbPath));
-  } catch (err) {
-    await warehouse.close();
-    throw err;
-  }
-  const opened = state;
-  let closed = false;
-  return {
-    warehouse,
-    state: opened,
-    dbPath,
-    statePath: statePathFor(dbPath),
-    async close() {
-      if (closed) return;
-      closed = true;
-      try {
-        await opened.close();
-      } finally {
-        await warehouse.close();
-      }
-    },
+    factories: DEFAULT_FACTORIES,
   };
 }
 
@@ -79,8 +66,9 @@ export function buildProgram(ctx: CliContext): Command {
   program
     .name('gca-analytics')
     .description(
-      'Gemini Code Assist usage and acceptance figures from Cloud Logging exports, on a laptop (DuckDB).',
+      'Gemini Code Assist usage and acceptance figures from Cloud Logging exports, on a laptop (DuckDB) or in BigQuery.',
     )
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
@@ -90,7 +78,9 @@ export function buildProgram(ctx: CliContext): Command {
         '    --format=json --freshness=30d > logs.json\n' +
         '  gca-analytics ingest logs.json   # load, dedup, recompute\n' +
         '  gca-analytics report --from 2025-10-01 --html report.html\n' +
-        '\nEach command has --help. Data stays in ./gca-analytics.duckdb (see --db).\n',
+        '\nEach command has --help. Data stays in ./gca-analytics.duckdb (see --db), or where\n' +
+        'GCA_WAREHOUSE and GCA_STATE say, as for the functions (bigquery, firestore).\n' +
+        'Exit status: 0 done, 1 failed (a one-line reason on stderr), 2 usage error.\n',
     )
     .configureOutput({
       writeOut: (s) => void ctx.io.stdout.write(s),
@@ -126,6 +116,7 @@ export async function main(argv: string[], deps: Partial<CliDeps> = {}): Promise
     now: d.now,
     out: (text) => void d.stdout.write(`${text}\n`),
     err: (text) => void d.stderr.write(`${text}\n`),
+    open: (opts) => openCommandDeps(ctx, opts, d.factories),
     openLocal: (db) => openLocalDeps(db),
     ingestWorkerScript: d.ingestWorkerScript,
     exitCode: 0,
@@ -140,8 +131,9 @@ export async function main(argv: string[], deps: Partial<CliDeps> = {}): Promise
     return ctx.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // Commander has already printed its message (or the help).
-      return err.exitCode;
+      // Commander has already printed its message (or the help, or the version). Its own
+      // failures (unknown option or command, missing argument, bad choice) are usage errors.
+      return err.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     if (isCliError(err)) {
       ctx.err(`gca-analytics: ${oneLine(err.message)}`);

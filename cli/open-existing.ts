@@ -1,4 +1,7 @@
-/** Opens a warehouse that must already exist (report, recompute): a clear error otherwise. */
+/**
+ * Opens a local warehouse that must already exist: a clear error otherwise. The previous API,
+ * kept for commands that only run locally; prefer `ctx.open({ db, existing: true })`.
+ */
 import { access } from 'node:fs/promises';
 import { CliError, type CliContext, type LocalDeps } from './context';
 

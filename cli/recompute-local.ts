@@ -1,21 +1,25 @@
-/** Runs the recompute job against the local warehouse and state store. */
+/** Runs the recompute job against the command's warehouse and state store. */
 import { runRecompute, type RecomputeResult } from '../shared/jobs/recompute';
 import { formatCount } from '../shared/report/format';
-import { CliError, type CliContext, type LocalDeps } from './context';
+import { CliError, type CliContext, type CommandDeps } from './context';
 
-/** Recompute on the local warehouse (incremental from the watermark, or full). */
+/**
+ * Recompute (incremental from the watermark, or full). `lookbackDays` (GCA_RECOMPUTE_LOOKBACK_DAYS)
+ * bounds the event days an incremental run reads, as for the function.
+ */
 export async function recomputeLocal(
   ctx: CliContext,
-  deps: LocalDeps,
-  opts: { full: boolean },
+  deps: Pick<CommandDeps, 'warehouse' | 'state' | 'stateWhere'>,
+  opts: { full: boolean; lookbackDays?: number | null },
 ): Promise<RecomputeResult> {
+  const lookbackDays = opts.full ? null : (opts.lookbackDays ?? null);
   const result = await runRecompute(
     { warehouse: deps.warehouse, state: deps.state, now: () => ctx.now() },
-    { full: opts.full },
+    { full: opts.full, ...(lookbackDays !== null ? { lookbackDays } : {}) },
   );
   if (result.status === 'locked') {
     throw new CliError(
-      `another recompute holds the lease in ${deps.statePath}; try again when it has finished`,
+      `another recompute holds the lease in ${deps.stateWhere}; try again when it has finished`,
     );
   }
   return result;

@@ -7,6 +7,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { z } from 'zod';
 import { CONTENT_MODES, DEFAULT_CONTENT_MODE } from '../shared/content/mode';
 import { DEFAULT_RETENTION_POLICY } from '../shared/state/port';
+import { NAME_PREFIX_PATTERN } from './naming';
 
 /** The Pulumi project name, which is also the namespace of its config keys. */
 export const CONFIG_NAMESPACE = 'gca-analytics';
@@ -78,6 +79,33 @@ const KmsKeySchema = z
 
 const LOCATION = /^[a-z]+(-[a-z]+[0-9]*)*[0-9]*$/i;
 
+/** A decimal number given as text, e.g. `1` or `0.5`. */
+const numberText = (min: number, max: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && /^\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v),
+    z
+      .number({ error: 'expected a number' })
+      .min(min, `must be between ${min} and ${max}`)
+      .max(max, `must be between ${min} and ${max}`),
+  );
+
+/** BigQuery dataset ids: letters, digits and underscores (no hyphen), at most 1024. */
+const DatasetIdSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_]{1,1024}$/, 'expected a BigQuery dataset id (letters, digits, _)');
+
+/** `8-18`: whole hours, UTC, start inclusive, end exclusive. */
+const HoursSchema = z
+  .string()
+  .trim()
+  .regex(/^\d{1,2}-\d{1,2}$/, 'expected START-END in whole hours, e.g. 8-18')
+  .transform((v) => {
+    const [start, end] = v.split('-').map(Number) as [number, number];
+    return { start, end };
+  })
+  .refine((h) => h.start < h.end && h.end <= 24, 'expected 0 <= START < END <= 24');
+
 /** `pulumi config set KEY false` stores the text `false`; `--type bool` may give a boolean. */
 const BoolText = z.preprocess(
   (v) => {
@@ -91,6 +119,17 @@ const BoolText = z.preprocess(
 /** The `gca-analytics:*` keys. Keep in step with docs/deploy.md (a test checks it). */
 const StackKeysSchema = z
   .strictObject({
+    // Empty: the first release's physical names, so an existing stack keeps its resources. Set
+    // one per stack (dev, prod) to run several stacks in one project (infra/naming.ts).
+    namePrefix: z
+      .string()
+      .trim()
+      .regex(NAME_PREFIX_PATTERN, 'expected at most 6 lowercase letters or digits, a letter first')
+      .default(''),
+    // Undefined: `gca_raw` and `gca_analytics` after the prefix (`dev_gca_raw`). Analysts' and
+    // Looker's queries name these, so a stack may keep names they already use.
+    rawDatasetId: DatasetIdSchema.optional(),
+    analyticsDatasetId: DatasetIdSchema.optional(),
     // A project sink is the one scope a project owner can create without org-level rights.
     sinkScope: z.enum(SINK_SCOPES).default('project'),
     // Numeric folder or organization id; only read for those scopes.
@@ -119,9 +158,32 @@ const StackKeysSchema = z
     retentionSchedule: CronSchema.default('30 3 * * *'),
     // UTC, the time zone every figure is computed in.
     scheduleTimeZone: z.string().trim().min(1).default('Etc/UTC'),
-    // Ten attempts span about an hour with the 10 s..600 s backoff: long enough for a BigQuery
-    // incident to pass, short enough that a poison message reaches the dead-letter topic soon.
-    maxDeliveryAttempts: intText(5, 100).default(10),
+    // Every 429 (ingest at its maximum instances) and 503 (a transient write failure) spends an
+    // attempt. With the backoff doubling from 10 s to its 600 s cap, 15 attempts keep a message
+    // about 90 minutes (10+20+40+80+160+320 s, then 8 x 600 s: 5,430 s) before dead-lettering:
+    // a burst the autoscaler absorbs within minutes, or a BigQuery incident of an hour, never
+    // dead-letters, and a message that can never be written still reaches the dead-letter topic
+    // the same working day. (Bad input never retries: it is quarantined and acked.)
+    maxDeliveryAttempts: intText(5, 100).default(15),
+    // Shorter than Pub/Sub's 7-day maximum: the dead-letter subscription holds entries as the
+    // sink wrote them, prompts and responses unscrubbed, outside the content policy and the
+    // erasure process. 3 days cover a weekend to notice (the dead-letter alert fires at once)
+    // and replay.
+    deadLetterRetentionDays: intText(1, 7).default(3),
+    // Undefined: the functions' region, so log entries (content included) are stored in Pub/Sub
+    // only where they are processed (e.g. EU deployments stay in the EU). JSON list or comma-
+    // separated regions; `[]` sets no policy (any region the organization policy allows).
+    allowedPersistenceRegions: z
+      .preprocess(
+        textList,
+        z.array(
+          z
+            .string()
+            .trim()
+            .regex(/^[a-z]+-[a-z]+[0-9]+$/, 'expected regions, e.g. europe-west1'),
+        ),
+      )
+      .optional(),
     // No CMEK by default: Google-managed encryption needs no key administration.
     kmsKeyName: KmsKeySchema.optional(),
     // Nobody reads the analytics dataset until someone is named.
@@ -144,8 +206,32 @@ const StackKeysSchema = z
     // Invocations that quarantined entries, per 5 minutes, tolerated before alerting. Zero: any
     // quarantined entry is worth a look, it is data the figures do not include.
     quarantineAlertThreshold: intText(0, 1_000_000).default(0),
-    // Caps concurrent BigQuery streaming writers and the bill during a log burst.
-    ingestMaxInstances: intText(1, 1000).default(20),
+    // Caps concurrent BigQuery writers and the bill during a burst (Pub/Sub then backs off and
+    // retries). 10 instances of 1 vCPU at 80 requests each take ~2,400 messages/s at 1.0 CPU-ms
+    // per message: about 7x the peak of 10,000 developers (docs/deploy.md, Capacity).
+    ingestMaxInstances: intText(1, 1000).default(10),
+    // A whole vCPU: below 1, Cloud Run requires a maximum concurrency of 1 (cloud.google.com/
+    // run/docs/configuring/cpu), and ingest's group commit needs concurrent requests in one
+    // instance to share BigQuery writes. 0.08 to 1, or 2 (above 1 only whole numbers; 4 and more
+    // need more memory than the function's 512Mi, and single-threaded Node.js gains little).
+    ingestCpu: numberText(0.08, 2)
+      .refine((v) => v <= 1 || Number.isInteger(v), 'above 1, a whole number of vCPUs')
+      .default(1),
+    // Cloud Run's default for one vCPU. Ingest waits on BigQuery most of a request (~0.2 s)
+    // and spends ~1 ms of CPU on it, so 80 in flight keep one vCPU well short of saturation
+    // while group commit writes tens of rows per insertAll (docs/deploy.md, Capacity).
+    ingestConcurrency: intText(1, 1000).default(80),
+    // 15 minutes: longer than the backoff of a few 429s in a burst, short enough to act before
+    // messages spend their delivery attempts (about 90 minutes).
+    backlogAlertMinutes: intText(1, 1440).default(15),
+    // An hour without a single entry in working hours: at 100 developers there are ~200
+    // entries an hour, so a quiet hour means a broken sink, not a quiet team.
+    noDataAlertMinutes: intText(10, 600).default(60),
+    // Working hours of the no-data alert, UTC, Monday to Friday (PromQL's hour() is UTC).
+    workingHoursUtc: HoursSchema.default({ start: 8, end: 18 }),
+    // 5xx answers of ingest per 5 minutes tolerated: each is a redelivery, and a BigQuery blip
+    // makes a few; 50 in 5 minutes is a failing dependency.
+    ingestErrorAlertThreshold: intText(0, 1_000_000).default(50),
     // On: the BigQuery tables and views, the datasets' contents and the Firestore database (which
     // holds pending erasure requests) hold data the logs no longer have, so no `pulumi destroy`,
     // and no `pulumi up` that would replace one of them, may delete it as a side effect. Set false
@@ -160,6 +246,22 @@ const StackKeysSchema = z
       .optional(),
   })
   .superRefine((v, ctx) => {
+    if (v.ingestConcurrency > 1 && v.ingestCpu < 1) {
+      // Cloud Run: instances with less than one vCPU serve one request at a time.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ingestConcurrency'],
+        message:
+          'more than 1 needs ingestCpu of at least 1 (Cloud Run: a fractional vCPU serves one request at a time)',
+      });
+    }
+    if ((v.rawDatasetId ?? 'r') === (v.analyticsDatasetId ?? 'a')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['analyticsDatasetId'],
+        message: 'must differ from rawDatasetId',
+      });
+    }
     if (v.sinkScope !== 'project' && !v.sinkParentId) {
       ctx.addIssue({
         code: 'custom',
@@ -185,12 +287,13 @@ export type StackKeys = z.infer<typeof StackKeysSchema>;
 /** The validated configuration the program is built from. */
 export interface InfraConfig extends Omit<
   StackKeys,
-  'datasetLocation' | 'firestoreLocation' | 'sinkParentId'
+  'datasetLocation' | 'firestoreLocation' | 'sinkParentId' | 'allowedPersistenceRegions'
 > {
   project: string;
   region: string;
   datasetLocation: string;
   firestoreLocation: string;
+  allowedPersistenceRegions: string[];
   sinkParentId?: string;
 }
 
@@ -224,7 +327,8 @@ export function parseInfraConfig(raw: Readonly<Record<string, string>>): InfraCo
     }
     throw firstError(keys.error, CONFIG_NAMESPACE);
   }
-  const { datasetLocation, firestoreLocation, sinkParentId, ...rest } = keys.data;
+  const { datasetLocation, firestoreLocation, sinkParentId, allowedPersistenceRegions, ...rest } =
+    keys.data;
   return {
     ...rest,
     ...(rest.sinkScope === 'project' ? {} : { sinkParentId }),
@@ -232,6 +336,7 @@ export function parseInfraConfig(raw: Readonly<Record<string, string>>): InfraCo
     region: gcp.data.region,
     datasetLocation: datasetLocation ?? gcp.data.region,
     firestoreLocation: firestoreLocation ?? gcp.data.region,
+    allowedPersistenceRegions: allowedPersistenceRegions ?? [gcp.data.region],
   };
 }
 

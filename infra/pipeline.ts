@@ -14,17 +14,18 @@ import { REGISTRY } from '../shared/tables/registry';
 import { bundleFunction, FUNCTION_NAMES, type FunctionArtifact, type FunctionName } from './bundle';
 import type { InfraConfig } from './config';
 import { Alerting } from './components/alerting';
+import { AnalyticsDatasets } from './components/analytics-datasets';
 import { RequiredApis } from './components/apis';
-import { CloudFunction, type SecretEnv } from './components/cloudFunction';
+import { CloudFunction, type SecretEnv } from './components/cloud-function';
 import { CmekGrants } from './components/cmek';
-import { EventBus } from './components/eventBus';
-import { FunctionSourceBucket } from './components/functionSource';
+import { ControlStateDatabase } from './components/control-state-database';
+import { EventBus } from './components/event-bus';
+import { FunctionSourceBucket } from './components/function-source';
 import { ServiceIdentities } from './components/identities';
-import { LogSink } from './components/logSink';
-import { PushSubscription } from './components/pushSubscription';
-import { ScheduledCall } from './components/scheduledCall';
-import { StateStore } from './components/stateStore';
-import { Warehouse } from './components/warehouse';
+import { LogSink } from './components/log-sink';
+import { PushSubscription } from './components/push-subscription';
+import { ScheduledCall } from './components/scheduled-call';
+import { stackNames } from './naming';
 
 /** The Node.js runtime of the functions; the bundles target the same major. */
 export const NODE_MAJOR = 20;
@@ -34,13 +35,29 @@ const FUNCTION_SETTINGS: Record<
   FunctionName,
   { timeoutSeconds: number; availableMemory: string; maxInstances?: number }
 > = {
-  // One push delivery is one message; a minute is plenty, and Pub/Sub waits a bit longer.
+  // One push delivery is one message (written within a group commit's short delay); a minute
+  // is plenty, and Pub/Sub waits a bit longer. 512Mi holds 80 messages in flight with ease.
+  // CPU, concurrency and max instances come from the stack config (config.ts).
   ingest: { timeoutSeconds: 60, availableMemory: '512Mi' },
   // Incremental recompute is a few query jobs; a full rebuild may take minutes. One instance:
   // the lease already serializes runs.
   recompute: { timeoutSeconds: 1800, availableMemory: '512Mi', maxInstances: 1 },
   retention: { timeoutSeconds: 1800, availableMemory: '512Mi', maxInstances: 1 },
 };
+
+/**
+ * Push retry backoff: Pub/Sub's bounds, about doubling from 10 s up to 10 minutes. The cap is
+ * what makes `maxDeliveryAttempts` a span of time (config.ts: 15 attempts, ~90 minutes).
+ */
+export const RETRY_MIN_BACKOFF = '10s';
+export const RETRY_MAX_BACKOFF = '600s';
+
+/**
+ * The wait between creating the quarantine log-based metric and the alert policy reading it
+ * (components/alerting.ts). Google says up to 10 minutes; the wait runs in parallel with the
+ * function builds (which take minutes), so the policy comes at least this long after the metric.
+ */
+export const METRIC_VISIBLE_AFTER = '240s';
 
 /** The stack outputs. */
 export interface PipelineOutputs {
@@ -68,6 +85,10 @@ export function createPipeline(
   artifacts: Record<FunctionName, FunctionArtifact>,
 ): PipelineOutputs {
   const { project, region } = config;
+  const names = stackNames(config.namePrefix, project, {
+    rawDatasetId: config.rawDatasetId,
+    analyticsDatasetId: config.analyticsDatasetId,
+  });
   const apis = new RequiredApis('apis', { project });
   const afterApis = apis.services;
 
@@ -86,33 +107,36 @@ export function createPipeline(
     : undefined;
   const afterKeys = [...afterApis, ...(cmek?.grants ?? [])];
 
-  const identities = new ServiceIdentities('identities', { project, dependsOn: afterApis });
+  const identities = new ServiceIdentities('identities', {
+    project,
+    accountIds: names.serviceAccounts,
+    displaySuffix: names.prefix ? ` [${names.prefix}]` : '',
+    dependsOn: afterApis,
+  });
   const sa = identities.accounts;
 
   const bus = new EventBus('bus', {
     project,
+    topicName: names.topic,
+    deadLetterTopicName: names.deadLetterTopic,
+    deadLetterSubscriptionName: names.deadLetterSubscription,
+    deadLetterRetentionSeconds: config.deadLetterRetentionDays * 86_400,
+    allowedPersistenceRegions: config.allowedPersistenceRegions,
     kmsKeyName: config.kmsKeyName,
     pubsubAgentMember: pubsubAgent.member,
     dependsOn: afterKeys,
   });
-  const sink = new LogSink('log-sink', {
-    project,
-    scope: config.sinkScope,
-    parentId: config.sinkParentId,
-    topicId: bus.topic.id,
-    topicName: bus.topic.name,
-    dependsOn: afterApis,
-  });
 
-  const warehouse = new Warehouse('warehouse', {
+  const datasets = new AnalyticsDatasets('datasets', {
     project,
+    datasetIds: names.datasets,
     location: config.datasetLocation,
     kmsKeyName: config.kmsKeyName,
     registry: REGISTRY,
     viewSql: Object.fromEntries(
       VIEWS.map((v) => [
         v.table.name,
-        renderSql(v.select, { engine: 'bigquery', projectId: project }),
+        renderSql(v.select, { engine: 'bigquery', projectId: project, datasets: names.datasets }),
       ]),
     ),
     writers: {
@@ -133,8 +157,9 @@ export function createPipeline(
     });
   }
 
-  const state = new StateStore('state', {
+  const state = new ControlStateDatabase('state', {
     project,
+    databaseId: names.firestoreDatabase,
     location: config.firestoreLocation,
     deletionProtection: config.deletionProtection,
     dependsOn: afterApis,
@@ -142,6 +167,7 @@ export function createPipeline(
 
   const source = new FunctionSourceBucket('function-source', {
     project,
+    bucketName: names.sourceBucket,
     location: region,
     dependsOn: afterApis,
   });
@@ -150,8 +176,8 @@ export function createPipeline(
     GCA_WAREHOUSE: 'bigquery',
     GCA_STATE: 'firestore',
     GOOGLE_CLOUD_PROJECT: project,
-    GCA_RAW_DATASET: warehouse.datasets.gca_raw.datasetId,
-    GCA_ANALYTICS_DATASET: warehouse.datasets.gca_analytics.datasetId,
+    GCA_RAW_DATASET: datasets.datasets.gca_raw.datasetId,
+    GCA_ANALYTICS_DATASET: datasets.datasets.gca_analytics.datasetId,
     GCA_BQ_LOCATION: config.datasetLocation,
     GCA_FIRESTORE_DATABASE: state.database.name,
     GCA_CONTENT_MODE: config.contentMode,
@@ -189,6 +215,7 @@ export function createPipeline(
     functions[target] = new CloudFunction(`gca-${target}`, {
       project,
       region,
+      functionName: names.functions[target],
       target,
       artifact: artifacts[target],
       sourceBucket: source.bucket.name,
@@ -199,15 +226,29 @@ export function createPipeline(
       secrets: secretUsers.includes(target) ? secrets : [],
       timeoutSeconds: settings.timeoutSeconds,
       availableMemory: settings.availableMemory,
+      ...(target === 'ingest'
+        ? { availableCpu: String(config.ingestCpu), concurrency: config.ingestConcurrency }
+        : {}),
       maxInstances: settings.maxInstances ?? config.ingestMaxInstances,
       runtime: `nodejs${NODE_MAJOR}`,
-      // The deploy checks the runtime identity can read its secrets: grant first.
-      dependsOn: [...afterApis, warehouse, state, ...secretGrants],
+      // In effect before the deploy starts: the build identity's role (else Cloud Build cannot
+      // read the source and the first deploy fails), the runtime identity's grants (the deploy
+      // checks it can read its secrets; the first request needs BigQuery and Firestore), the
+      // datasets and the database it is configured with.
+      dependsOn: [
+        ...afterApis,
+        ...identities.grants.build,
+        ...identities.grants[target],
+        datasets,
+        state,
+        ...secretGrants,
+      ],
     });
   }
 
-  new PushSubscription('gca-logs-ingest-push', {
+  const push = new PushSubscription('gca-logs-ingest-push', {
     project,
+    subscriptionName: names.pushSubscription,
     topicId: bus.topic.id,
     endpoint: functions.ingest.url,
     pushServiceAccountEmail: sa.ingestPush.email,
@@ -217,6 +258,22 @@ export function createPipeline(
     pubsubAgentMember: pubsubAgent.member,
     // Longer than the ingest timeout, so Pub/Sub never redelivers a call still running.
     ackDeadlineSeconds: FUNCTION_SETTINGS.ingest.timeoutSeconds + 30,
+    minimumBackoff: RETRY_MIN_BACKOFF,
+    maximumBackoff: RETRY_MAX_BACKOFF,
+    dependsOn: [functions.ingest.invoker, bus.deadLetterPublisher],
+  });
+
+  // The sink publishes as soon as its writer identity may: only once the push subscription
+  // (and its grants) exist, since a message published to a topic with no subscription is lost.
+  const sink = new LogSink('log-sink', {
+    project,
+    sinkName: names.sink,
+    scope: config.sinkScope,
+    parentId: config.sinkParentId,
+    topicId: bus.topic.id,
+    topicName: bus.topic.name,
+    deliverAfter: [push],
+    dependsOn: afterApis,
   });
 
   const schedules: Record<'recompute' | 'retention', string> = {
@@ -227,28 +284,40 @@ export function createPipeline(
     new ScheduledCall(`gca-${target}-schedule`, {
       project,
       region,
+      jobName: names.schedulerJobs[target],
       schedule: schedules[target],
       timeZone: config.scheduleTimeZone,
       uri: functions[target].url,
       serviceAccountEmail: invokers[target].email,
       // Cloud Scheduler waits at most 30 minutes, the functions' timeout.
       attemptDeadlineSeconds: FUNCTION_SETTINGS[target].timeoutSeconds,
-      dependsOn: afterApis,
+      // A call before the invoker grant is in effect is a 403.
+      dependsOn: [...afterApis, functions[target].invoker],
     });
   }
 
   new Alerting('alerting', {
     project,
-    ingestServiceName: functions.ingest.function.name,
-    deadLetterSubscriptionName: bus.deadLetterSubscription.name,
+    title: names.alertTitle,
+    quarantineMetricName: names.quarantineMetric,
+    ingestServiceName: names.functions.ingest,
+    scheduledServiceNames: [names.functions.recompute, names.functions.retention],
+    pushSubscriptionName: names.pushSubscription,
+    deadLetterSubscriptionName: names.deadLetterSubscription,
+    backlogAlertMinutes: config.backlogAlertMinutes,
+    noDataAlertMinutes: config.noDataAlertMinutes,
+    workingHoursUtc: config.workingHoursUtc,
     quarantineThreshold: config.quarantineAlertThreshold,
+    ingestErrorThreshold: config.ingestErrorAlertThreshold,
     notificationChannels: config.alertNotificationChannels,
+    metricVisibleAfter: METRIC_VISIBLE_AFTER,
+    quarantinePolicyAfter: [functions.ingest],
     dependsOn: afterApis,
   });
 
   return {
-    rawDatasetId: warehouse.datasets.gca_raw.datasetId,
-    analyticsDatasetId: warehouse.datasets.gca_analytics.datasetId,
+    rawDatasetId: datasets.datasets.gca_raw.datasetId,
+    analyticsDatasetId: datasets.datasets.gca_analytics.datasetId,
     topic: bus.topic.id,
     deadLetterSubscription: bus.deadLetterSubscription.id,
     functionUrls: pulumi

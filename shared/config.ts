@@ -1,7 +1,11 @@
 /**
- * The environment of a function process (and of local runs of the same code): one zod schema,
- * parsed by `parseConfig(env)` at the process edge. A bad value fails at start-up with a message
- * naming the variable and what it accepts; nothing here reads `process.env` at import time.
+ * The environment of a process, parsed at its edge. The variables come in parts (the warehouse
+ * adapter, the state adapter, content and privacy, retention, recompute, logging), each a zod
+ * schema; a process composes the parts it uses with `parseEnv(parts, env)`, so a command that
+ * only files an erasure request never fails on an unrelated bad variable, and never needs a
+ * placeholder for one it does not use. `parseConfig(env)` composes them all (the functions). A
+ * bad value fails with a message naming the variable and what it accepts; nothing here reads
+ * `process.env` at import time.
  */
 import { z } from 'zod';
 import { MIN_PSEUDONYMIZE_KEY_BYTES } from './content/pseudonymize';
@@ -17,31 +21,59 @@ export type WarehouseTarget = { kind: 'bigquery' } | { kind: 'duckdb'; path: str
 /** Where control state lives: Firestore in the cloud, a JSON file locally. */
 export type StateTarget = { kind: 'firestore' } | { kind: 'local'; path: string };
 
-export interface Config {
+/** The warehouse adapter: GCA_WAREHOUSE and, for BigQuery, its project, datasets, location. */
+export interface WarehouseConfig {
   warehouse: WarehouseTarget;
-  state: StateTarget;
   /** Google Cloud project of BigQuery and Firestore; null in pure local mode. */
   projectId: string | null;
   rawDataset: string;
   analyticsDataset: string;
   /** BigQuery location of the datasets and of query jobs. */
   bqLocation: string;
+}
+
+/** The state adapter: GCA_STATE and, for Firestore, its project, database, collection. */
+export interface StateConfig {
+  state: StateTarget;
+  /** Google Cloud project of BigQuery and Firestore; null in pure local mode. */
+  projectId: string | null;
   /** Firestore database id; `(default)` unless the stack uses a named database. */
   firestoreDatabase: string;
   /** Root Firestore collection of the control state (several deployments may share a database). */
   firestoreCollection: string;
+}
+
+/** What is kept of content, and whether user ids are pseudonymized. */
+export interface PrivacyConfig {
   contentMode: ContentMode;
   /** HMAC key for user pseudonymization (issue #6); null leaves user ids as they are. */
   pseudonymizeKey: string | null;
+}
+
+export interface RetentionConfig {
+  /** Retention used until a policy document is stored in the state store. */
+  retentionDefaults: RetentionPolicy;
+}
+
+export interface RecomputeConfig {
   /**
    * Event days an incremental recompute looks back over (partition pruning); null leaves the
    * job's default (7 days on BigQuery, every day on DuckDB, where an old export must count).
    */
   recomputeLookbackDays: number | null;
-  /** Retention used until a policy document is stored in the state store. */
-  retentionDefaults: RetentionPolicy;
+}
+
+export interface LogConfig {
   logLevel: LogLevel;
 }
+
+/** The whole configuration of a function process: every part. */
+export type Config = WarehouseConfig &
+  StateConfig &
+  PrivacyConfig &
+  RetentionConfig &
+  RecomputeConfig &
+  LogConfig;
 
 /** Every variable `parseConfig` reads, for the docs and for clear errors. */
 export const ENV_VARS = [
@@ -123,20 +155,6 @@ function targetSchema<const C extends string, const L extends string>(
     );
 }
 
-const WarehouseSchema: z.ZodType<WarehouseTarget, unknown> = targetSchema(
-  CONFIG_DEFAULTS.GCA_WAREHOUSE,
-  'bigquery',
-  'duckdb',
-  "expected 'bigquery' or 'duckdb:PATH' (a DuckDB file)",
-);
-
-const StateSchema: z.ZodType<StateTarget, unknown> = targetSchema(
-  CONFIG_DEFAULTS.GCA_STATE,
-  'firestore',
-  'local',
-  "expected 'firestore' or 'local:PATH' (a JSON state file)",
-);
-
 /** BigQuery dataset ids: letters, digits and underscores, at most 1024. */
 const datasetVar = (fallback: string) =>
   optionalText
@@ -185,36 +203,122 @@ const enumVar = <const T extends readonly [string, ...string[]]>(values: T, fall
     .transform((v) => v ?? fallback)
     .pipe(z.enum(values, { error: `expected one of: ${values.join(', ')}` }));
 
-/** The environment schema; keys are the variable names. */
-export const EnvSchema = z
-  .object({
-    GCA_WAREHOUSE: WarehouseSchema,
-    GCA_STATE: StateSchema,
-    GOOGLE_CLOUD_PROJECT: optionalText,
-    GCP_PROJECT: optionalText,
-    GCA_RAW_DATASET: datasetVar(CONFIG_DEFAULTS.GCA_RAW_DATASET),
-    GCA_ANALYTICS_DATASET: datasetVar(CONFIG_DEFAULTS.GCA_ANALYTICS_DATASET),
-    GCA_BQ_LOCATION: optionalText
-      .transform((v) => v ?? CONFIG_DEFAULTS.GCA_BQ_LOCATION)
-      .pipe(
-        z
-          .string()
-          .regex(/^[A-Za-z0-9-]+$/, 'expected a BigQuery location, e.g. US, EU, europe-west1'),
-      ),
-    GCA_FIRESTORE_DATABASE: optionalText
-      .transform((v) => v ?? CONFIG_DEFAULTS.GCA_FIRESTORE_DATABASE)
-      .pipe(
-        z
-          .string()
-          .regex(/^(\(default\)|[a-z][a-z0-9-]{2,62})$/, "expected '(default)' or a database id"),
-      ),
-    GCA_FIRESTORE_COLLECTION: optionalText
-      .transform((v) => v ?? CONFIG_DEFAULTS.GCA_FIRESTORE_COLLECTION)
-      .pipe(
-        z
-          .string()
-          .regex(/^[A-Za-z0-9_-]{1,100}$/, 'expected a collection id (letters, digits, _ or -)'),
-      ),
+/** The project, required when a cloud adapter is chosen (GCP_PROJECT: older runtimes' name). */
+const projectShape = { GOOGLE_CLOUD_PROJECT: optionalText, GCP_PROJECT: optionalText };
+
+const PROJECT_REQUIRED =
+  'required with GCA_WAREHOUSE=bigquery or GCA_STATE=firestore (set GOOGLE_CLOUD_PROJECT or GCP_PROJECT; for local mode set GCA_WAREHOUSE=duckdb:PATH and GCA_STATE=local:PATH)';
+
+function requireProject(
+  cloud: boolean,
+  env: { GOOGLE_CLOUD_PROJECT?: string | undefined; GCP_PROJECT?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (cloud && !env.GOOGLE_CLOUD_PROJECT && !env.GCP_PROJECT) {
+    ctx.addIssue({ code: 'custom', path: ['GOOGLE_CLOUD_PROJECT'], message: PROJECT_REQUIRED });
+  }
+}
+
+/** One part of the environment: the variables it reads and the schema that parses them. */
+export interface EnvPart<T> {
+  readonly vars: readonly EnvVar[];
+  readonly schema: z.ZodType<T, unknown>;
+}
+
+function envPart<const S extends Partial<Record<EnvVar, z.ZodType<unknown, unknown>>>, T>(
+  shape: S,
+  refine: ((env: z.output<z.ZodObject<S>>, ctx: z.RefinementCtx) => void) | null,
+  toConfig: (env: z.output<z.ZodObject<S>>) => T,
+): EnvPart<T> {
+  const object = z.object(shape);
+  const checked = refine ? object.superRefine(refine) : object;
+  return {
+    vars: Object.keys(shape) as EnvVar[],
+    schema: checked.transform(toConfig) as unknown as z.ZodType<T, unknown>,
+  };
+}
+
+/**
+ * The warehouse part. `fallback` is the value when GCA_WAREHOUSE is unset: `bigquery` for the
+ * functions; the command passes its local file (`duckdb:./gca-analytics.duckdb`).
+ */
+export function warehouseEnv(
+  fallback: string = CONFIG_DEFAULTS.GCA_WAREHOUSE,
+): EnvPart<WarehouseConfig> {
+  const warehouse: z.ZodType<WarehouseTarget, unknown> = targetSchema(
+    fallback,
+    'bigquery',
+    'duckdb',
+    "expected 'bigquery' or 'duckdb:PATH' (a DuckDB file)",
+  );
+  return envPart(
+    {
+      GCA_WAREHOUSE: warehouse,
+      ...projectShape,
+      GCA_RAW_DATASET: datasetVar(CONFIG_DEFAULTS.GCA_RAW_DATASET),
+      GCA_ANALYTICS_DATASET: datasetVar(CONFIG_DEFAULTS.GCA_ANALYTICS_DATASET),
+      GCA_BQ_LOCATION: optionalText
+        .transform((v) => v ?? CONFIG_DEFAULTS.GCA_BQ_LOCATION)
+        .pipe(
+          z
+            .string()
+            .regex(/^[A-Za-z0-9-]+$/, 'expected a BigQuery location, e.g. US, EU, europe-west1'),
+        ),
+    },
+    (e, ctx) => requireProject(e.GCA_WAREHOUSE.kind === 'bigquery', e, ctx),
+    (e) => ({
+      warehouse: e.GCA_WAREHOUSE,
+      projectId: e.GOOGLE_CLOUD_PROJECT ?? e.GCP_PROJECT ?? null,
+      rawDataset: e.GCA_RAW_DATASET,
+      analyticsDataset: e.GCA_ANALYTICS_DATASET,
+      bqLocation: e.GCA_BQ_LOCATION,
+    }),
+  );
+}
+
+/**
+ * The state part. `fallback` is the value when GCA_STATE is unset: `firestore` for the
+ * functions; the command passes the state file beside its DuckDB file.
+ */
+export function stateEnv(fallback: string = CONFIG_DEFAULTS.GCA_STATE): EnvPart<StateConfig> {
+  const state: z.ZodType<StateTarget, unknown> = targetSchema(
+    fallback,
+    'firestore',
+    'local',
+    "expected 'firestore' or 'local:PATH' (a JSON state file)",
+  );
+  return envPart(
+    {
+      GCA_STATE: state,
+      ...projectShape,
+      GCA_FIRESTORE_DATABASE: optionalText
+        .transform((v) => v ?? CONFIG_DEFAULTS.GCA_FIRESTORE_DATABASE)
+        .pipe(
+          z
+            .string()
+            .regex(/^(\(default\)|[a-z][a-z0-9-]{2,62})$/, "expected '(default)' or a database id"),
+        ),
+      GCA_FIRESTORE_COLLECTION: optionalText
+        .transform((v) => v ?? CONFIG_DEFAULTS.GCA_FIRESTORE_COLLECTION)
+        .pipe(
+          z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{1,100}$/, 'expected a collection id (letters, digits, _ or -)'),
+        ),
+    },
+    (e, ctx) => requireProject(e.GCA_STATE.kind === 'firestore', e, ctx),
+    (e) => ({
+      state: e.GCA_STATE,
+      projectId: e.GOOGLE_CLOUD_PROJECT ?? e.GCP_PROJECT ?? null,
+      firestoreDatabase: e.GCA_FIRESTORE_DATABASE,
+      firestoreCollection: e.GCA_FIRESTORE_COLLECTION,
+    }),
+  );
+}
+
+/** Content mode and the pseudonymization key. */
+export const PRIVACY_ENV: EnvPart<PrivacyConfig> = envPart(
+  {
     GCA_CONTENT_MODE: enumVar(CONTENT_MODES, CONFIG_DEFAULTS.GCA_CONTENT_MODE),
     // Short keys make pseudonyms guessable by brute force over known user ids.
     GCA_PSEUDONYMIZE_KEY: optionalText.pipe(
@@ -225,37 +329,72 @@ export const EnvSchema = z
         })
         .optional(),
     ),
-    // Unset: the recompute job's own default (shared/jobs/recompute.ts).
-    GCA_RECOMPUTE_LOOKBACK_DAYS: optionalIntVar(1, 3650),
+  },
+  null,
+  (e) => ({ contentMode: e.GCA_CONTENT_MODE, pseudonymizeKey: e.GCA_PSEUDONYMIZE_KEY ?? null }),
+);
+
+/** The retention defaults (GCA_CONTENT_DAYS, GCA_EVENT_DAYS, GCA_QUARANTINE_DAYS). */
+export const RETENTION_ENV: EnvPart<RetentionConfig> = envPart(
+  {
     GCA_CONTENT_DAYS: intVar(CONFIG_DEFAULTS.GCA_CONTENT_DAYS, 1, 36500),
     GCA_EVENT_DAYS: intVar(CONFIG_DEFAULTS.GCA_EVENT_DAYS, 1, 36500),
     GCA_QUARANTINE_DAYS: intVar(CONFIG_DEFAULTS.GCA_QUARANTINE_DAYS, 1, 36500),
+  },
+  null,
+  (e) => ({
+    retentionDefaults: {
+      contentDays: e.GCA_CONTENT_DAYS,
+      eventDays: e.GCA_EVENT_DAYS,
+      quarantineDays: e.GCA_QUARANTINE_DAYS,
+    },
+  }),
+);
+
+export const RECOMPUTE_ENV: EnvPart<RecomputeConfig> = envPart(
+  // Unset: the recompute job's own default (shared/jobs/recompute.ts).
+  { GCA_RECOMPUTE_LOOKBACK_DAYS: optionalIntVar(1, 3650) },
+  null,
+  (e) => ({ recomputeLookbackDays: e.GCA_RECOMPUTE_LOOKBACK_DAYS ?? null }),
+);
+
+export const LOG_ENV: EnvPart<LogConfig> = envPart(
+  {
     GCA_LOG_LEVEL: optionalText
       .transform((v) => (v ?? CONFIG_DEFAULTS.GCA_LOG_LEVEL).toUpperCase())
       .pipe(z.enum(LOG_LEVELS, { error: `expected one of: ${LOG_LEVELS.join(', ')}` })),
-  })
-  .superRefine((env, ctx) => {
-    const cloud = env.GCA_WAREHOUSE.kind === 'bigquery' || env.GCA_STATE.kind === 'firestore';
-    if (cloud && !env.GOOGLE_CLOUD_PROJECT && !env.GCP_PROJECT) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['GOOGLE_CLOUD_PROJECT'],
-        message:
-          'required with GCA_WAREHOUSE=bigquery or GCA_STATE=firestore (set GOOGLE_CLOUD_PROJECT or GCP_PROJECT; for local mode set GCA_WAREHOUSE=duckdb:PATH and GCA_STATE=local:PATH)',
-      });
-    }
-  });
+  },
+  null,
+  (e) => ({ logLevel: e.GCA_LOG_LEVEL }),
+);
+
+type PartOf<P> = P extends EnvPart<infer T> ? T : never;
+type Intersect<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void
+  ? I
+  : never;
+/** The configuration the parts give together. */
+export type ConfigOf<P extends readonly EnvPart<object>[]> = Intersect<PartOf<P[number]>>;
 
 /**
- * Parses the environment of a process into a `Config`. Throws `ConfigError` listing every bad
- * variable with the value it got (secrets excepted) and the values it accepts.
+ * Parses the variables of `parts` from `env` and merges what they give. Throws `ConfigError`
+ * listing every bad variable of every part at once, with the value it got (secrets excepted)
+ * and the values it accepts; variables of no part are never read.
  */
-export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
+export function parseEnv<const P extends readonly EnvPart<object>[]>(
+  parts: P,
+  env: Record<string, string | undefined> = process.env,
+): ConfigOf<P> {
   const picked: Record<string, string | undefined> = {};
-  for (const name of ENV_VARS) picked[name] = env[name];
-  const result = EnvSchema.safeParse(picked);
-  if (!result.success) {
-    const issues = result.error.issues.map((issue) => {
+  for (const part of parts) for (const name of part.vars) picked[name] = env[name];
+  const issues: string[] = [];
+  const merged: Record<string, unknown> = {};
+  for (const part of parts) {
+    const result = part.schema.safeParse(picked);
+    if (result.success) {
+      Object.assign(merged, result.data);
+      continue;
+    }
+    for (const issue of result.error.issues) {
       const name = String(issue.path[0] ?? 'environment');
       const raw = picked[name];
       const shown =
@@ -264,28 +403,29 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
           : (SECRET_VARS as readonly string[]).includes(name)
             ? `a value of ${raw.length} characters`
             : JSON.stringify(raw);
-      return `${name}: ${issue.message} (got ${shown})`;
-    });
-    throw new ConfigError(issues);
+      const line = `${name}: ${issue.message} (got ${shown})`;
+      // Two parts may report the same variable (the project): once is enough.
+      if (!issues.includes(line)) issues.push(line);
+    }
   }
-  const e = result.data;
-  return {
-    warehouse: e.GCA_WAREHOUSE,
-    state: e.GCA_STATE,
-    projectId: e.GOOGLE_CLOUD_PROJECT ?? e.GCP_PROJECT ?? null,
-    rawDataset: e.GCA_RAW_DATASET,
-    analyticsDataset: e.GCA_ANALYTICS_DATASET,
-    bqLocation: e.GCA_BQ_LOCATION,
-    firestoreDatabase: e.GCA_FIRESTORE_DATABASE,
-    firestoreCollection: e.GCA_FIRESTORE_COLLECTION,
-    contentMode: e.GCA_CONTENT_MODE,
-    pseudonymizeKey: e.GCA_PSEUDONYMIZE_KEY ?? null,
-    recomputeLookbackDays: e.GCA_RECOMPUTE_LOOKBACK_DAYS ?? null,
-    retentionDefaults: {
-      contentDays: e.GCA_CONTENT_DAYS,
-      eventDays: e.GCA_EVENT_DAYS,
-      quarantineDays: e.GCA_QUARANTINE_DAYS,
-    },
-    logLevel: e.GCA_LOG_LEVEL,
-  };
+  if (issues.length > 0) throw new ConfigError(issues);
+  return merged as ConfigOf<P>;
+}
+
+/** Every part, with the functions' defaults: the configuration of a function process. */
+export const FUNCTION_ENV = [
+  warehouseEnv(),
+  stateEnv(),
+  PRIVACY_ENV,
+  RETENTION_ENV,
+  RECOMPUTE_ENV,
+  LOG_ENV,
+] as const;
+
+/**
+ * Parses the whole environment of a function process into a `Config`. Throws `ConfigError`
+ * listing every bad variable with the value it got (secrets excepted) and the values it accepts.
+ */
+export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
+  return parseEnv(FUNCTION_ENV, env);
 }

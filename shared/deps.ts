@@ -9,9 +9,13 @@
  * Adapter modules are required lazily inside their branch: the cloud bundle never loads the
  * native DuckDB module, and importing an entry point loads no SDK at all.
  */
-import { resolve as resolvePath } from 'node:path';
-import type { Config } from './config';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, open } from 'node:fs/promises';
+import { dirname, resolve as resolvePath } from 'node:path';
+import type { StateConfig, WarehouseConfig } from './config';
+import { KeyedQueue } from './keyed-queue';
 import type { StateStore } from './state/port';
+import type { DuckDbWarehouse, DuckDbWarehouseOptions } from './warehouse/duckdb';
 import type { Warehouse } from './warehouse/port';
 
 /** The ports an entry point works through. */
@@ -22,33 +26,106 @@ export interface Deps {
 
 /** How each port is opened; injectable so tests can wrap a real adapter. */
 export interface DepsFactories {
-  openWarehouse(config: Config): Promise<Warehouse>;
-  openState(config: Config): Promise<StateStore>;
+  openWarehouse(config: WarehouseConfig): Promise<Warehouse>;
+  openState(config: StateConfig): Promise<StateStore>;
+}
+
+/** How a warehouse is opened beyond what the environment says. */
+export interface OpenWarehouseOptions {
+  /** DuckDB only: bulk transactions of this many rows (the command's ingest; see duckdb.ts). */
+  bulkCommitRows?: number;
 }
 
 /** Opens the warehouse `config.warehouse` names, creating its schema objects when local. */
-export async function openWarehouse(config: Config): Promise<Warehouse> {
+export async function openWarehouse(
+  config: WarehouseConfig,
+  opts: OpenWarehouseOptions = {},
+): Promise<Warehouse> {
   switch (config.warehouse.kind) {
-    case 'duckdb': {
-      // Lazy: loads the native module in local mode only.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const duckdb = require('./warehouse/duckdb') as typeof import('./warehouse/duckdb');
-      const warehouse = await duckdb.openDuckDbWarehouse(config.warehouse.path);
-      try {
-        await ensureSchemaOnce(config.warehouse.path, warehouse);
-      } catch (err) {
-        await warehouse.close();
-        throw err;
-      }
-      return warehouse;
-    }
+    case 'duckdb':
+      return openDuckDb(config.warehouse.path, opts);
     case 'bigquery':
       return openBigQuery(config);
   }
 }
 
+/** A file given as a DuckDB warehouse that is something else (e.g. an export passed as --db). */
+export class NotADuckDbFileError extends Error {
+  override readonly name = 'NotADuckDbFileError';
+  constructor(readonly path: string) {
+    super(`${path} is not a DuckDB database`);
+  }
+}
+
+/** Bytes 8-11 of every DuckDB database file (its main header). */
+const DUCKDB_MAGIC = Buffer.from('DUCK');
+
+/**
+ * True when `path` is absent, empty, or a DuckDB database (by its header). DuckDB itself opens
+ * some other files as a fresh database (a JSON file, say) and drops what it wrote on close.
+ */
+export async function isDuckDbFileOrAbsent(path: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT') return true;
+    throw err;
+  }
+  try {
+    const head = Buffer.alloc(12);
+    const { bytesRead } = await handle.read(head, 0, 12, 0);
+    if (bytesRead === 0) return true;
+    return bytesRead === 12 && head.subarray(8, 12).equals(DUCKDB_MAGIC);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The one way a DuckDB warehouse is opened (the functions in local mode, the command): the
+ * parent directory created, a file that is not a DuckDB database refused before anything is
+ * written (NotADuckDbFileError), the schema ensured (once per process for a file that existed;
+ * always for a new one). A lock held by another process surfaces as DuckDB's own error, which
+ * shared/errors.ts classifies as transient; see duckDbLockHolder to describe it.
+ */
+export async function openDuckDb(
+  path: string,
+  opts: DuckDbWarehouseOptions = {},
+): Promise<DuckDbWarehouse> {
+  if (path !== ':memory:') {
+    await mkdir(dirname(resolvePath(path)), { recursive: true });
+    if (!(await isDuckDbFileOrAbsent(path))) throw new NotADuckDbFileError(path);
+  }
+  const fresh = path === ':memory:' || !existsSync(path) || statSync(path).size === 0;
+  // Lazy: loads the native module in local mode only.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const duckdb = require('./warehouse/duckdb') as typeof import('./warehouse/duckdb');
+  const warehouse = await duckdb.openDuckDbWarehouse(path, opts);
+  try {
+    if (fresh) ensuredDuckDbFiles.delete(resolvePath(path));
+    await ensureSchemaOnce(path, warehouse);
+  } catch (err) {
+    await warehouse.close();
+    throw err;
+  }
+  return warehouse;
+}
+
+/**
+ * The process holding a DuckDB file, from DuckDB's lock error ("Could not set lock on file ...:
+ * Conflicting lock is held in PROGRAM (PID N)"); null for any other error.
+ */
+export function duckDbLockHolder(err: unknown): { pid: number | null; program: string } | null {
+  const message =
+    typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : String(err);
+  if (!/could not set lock on file/i.test(message)) return null;
+  const held = /lock is held in (.+?) \(PID (\d+)\)/i.exec(message);
+  return { program: held?.[1] ?? 'another process', pid: held ? Number(held[2]) : null };
+}
+
 /** Opens the state store `config.state` names. */
-export async function openState(config: Config): Promise<StateStore> {
+export async function openState(config: StateConfig): Promise<StateStore> {
   switch (config.state.kind) {
     case 'local': {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -67,7 +144,7 @@ export const DEFAULT_FACTORIES: DepsFactories = { openWarehouse, openState };
  * locally (any mix works). The caller owns them and closes them.
  */
 export async function createDeps(
-  config: Config,
+  config: WarehouseConfig & StateConfig,
   factories: DepsFactories = DEFAULT_FACTORIES,
 ): Promise<Deps> {
   const state = await factories.openState(config);
@@ -115,7 +192,7 @@ function lazyShared<T>(open: () => Promise<T>): { get(): Promise<T>; peek(): Pro
  * port is shared across invocations.
  */
 export function createDepsProvider(
-  config: Config,
+  config: WarehouseConfig & StateConfig,
   factories: DepsFactories = DEFAULT_FACTORIES,
 ): DepsProvider {
   // A DuckDB file is opened per invocation; every other port is shared.
@@ -154,34 +231,25 @@ export function createDepsProvider(
   };
 }
 
-/** Tail of the queue of invocations using each DuckDB file in this process. */
-const fileQueues = new Map<string, Promise<unknown>>();
+/** The invocations using each DuckDB file in this process, one at a time per file. */
+const fileQueue = new KeyedQueue();
 
 /** Runs `fn` when every earlier `fn` on the same file (in this process) has settled. */
-async function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
-  const key = resolvePath(path);
-  const previous = fileQueues.get(key) ?? Promise.resolve();
-  const run = previous.then(fn, fn);
-  const tail = run.catch(() => undefined);
-  fileQueues.set(key, tail);
-  try {
-    return await run;
-  } finally {
-    // Forget the file once nothing is queued behind this invocation.
-    if (fileQueues.get(key) === tail) fileQueues.delete(key);
-  }
+function withFileLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  return fileQueue.run(resolvePath(path), fn);
 }
 
 /** DuckDB files whose schema this process has ensured: DDL once per process, not per message. */
 const ensuredDuckDbFiles = new Set<string>();
 
 async function ensureSchemaOnce(path: string, warehouse: Warehouse): Promise<void> {
-  if (ensuredDuckDbFiles.has(path)) return;
+  const key = resolvePath(path);
+  if (ensuredDuckDbFiles.has(key)) return;
   await warehouse.ensureSchema();
-  ensuredDuckDbFiles.add(path);
+  ensuredDuckDbFiles.add(key);
 }
 
-async function openBigQuery(config: Config): Promise<Warehouse> {
+async function openBigQuery(config: WarehouseConfig): Promise<Warehouse> {
   // parseConfig requires a project whenever the cloud adapters are chosen.
   if (!config.projectId) throw new Error('GCA_WAREHOUSE=bigquery needs GOOGLE_CLOUD_PROJECT');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -196,7 +264,7 @@ async function openBigQuery(config: Config): Promise<Warehouse> {
   });
 }
 
-async function openFirestore(config: Config): Promise<StateStore> {
+async function openFirestore(config: StateConfig): Promise<StateStore> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sdk = require('@google-cloud/firestore') as typeof import('@google-cloud/firestore');
   // eslint-disable-next-line @typescript-eslint/no-require-imports

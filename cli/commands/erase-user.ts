@@ -1,94 +1,23 @@
 /**
- * `gca-analytics erase-user USER`: records an erasure request for USER in the local state store
- * and processes it at once: every row of the user in the raw and derived tables is deleted, the
+ * `gca-analytics erase-user USER`: records an erasure request for USER in the state store and
+ * processes it at once (local by default, or where GCA_WAREHOUSE / GCA_STATE say): every row of the user in the raw and derived tables is deleted, the
  * affected days are recomputed, and the rows removed per table are printed. In the cloud a request
  * is filed instead (`request-erasure`, cli/commands/erasure-requests.ts) and the retention
  * function processes it.
  */
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { ConfigError, parseConfig } from '../../shared/config';
-import { createPseudonymizer, PseudonymizeKeyError } from '../../shared/content/pseudonymize';
 import { processErasureRequests } from '../../shared/jobs/erasure';
 import { RETENTION_JOB, RETENTION_LEASE_TTL_MS } from '../../shared/jobs/retention';
-import type { RetentionPolicy } from '../../shared/state/port';
-import { addDbOption, CliError, resolveDbPath, resolvePath, type CliContext } from '../context';
-import { openExistingLocal } from '../open-existing';
+import { addDbOption, CliError, type CliContext } from '../context';
+import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from '../pseudonymize-key';
 
-/** Flags shared by `retention` and `erase-user` for the pseudonymization key. */
-export interface KeyFlags {
-  pseudonymizeKeyFile?: string;
-}
-
-/** Adds `--pseudonymize-key-file PATH` to a command. */
-export function addPseudonymizeKeyOption(command: Command): Command {
-  return command.option(
-    '--pseudonymize-key-file <path>',
-    'file holding the user pseudonymization key used at ingest (else $GCA_PSEUDONYMIZE_KEY), so an erasure by email finds the pseudonymized rows',
-  );
-}
-
-/** Retention defaults (GCA_CONTENT_DAYS, ...) and the key (GCA_PSEUDONYMIZE_KEY) from the env. */
-export function privacyConfig(ctx: CliContext): {
-  retentionDefaults: RetentionPolicy;
-  pseudonymizeKey: string | null;
-} {
-  try {
-    // Only the privacy variables are read here; the command is local whatever the env says,
-    // so the adapters are pinned to local ones (their paths are not used).
-    const config = parseConfig({
-      GCA_WAREHOUSE: 'duckdb:unused',
-      GCA_STATE: 'local:unused',
-      GCA_CONTENT_DAYS: ctx.env.GCA_CONTENT_DAYS,
-      GCA_EVENT_DAYS: ctx.env.GCA_EVENT_DAYS,
-      GCA_QUARANTINE_DAYS: ctx.env.GCA_QUARANTINE_DAYS,
-      GCA_PSEUDONYMIZE_KEY: ctx.env.GCA_PSEUDONYMIZE_KEY,
-    });
-    return { retentionDefaults: config.retentionDefaults, pseudonymizeKey: config.pseudonymizeKey };
-  } catch (err) {
-    if (err instanceof ConfigError) throw new CliError(err.issues.join('; '), 2);
-    throw err;
-  }
-}
-
-/**
- * The key in `--pseudonymize-key-file`, else GCA_PSEUDONYMIZE_KEY, else null; a key too short
- * is a usage error (exit 2). Never prints the key.
- */
-export async function pseudonymizeKeyFrom(
-  ctx: CliContext,
-  flags: KeyFlags,
-): Promise<string | null> {
-  let key: string | null = null;
-  if (flags.pseudonymizeKeyFile) {
-    const path = resolvePath(ctx, flags.pseudonymizeKeyFile);
-    try {
-      key = await readFile(path, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException | null)?.code ?? 'unreadable';
-      throw new CliError(`cannot read the pseudonymization key file ${path} (${code})`);
-    }
-  } else {
-    key = privacyConfig(ctx).pseudonymizeKey;
-  }
-  if (key === null) return null;
-  try {
-    createPseudonymizer(key); // checks the key
-  } catch (err) {
-    if (err instanceof PseudonymizeKeyError) throw new CliError(err.message, 2);
-    throw err;
-  }
-  return key;
-}
-
-/** The pseudonymizer of the key the flags or environment give (see pseudonymizeKeyFrom). */
-export async function pseudonymizerFrom(
-  ctx: CliContext,
-  flags: KeyFlags,
-): Promise<((userId: string) => string) | undefined> {
-  const key = await pseudonymizeKeyFrom(ctx, flags);
-  return key === null ? undefined : createPseudonymizer(key);
-}
+// The key helpers moved to cli/pseudonymize-key.ts; re-exported for commands written before.
+export {
+  addPseudonymizeKeyOption,
+  pseudonymizeKeyFrom,
+  pseudonymizerFrom,
+  type KeyFlags,
+} from '../pseudonymize-key';
 
 interface EraseFlags extends KeyFlags {
   db?: string;
@@ -106,8 +35,9 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON object: the erasure request with its counts')
     .addHelpText(
       'after',
-      '\nThis erases in the local DuckDB warehouse. For the cloud (BigQuery), file a request that\n' +
-        'the daily retention function processes, and follow it:\n' +
+      '\nThis erases at once in the local warehouse (or where GCA_WAREHOUSE and GCA_STATE say).\n' +
+        'For a deployment, rather file a request that the daily retention function processes\n' +
+        "(it retries while BigQuery's streaming buffer holds the user's newest rows), and follow it:\n" +
         '  gca-analytics request-erasure USER     (GCA_STATE=firestore, GOOGLE_CLOUD_PROJECT, ...)\n' +
         '  gca-analytics erasure-requests [--status pending|done] [--json]\n',
     )
@@ -115,7 +45,7 @@ export function register(program: Command, ctx: CliContext): void {
       const userId = user.trim();
       if (userId === '') throw new CliError('the user id is empty', 2);
       const pseudonymizeUser = await pseudonymizerFrom(ctx, flags);
-      const deps = await openExistingLocal(ctx, resolveDbPath(ctx, flags.db));
+      const deps = await ctx.open({ db: flags.db, existing: true });
       try {
         const now = ctx.now();
         // The retention lease: a scheduled/concurrent retention run must not interleave.
@@ -127,7 +57,7 @@ export function register(program: Command, ctx: CliContext): void {
         );
         if (!lease) {
           throw new CliError(
-            `a retention run holds the lease in ${deps.statePath}; try again later`,
+            `a retention run holds the lease in ${deps.stateWhere}; try again later`,
           );
         }
         let request;

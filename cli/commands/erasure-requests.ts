@@ -10,11 +10,11 @@
  * erases the raw id, which is what quarantined input (stored as received) and rows ingested before
  * pseudonymization hold. So this command never needs, reads or prints the key.
  *
- * Configuration is parsed by `parseConfig` (shared/config.ts); the Firestore SDK is loaded only
+ * Only the state part of the configuration is parsed (shared/config.ts); the Firestore SDK is loaded only
  * when the store is opened (shared/deps.ts), so the local commands never pay for it.
  */
 import type { Command } from 'commander';
-import { ConfigError, parseConfig, type Config } from '../../shared/config';
+import { ConfigError, parseEnv, stateEnv, type StateConfig } from '../../shared/config';
 import { openState } from '../../shared/deps';
 import {
   ErasureRequestSchema,
@@ -22,30 +22,24 @@ import {
   type StateStore,
 } from '../../shared/state/port';
 import { CliError, resolvePath, type CliContext } from '../context';
+import { describeState } from '../open';
 
 /** `pending` or `done`, from the contract's schema. */
 const ERASURE_STATUSES = ErasureRequestSchema.shape.status.options;
 
 /**
- * The state store configuration of the environment: only the state variables are read (an
- * unrelated bad variable must not block an erasure request), and the warehouse is pinned to a
- * local one, its path unused, so only GCA_STATE=firestore demands a project. Throws a one-line CliError (exit 2) naming each bad or missing variable.
+ * The state store configuration of the environment: only the state part is parsed (an
+ * unrelated bad variable must not block an erasure request), so only GCA_STATE=firestore (the
+ * default here: these are the cloud's commands) demands a project. Throws a one-line CliError
+ * (exit 2) naming each bad or missing variable.
  */
-export function stateConfig(ctx: Pick<CliContext, 'env' | 'cwd'>): Config {
-  let config: Config;
+export function stateConfig(ctx: Pick<CliContext, 'env' | 'cwd'>): StateConfig {
+  let config: StateConfig;
   try {
-    config = parseConfig({
-      GCA_WAREHOUSE: 'duckdb:unused',
-      GCA_STATE: ctx.env.GCA_STATE,
-      GOOGLE_CLOUD_PROJECT: ctx.env.GOOGLE_CLOUD_PROJECT,
-      GCP_PROJECT: ctx.env.GCP_PROJECT,
-      GCA_FIRESTORE_DATABASE: ctx.env.GCA_FIRESTORE_DATABASE,
-      GCA_FIRESTORE_COLLECTION: ctx.env.GCA_FIRESTORE_COLLECTION,
-    });
+    config = parseEnv([stateEnv()], ctx.env);
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError)
       throw new CliError(`the state store is not configured: ${err.issues.join('; ')}`, 2);
-    }
     throw err;
   }
   if (config.state.kind === 'local') {
@@ -56,12 +50,12 @@ export function stateConfig(ctx: Pick<CliContext, 'env' | 'cwd'>): Config {
 }
 
 /** Where the requests live, for messages: never a secret. */
-function describeStore(config: Config): string {
-  if (config.state.kind === 'local') return config.state.path;
-  return `Firestore ${config.projectId ?? '?'}/${config.firestoreDatabase}/${config.firestoreCollection}`;
-}
+const describeStore = describeState;
 
-async function withStore<T>(config: Config, fn: (state: StateStore) => Promise<T>): Promise<T> {
+async function withStore<T>(
+  config: StateConfig,
+  fn: (state: StateStore) => Promise<T>,
+): Promise<T> {
   const state = await openState(config);
   try {
     return await fn(state);

@@ -1,7 +1,7 @@
 /** `gca-analytics recompute`: rebuilds the metric tables from the raw tables. */
 import type { Command } from 'commander';
-import { addDbOption, resolveDbPath, type CliContext } from '../context';
-import { openExistingLocal } from '../open-existing';
+import { RECOMPUTE_ENV } from '../../shared/config';
+import { addDbOption, commandEnv, type CliContext } from '../context';
 import { describeRecompute, recomputeLocal } from '../recompute-local';
 
 export function register(program: Command, ctx: CliContext): void {
@@ -9,14 +9,18 @@ export function register(program: Command, ctx: CliContext): void {
     .command('recompute')
     .summary('Rebuild the metric tables from the raw events (incremental, or --full)')
     .description(
-      'Recompute suggestions and daily figures for what changed since the last run (incremental, idempotent)',
+      'Recompute suggestions and daily figures for what changed since the last run (incremental, idempotent), in the local warehouse or where GCA_WAREHOUSE says',
     );
   addDbOption(cmd)
     .option('--full', 'rebuild every metric table from all raw events')
     .action(async (flags: { db?: string; full?: boolean }) => {
-      const deps = await openExistingLocal(ctx, resolveDbPath(ctx, flags.db));
+      const { recomputeLookbackDays } = commandEnv(ctx, [RECOMPUTE_ENV]);
+      const deps = await ctx.open({ db: flags.db, existing: true });
       try {
-        const summary = await recomputeLocal(ctx, deps, { full: flags.full === true });
+        const summary = await recomputeLocal(ctx, deps, {
+          full: flags.full === true,
+          lookbackDays: recomputeLookbackDays,
+        });
         ctx.out(describeRecompute(summary));
       } finally {
         await deps.close();

@@ -1,19 +1,14 @@
 /**
  * `gca-analytics retention [--db PATH] [--now ISO] [--dry-run] [--json]`: the retention job on
- * the local warehouse: pending erasures, row expiry, content expiry, and an audit row in
+ * the warehouse (local, or where GCA_WAREHOUSE says): pending erasures, row expiry, content expiry, and an audit row in
  * gca_analytics.retention_runs. The policy comes from the state file, else GCA_CONTENT_DAYS,
  * GCA_EVENT_DAYS, GCA_QUARANTINE_DAYS, else 30 / 400 / 30 days.
  */
 import type { Command } from 'commander';
 import { runRetention, type RetentionResult } from '../../shared/jobs/retention';
-import { addDbOption, CliError, resolveDbPath, type CliContext } from '../context';
-import { openExistingLocal } from '../open-existing';
-import {
-  addPseudonymizeKeyOption,
-  privacyConfig,
-  pseudonymizerFrom,
-  type KeyFlags,
-} from './erase-user';
+import { RETENTION_ENV } from '../../shared/config';
+import { addDbOption, CliError, commandEnv, type CliContext } from '../context';
+import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from '../pseudonymize-key';
 
 interface RetentionFlags extends KeyFlags {
   db?: string;
@@ -77,9 +72,9 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print one JSON object: the run (policy, cutoffs, changes, erasures)')
     .action(async (flags: RetentionFlags) => {
       const now = flags.now ? parseNow(flags.now) : ctx.now();
-      const { retentionDefaults } = privacyConfig(ctx);
+      const { retentionDefaults } = commandEnv(ctx, [RETENTION_ENV]);
       const pseudonymizeUser = await pseudonymizerFrom(ctx, flags);
-      const deps = await openExistingLocal(ctx, resolveDbPath(ctx, flags.db));
+      const deps = await ctx.open({ db: flags.db, existing: true });
       try {
         const result = await runRetention(
           {
@@ -92,7 +87,7 @@ export function register(program: Command, ctx: CliContext): void {
         );
         if (result.status === 'locked') {
           throw new CliError(
-            `another retention run holds the lease in ${deps.statePath}; try again when it has finished`,
+            `another retention run holds the lease in ${deps.stateWhere}; try again when it has finished`,
           );
         }
         if (flags.json) ctx.out(JSON.stringify(result));

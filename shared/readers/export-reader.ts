@@ -1,7 +1,13 @@
 /**
- * Streaming reader for exported logs: the JSON array `gcloud logging read --format=json` writes
- * (pretty-printed, newest first) or JSON Lines, detected from the first byte. Memory is constant
- * in the file size: the file is read in chunks and only the record being assembled is held.
+ * Streaming reader for exported logs, in every shape a user is likely to hand it: the JSON array
+ * `gcloud logging read --format=json` writes (pretty-printed, newest first), JSON Lines (one
+ * entry per line: Cloud Storage sinks, `jq -c '.[]'`), and LogEntry objects one after another,
+ * pretty-printed or not (a single `entry.json`, `jq '.[]'` output); any of them gzipped (by the
+ * magic bytes, not the name). The shape is detected from the first bytes: `[` is an array; `{`
+ * is JSON Lines when the first line holds a whole value, else a sequence of objects; anything
+ * else is read as lines (and each will be quarantined as what it is). Memory is constant in the
+ * file size: the file is read in chunks and only the record being assembled is held (plus, while
+ * detecting, the first line).
  *
  * Records are split, not parsed: a hand-written splitter tracks strings, escapes and bracket
  * depth over raw bytes (multi-byte UTF-8 never contains the ASCII bytes it looks at), which is
@@ -11,10 +17,25 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import type { RawRecord } from '../pipeline/ingest';
 
-export const EXPORT_FORMATS = ['array', 'jsonl'] as const;
+/** `array`: a JSON array; `jsonl`: a value per line; `objects`: values one after another. */
+export const EXPORT_FORMATS = ['array', 'jsonl', 'objects'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** What the reader found out about its input, for messages about an input it could not use. */
+export interface ExportInspection {
+  format: ExportFormat | null;
+  /** `gzip` when the input was gzipped (and decompressed). */
+  compression: 'gzip' | null;
+  /** The first bytes of the (decompressed) input, at most HEAD_BYTES. */
+  head: Buffer;
+}
+
+/** Bytes of the input kept in ExportInspection.head. */
+export const HEAD_BYTES = 256;
 
 /** One record of an export file. */
 export interface ExportRecord extends RawRecord {
@@ -29,8 +50,10 @@ export interface ExportRecord extends RawRecord {
 }
 
 export interface SplitterOptions {
-  /** Default `auto`: `array` if the first non-blank byte is `[`, else `jsonl`. */
+  /** Default `auto`: detected from the first bytes (see the module comment). */
   format?: ExportFormat | 'auto';
+  /** Filled in as the input is read. */
+  inspection?: ExportInspection;
 }
 
 const LF = 0x0a;
@@ -71,12 +94,16 @@ export class ExportSplitter {
   private inString = false;
   private escape = false;
   private scalar = false;
+  /** While detecting between `jsonl` and `objects`: the bytes up to the first line's end. */
+  private sniffed: Buffer[] | null = null;
+  private readonly inspection: ExportInspection | null;
 
   constructor(
     readonly file: string,
     opts: SplitterOptions = {},
   ) {
     this.mode = opts.format === undefined || opts.format === 'auto' ? null : opts.format;
+    this.inspection = opts.inspection ?? null;
   }
 
   /**
@@ -86,6 +113,7 @@ export class ExportSplitter {
   get bufferedBytes(): number {
     let n = this.head?.length ?? 0;
     for (const p of this.pieces) n += p.length;
+    for (const p of this.sniffed ?? []) n += p.length;
     return n;
   }
 
@@ -99,6 +127,11 @@ export class ExportSplitter {
       ? chunk
       : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
     const out: ExportRecord[] = [];
+    const inspection = this.inspection;
+    if (inspection && inspection.head.length < HEAD_BYTES) {
+      const room = HEAD_BYTES - inspection.head.length;
+      inspection.head = Buffer.concat([inspection.head, buf.subarray(0, room)]);
+    }
     if (!this.bomChecked) {
       // A UTF-8 byte order mark (Windows tools write one) may itself be split across chunks.
       const head = this.head ? Buffer.concat([this.head, buf]) : buf;
@@ -111,19 +144,43 @@ export class ExportSplitter {
       buf =
         head[0] === BOM[0] && head[1] === BOM[1] && head[2] === BOM[2] ? head.subarray(3) : head;
     }
-    if (this.mode === null) {
+    if (this.mode === null && !this.sniffed) {
       let i = 0;
       while (i < buf.length && isBlank(buf[i] as number)) {
         if (buf[i] === LF) this.line++;
         i++;
       }
       if (i === buf.length) return out;
-      this.mode = buf[i] === LBRACKET ? 'array' : 'jsonl';
       buf = buf.subarray(i);
+      if (buf[0] === LBRACE) {
+        this.sniffed = [];
+      } else {
+        this.setMode(buf[0] === LBRACKET ? 'array' : 'jsonl');
+      }
     }
+    if (this.sniffed) {
+      // JSON Lines or objects one after another: decided at the end of the first line.
+      const nl = buf.indexOf(LF);
+      this.sniffed.push(Buffer.from(nl < 0 ? buf : buf.subarray(0, nl + 1)));
+      if (nl < 0) return out;
+      const first = Buffer.concat(this.sniffed);
+      this.sniffed = null;
+      this.setMode(holdsWholeValue(first) ? 'jsonl' : 'objects');
+      this.pushMode(first, out);
+      buf = buf.subarray(nl + 1);
+    }
+    this.pushMode(buf, out);
+    return out;
+  }
+
+  private setMode(mode: ExportFormat): void {
+    this.mode = mode;
+    if (this.inspection) this.inspection.format = mode;
+  }
+
+  private pushMode(buf: Buffer, out: ExportRecord[]): void {
     if (this.mode === 'jsonl') this.pushLines(buf, out);
     else this.pushArray(buf, out);
-    return out;
   }
 
   /** Flushes what is left: an unterminated record comes out as is (and will not parse). */
@@ -135,6 +192,13 @@ export class ExportSplitter {
       this.head = null;
       this.bomChecked = true;
       out.push(...this.push(rest));
+    }
+    if (this.sniffed) {
+      // One line and no newline: a single value, read as JSON Lines.
+      const first = Buffer.concat(this.sniffed);
+      this.sniffed = null;
+      this.setMode('jsonl');
+      this.pushMode(first, out);
     }
     if (this.inRecord) this.emit(Buffer.alloc(0), 0, 0, out);
     return out;
@@ -267,6 +331,79 @@ export class ExportSplitter {
   }
 }
 
+/**
+ * True when `line` (the first line of an input starting with `{`) closes the value it opens:
+ * then the input is JSON Lines; otherwise the value goes on over several lines (pretty-printed).
+ */
+function holdsWholeValue(line: Buffer): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] as number;
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) {
+      inString = true;
+    } else if (c === LBRACE || c === LBRACKET) {
+      depth++;
+    } else if ((c === RBRACE || c === RBRACKET) && --depth === 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b] as const;
+
+/**
+ * The chunks of `source`, gunzipped when they start with gzip's magic bytes. `onChunk` gets the
+ * size of each chunk of `source` (compressed, when it is) once it has been taken.
+ */
+async function* decompressed(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  inspection: ExportInspection | null,
+  onChunk: (bytes: number) => void,
+): AsyncGenerator<Uint8Array> {
+  const iterator =
+    Symbol.asyncIterator in source
+      ? source[Symbol.asyncIterator]()
+      : (source as Iterable<Uint8Array>)[Symbol.iterator]();
+  let first = await iterator.next();
+  // Two bytes are needed to recognize gzip; a stream may deliver one at a time.
+  while (!first.done && first.value.length < GZIP_MAGIC.length) {
+    const more = await iterator.next();
+    if (more.done) break;
+    first = { done: false, value: Buffer.concat([first.value, more.value]) };
+  }
+  if (first.done) return;
+  const head = first.value;
+  async function* all(): AsyncGenerator<Uint8Array> {
+    yield head;
+    onChunk(head.length);
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+      onChunk(next.value.length);
+    }
+  }
+  if (head[0] !== GZIP_MAGIC[0] || head[1] !== GZIP_MAGIC[1]) {
+    yield* all();
+    return;
+  }
+  if (inspection) inspection.compression = 'gzip';
+  const input = Readable.from(all(), { objectMode: false });
+  const gunzip = createGunzip();
+  input.on('error', (err) => gunzip.destroy(err));
+  input.pipe(gunzip);
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } finally {
+    input.destroy();
+  }
+}
+
 export interface ReadExportOptions extends SplitterOptions {
   /** Called after each chunk with bytes read so far and the file size (for a progress bar). */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
@@ -286,16 +423,16 @@ export async function* splitExport(
   opts: SplitterOptions & { onChunk?: (bytes: number) => void } = {},
 ): AsyncGenerator<ExportRecord> {
   const splitter = new ExportSplitter(name, opts);
-  for await (const chunk of chunks) {
+  const onChunk = opts.onChunk ?? (() => undefined);
+  for await (const chunk of decompressed(chunks, opts.inspection ?? null, onChunk)) {
     yield* splitter.push(chunk);
-    opts.onChunk?.(chunk.length);
   }
   yield* splitter.end();
 }
 
 /**
- * Reads an export file (`gcloud logging read --format=json` array, or JSON Lines) record by
- * record, in constant memory. A malformed record is yielded like any other (its text will not
+ * Reads an export file (see the module comment for the shapes it takes) record by record, in
+ * constant memory. A malformed record is yielded like any other (its text will not
  * normalize, and its `source` says where it is); the rest of the file is still read.
  */
 export async function* readExport(
@@ -307,6 +444,7 @@ export async function* readExport(
   const stream = createReadStream(path, { highWaterMark: opts.chunkSize ?? 1024 * 1024 });
   yield* splitExport(stream as AsyncIterable<Buffer>, opts.name ?? basename(path), {
     format: opts.format,
+    ...(opts.inspection ? { inspection: opts.inspection } : {}),
     onChunk: (bytes) => {
       read += bytes;
       opts.onProgress?.(read, total);

@@ -17,6 +17,7 @@ import {
   StateFileCorruptError,
   StateLockTimeoutError,
 } from './errors';
+import { KeyedQueue } from '../keyed-queue';
 
 const LeaseSchema = z.object({
   name: z.string(),
@@ -203,21 +204,7 @@ class FileLock {
 }
 
 /** Serializes this process's own cycles per file, so they do not spin on the lock file. */
-const inProcessQueues = new Map<string, Promise<unknown>>();
-
-function enqueue<T>(key: string, task: () => Promise<T>): Promise<T> {
-  const previous = inProcessQueues.get(key) ?? Promise.resolve();
-  const run = previous.then(task, task);
-  const settled = run.then(
-    () => undefined,
-    () => undefined,
-  );
-  inProcessQueues.set(key, settled);
-  void settled.then(() => {
-    if (inProcessQueues.get(key) === settled) inProcessQueues.delete(key);
-  });
-  return run;
-}
+const inProcessQueue = new KeyedQueue();
 
 /**
  * Opens (or creates on first write) the local state store: one JSON file, validated with zod on
@@ -246,7 +233,7 @@ export async function openLocalStateStore(
   /** Runs `change` on the current state under the lock; writes only if it asks to. */
   const update = <T>(change: (state: LocalState) => { result: T; write: boolean }): Promise<T> => {
     ensureOpen();
-    return enqueue(file, async () => {
+    return inProcessQueue.run(file, async () => {
       const token = await lock.acquire();
       try {
         const state = await readState(file);

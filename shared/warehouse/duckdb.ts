@@ -26,6 +26,7 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import { SerialQueue } from '../keyed-queue';
 import { DUCKDB_COMPAT_MACROS, renderSql } from '../sql/render';
 import {
   isoToMicros,
@@ -211,17 +212,15 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
     private readonly bulkCommitRows: number | null,
   ) {}
 
-  /** The tail of the queue of operations: one connection runs one statement at a time. */
-  private tail: Promise<unknown> = Promise.resolve();
+  /** The queue of operations: one connection runs one statement at a time. */
+  private readonly queue = new SerialQueue();
 
   /**
    * Runs operations one after another, so callers may overlap calls (e.g. normalize the next
    * batch while this one is written) without interleaving two transactions on one connection.
    */
   private serialize<T>(op: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(op, op);
-    this.tail = run.catch(() => undefined);
-    return run;
+    return this.queue.run(op);
   }
 
   ensureSchema(): Promise<void> {

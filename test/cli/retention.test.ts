@@ -7,6 +7,7 @@ import { register as registerEraseUser } from '../../cli/commands/erase-user';
 import { parseNow, register as registerRetention } from '../../cli/commands/retention';
 import { isCliError, type CliContext } from '../../cli/context';
 import { openLocalDeps } from '../../cli/main';
+import { openCommandDeps } from '../../cli/open';
 import { createPseudonymizer } from '../../shared/content/pseudonymize';
 import { runRecompute } from '../../shared/jobs/recompute';
 import type { RetentionResult } from '../../shared/jobs/retention';
@@ -39,6 +40,7 @@ async function run(args: string[], cwd: string, env: Record<string, string> = {}
     now: () => new Date('2026-03-02T00:00:00Z'),
     out: (t) => void (stdout += `${t}\n`),
     err: (t) => void (stderr += `${t}\n`),
+    open: (opts) => openCommandDeps({ cwd, env }, opts),
     openLocal: (db) => openLocalDeps(db),
     ingestWorkerScript: null,
     exitCode: 0,

@@ -1,6 +1,7 @@
 /** Runs `gca-analytics` in-process with captured output, a fixed clock and a test directory. */
 import { Readable } from 'node:stream';
 import { main } from '../../cli/main';
+import { DEFAULT_FACTORIES, type DepsFactories } from '../../shared/deps';
 
 export interface CliRun {
   code: number;
@@ -15,6 +16,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   /** A compiled ingest worker script (see buildIngestWorker); default: ingest in process. */
   ingestWorkerScript?: string;
+  /** How the ports are opened; default the real ones (e.g. BigQuery pointed at a local endpoint). */
+  factories?: DepsFactories;
 }
 
 export async function runCli(args: string[], opts: RunOptions): Promise<CliRun> {
@@ -30,6 +33,7 @@ export async function runCli(args: string[], opts: RunOptions): Promise<CliRun> 
     cwd: opts.cwd,
     now: () => opts.now ?? new Date('2025-10-20T12:00:00Z'),
     ingestWorkerScript: opts.ingestWorkerScript ?? null,
+    factories: opts.factories ?? DEFAULT_FACTORIES,
   });
   return { code, stdout, stderr };
 }

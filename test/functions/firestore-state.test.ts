@@ -33,7 +33,7 @@ beforeAll(async () => {
   setup = makeLocalSetup({
     GCA_STATE: 'firestore',
     GOOGLE_CLOUD_PROJECT: emu.projectId,
-    // The stack's named database (infra/components/stateStore.ts), not (default).
+    // The stack's named database (infra/components/control-state-database.ts), not (default).
     GCA_FIRESTORE_DATABASE: 'gca-analytics',
     GCA_FIRESTORE_COLLECTION: 'gca_state_functions_test',
   });

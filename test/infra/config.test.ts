@@ -30,12 +30,21 @@ describe('parseInfraConfig', () => {
       recomputeSchedule: '15 * * * *',
       retentionSchedule: '30 3 * * *',
       scheduleTimeZone: 'Etc/UTC',
-      maxDeliveryAttempts: 10,
+      maxDeliveryAttempts: 15,
+      deadLetterRetentionDays: 3,
+      allowedPersistenceRegions: ['europe-west1'],
       analystPrincipals: [],
       lookerPrincipals: [],
       alertNotificationChannels: [],
       quarantineAlertThreshold: 0,
-      ingestMaxInstances: 20,
+      ingestMaxInstances: 10,
+      ingestCpu: 1,
+      ingestConcurrency: 80,
+      backlogAlertMinutes: 15,
+      noDataAlertMinutes: 60,
+      workingHoursUtc: { start: 8, end: 18 },
+      ingestErrorAlertThreshold: 50,
+      namePrefix: '',
       deletionProtection: true,
     });
   });
@@ -96,6 +105,30 @@ describe('parseInfraConfig', () => {
     expect(config.deletionProtection).toBe(expected);
   });
 
+  it('reads the naming, sizing, alert and Pub/Sub keys', () => {
+    const config = parseInfraConfig({
+      ...BASE,
+      'gca-analytics:namePrefix': 'dev',
+      'gca-analytics:rawDatasetId': 'gemini_raw',
+      'gca-analytics:analyticsDatasetId': 'gemini',
+      'gca-analytics:ingestCpu': '0.5',
+      'gca-analytics:ingestConcurrency': '1',
+      'gca-analytics:workingHoursUtc': '6-20',
+      'gca-analytics:allowedPersistenceRegions': '[]',
+      'gca-analytics:deadLetterRetentionDays': '7',
+    });
+    expect(config).toMatchObject({
+      namePrefix: 'dev',
+      rawDatasetId: 'gemini_raw',
+      analyticsDatasetId: 'gemini',
+      ingestCpu: 0.5,
+      ingestConcurrency: 1,
+      workingHoursUtc: { start: 6, end: 20 },
+      allowedPersistenceRegions: [],
+      deadLetterRetentionDays: 7,
+    });
+  });
+
   it('drops sinkParentId for a project sink', () => {
     const config = parseInfraConfig({ ...BASE, 'gca-analytics:sinkParentId': '42' });
     expect(config.sinkParentId).toBeUndefined();
@@ -126,6 +159,30 @@ describe('parseInfraConfig', () => {
     ['ingestMaxInstances', { 'gca-analytics:ingestMaxInstances': '0' }, /between 1 and/],
     ['pseudonymKeySecret', { 'gca-analytics:pseudonymKeySecret': 'a/b' }, /secret id/],
     ['deletionProtection', { 'gca-analytics:deletionProtection': 'maybe' }, /true or false/],
+    ['namePrefix', { 'gca-analytics:namePrefix': 'staging' }, /at most 6/],
+    ['namePrefix', { 'gca-analytics:namePrefix': 'dev-1' }, /at most 6/],
+    ['namePrefix', { 'gca-analytics:namePrefix': '1dev' }, /a letter first/],
+    ['rawDatasetId', { 'gca-analytics:rawDatasetId': 'gca-raw' }, /dataset id/],
+    [
+      'analyticsDatasetId',
+      { 'gca-analytics:rawDatasetId': 'x', 'gca-analytics:analyticsDatasetId': 'x' },
+      /differ/,
+    ],
+    [
+      'ingestConcurrency',
+      { 'gca-analytics:ingestCpu': '0.5', 'gca-analytics:ingestConcurrency': '2' },
+      /ingestCpu of at least 1/,
+    ],
+    ['ingestCpu', { 'gca-analytics:ingestCpu': '4' }, /between 0.08 and 2/],
+    ['ingestCpu', { 'gca-analytics:ingestCpu': '1.5' }, /whole number/],
+    ['workingHoursUtc', { 'gca-analytics:workingHoursUtc': '18-8' }, /START < END/],
+    ['workingHoursUtc', { 'gca-analytics:workingHoursUtc': 'office' }, /START-END/],
+    [
+      'deadLetterRetentionDays',
+      { 'gca-analytics:deadLetterRetentionDays': '8' },
+      /between 1 and 7/,
+    ],
+    ['allowedPersistenceRegions', { 'gca-analytics:allowedPersistenceRegions': 'EU' }, /regions/],
     ['deletionProtection', { 'gca-analytics:deletionProtection': '0' }, /true or false/],
   ])('rejects a bad %s, naming the key', (key, extra, detail) => {
     const error = errorFor(extra);

@@ -1,6 +1,6 @@
 /** A bad config value stops the program before any resource, naming the key. */
 import * as pulumi from '@pulumi/pulumi';
-import { installMocks, stackConfig, type Recorded } from './pulumiMocks';
+import { installMocks, stackConfig, type Recorded } from './pulumi-mocks';
 
 const recorded: Recorded[] = installMocks();
 

@@ -12,8 +12,8 @@ import {
   stackConfig,
   valueOf,
   type Recorded,
-} from './pulumiMocks';
-import { ofType, one } from './pipelineAssertions';
+} from './pulumi-mocks';
+import { ofType, one } from './pipeline-assertions';
 
 const recorded: Recorded[] = installMocks();
 pulumi.runtime.setAllConfig(

@@ -15,8 +15,8 @@ import {
   stackConfig,
   valueOf,
   type Recorded,
-} from './pulumiMocks';
-import { get, grantsByMember, ofType, one } from './pipelineAssertions';
+} from './pulumi-mocks';
+import { get, grantsByMember, ofType, one } from './pipeline-assertions';
 
 const recorded: Recorded[] = installMocks();
 
@@ -43,6 +43,15 @@ const outputs = createPipeline(
       'gca-analytics:pseudonymKeySecret': 'projects/acme-secrets/secrets/gca-hmac',
       'gca-analytics:alertNotificationChannels': `projects/${PROJECT}/notificationChannels/77`,
       'gca-analytics:quarantineAlertThreshold': '5',
+      'gca-analytics:ingestErrorAlertThreshold': '7',
+      'gca-analytics:backlogAlertMinutes': '30',
+      'gca-analytics:noDataAlertMinutes': '90',
+      'gca-analytics:workingHoursUtc': '7-19',
+      'gca-analytics:ingestCpu': '2',
+      'gca-analytics:ingestConcurrency': '160',
+      'gca-analytics:ingestMaxInstances': '40',
+      'gca-analytics:deadLetterRetentionDays': '1',
+      'gca-analytics:allowedPersistenceRegions': 'europe-west1,europe-west4',
     }),
   ),
   {
@@ -81,7 +90,7 @@ describe('folder sink', () => {
 describe('CMEK', () => {
   it('encrypts both datasets with the key', () => {
     for (const id of ['gca_raw', 'gca_analytics']) {
-      const ds = one(recorded, 'gcp:bigquery/dataset:Dataset', id);
+      const ds = one(recorded, 'gcp:bigquery/dataset:Dataset', `datasets-${id}`);
       expect(ds.inputs.defaultEncryptionConfiguration).toEqual({ kmsKeyName: KEY });
       expect(ds.inputs.location).toBe('EU');
     }
@@ -150,15 +159,49 @@ describe('settings reach their resources', () => {
     );
   });
 
-  it('sends alerts to the configured channels with the configured threshold', () => {
-    const policy = one(recorded, 'gcp:monitoring/alertPolicy:AlertPolicy');
-    expect(policy.inputs.notificationChannels).toEqual([
-      `projects/${PROJECT}/notificationChannels/77`,
-    ]);
-    const thresholds = (policy.inputs.conditions as unknown[]).map((c) =>
-      get(c, 'conditionThreshold', 'thresholdValue'),
+  it('sends every alert to the configured channels, with the configured thresholds', () => {
+    const policies = ofType(recorded, 'gcp:monitoring/alertPolicy:AlertPolicy');
+    expect(policies).toHaveLength(5);
+    for (const policy of policies) {
+      expect([policy.name, policy.inputs.notificationChannels]).toEqual([
+        policy.name,
+        [`projects/${PROJECT}/notificationChannels/77`],
+      ]);
+    }
+    const thresholds = (name: string): unknown[] =>
+      (
+        one(recorded, 'gcp:monitoring/alertPolicy:AlertPolicy', name).inputs.conditions as unknown[]
+      ).map((c) => get(c, 'conditionThreshold', 'thresholdValue'));
+    expect(thresholds('alerting-quarantine')).toEqual([5]);
+    expect(thresholds('alerting-function-errors')).toEqual([7, 0]);
+    expect(thresholds('alerting-backlog')).toEqual([30 * 60]);
+    const noData = one(recorded, 'gcp:monitoring/alertPolicy:AlertPolicy', 'alerting-no-data');
+    const query = String(
+      get((noData.inputs.conditions as unknown[])[0], 'conditionPrometheusQueryLanguage', 'query'),
     );
-    expect(thresholds).toEqual([0, 5]);
+    expect(query).toContain('[90m])');
+    // From 07:00 + 90 minutes until 19:00 UTC.
+    expect(query).toContain('hour() * 60 + minute() >= 510');
+    expect(query).toContain('hour() < 19');
+  });
+
+  it('sizes ingest as configured', () => {
+    const ingest = one(recorded, 'gcp:cloudfunctionsv2/function:Function', 'gca-ingest');
+    expect(get(ingest.inputs, 'serviceConfig')).toMatchObject({
+      availableCpu: '2',
+      maxInstanceRequestConcurrency: 160,
+      maxInstanceCount: 40,
+    });
+  });
+
+  it('keeps dead letters as long as configured, and messages in the allowed regions', () => {
+    const dlq = one(recorded, 'gcp:pubsub/subscription:Subscription', 'bus-dead-letter-pull');
+    expect(dlq.inputs.messageRetentionDuration).toBe('86400s');
+    for (const topic of ofType(recorded, 'gcp:pubsub/topic:Topic')) {
+      expect(topic.inputs.messageStoragePolicy).toEqual({
+        allowedPersistenceRegions: ['europe-west1', 'europe-west4'],
+      });
+    }
   });
 
   it('still grants no primitive role', () => {

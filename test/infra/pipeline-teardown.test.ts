@@ -4,8 +4,8 @@
  * survive it (issue #5, docs/deploy.md "Tear down").
  */
 import * as path from 'node:path';
-import { installMocks, settle, stackConfig, valueOf, type Recorded } from './pulumiMocks';
-import { destroyGuards, ofType, one } from './pipelineAssertions';
+import { installMocks, settle, stackConfig, valueOf, type Recorded } from './pulumi-mocks';
+import { destroyGuards, ofType, one } from './pipeline-assertions';
 
 const recorded: Recorded[] = installMocks();
 
@@ -44,7 +44,7 @@ it('turns deletion protection off on every table and view', () => {
 
 it('lets destroy empty both datasets', () => {
   const datasets = ofType(recorded, 'gcp:bigquery/dataset:Dataset');
-  expect(datasets.map((d) => d.name).sort()).toEqual(['gca_analytics', 'gca_raw']);
+  expect(datasets.map((d) => d.inputs.datasetId).sort()).toEqual(['gca_analytics', 'gca_raw']);
   for (const d of datasets) expect(d.inputs.deleteContentsOnDestroy).toBe(true);
 });
 

@@ -15,8 +15,8 @@ import {
   stackConfig,
   valueOf,
   type Recorded,
-} from './pulumiMocks';
-import { allStrings, destroyGuards, get, grantsByMember, ofType, one } from './pipelineAssertions';
+} from './pulumi-mocks';
+import { allStrings, destroyGuards, get, grantsByMember, ofType, one } from './pipeline-assertions';
 
 // Mocks first: the program modules must load against the mocked runtime.
 const recorded: Recorded[] = installMocks();
@@ -96,16 +96,41 @@ describe('Pub/Sub delivery', () => {
     expect(s.inputs.retryPolicy).toEqual({ minimumBackoff: '10s', maximumBackoff: '600s' });
     expect(s.inputs.deadLetterPolicy).toEqual({
       deadLetterTopic: `projects/${PROJECT}/topics/gca-logs-dead-letter`,
-      maxDeliveryAttempts: 10,
+      maxDeliveryAttempts: 15,
     });
     expect(Number(s.inputs.ackDeadlineSeconds)).toBeGreaterThan(60);
   });
 
-  it('keeps dead-lettered messages 7 days in a pull subscription', () => {
-    const dlq = one(recorded, 'gcp:pubsub/subscription:Subscription', 'gca-logs-dead-letter-pull');
+  it('keeps a message through 80 minutes of 429s before it dead-letters', () => {
+    // Pub/Sub's backoff about doubles from the minimum up to the maximum between attempts.
+    const s = push();
+    const seconds = (d: unknown): number => Number(String(d).replace(/s$/, ''));
+    let wait = seconds(get(s.inputs, 'retryPolicy', 'minimumBackoff'));
+    let total = 0;
+    const attempts = Number(get(s.inputs, 'deadLetterPolicy', 'maxDeliveryAttempts'));
+    for (let i = 1; i < attempts; i += 1) {
+      total += wait;
+      wait = Math.min(wait * 2, seconds(get(s.inputs, 'retryPolicy', 'maximumBackoff')));
+    }
+    expect(total).toBeGreaterThanOrEqual(80 * 60);
+  });
+
+  it('keeps dead-lettered messages 3 days in a pull subscription (they are unscrubbed)', () => {
+    const dlq = one(recorded, 'gcp:pubsub/subscription:Subscription', 'bus-dead-letter-pull');
+    expect(dlq.inputs.name).toBe('gca-logs-dead-letter-pull');
     expect(dlq.inputs.topic).toBe(`projects/${PROJECT}/topics/gca-logs-dead-letter`);
-    expect(dlq.inputs.messageRetentionDuration).toBe('604800s');
+    expect(dlq.inputs.messageRetentionDuration).toBe(`${3 * 86_400}s`);
     expect(dlq.inputs.pushConfig).toBeUndefined();
+  });
+
+  it("stores messages only in the functions' region by default", () => {
+    const topics = ofType(recorded, 'gcp:pubsub/topic:Topic');
+    expect(topics).toHaveLength(2);
+    for (const t of topics) {
+      expect(t.inputs.messageStoragePolicy).toEqual({
+        allowedPersistenceRegions: ['europe-west1'],
+      });
+    }
   });
 
   it('gives the Pub/Sub service agent exactly what dead-lettering and OIDC need', () => {
@@ -123,7 +148,7 @@ describe('Pub/Sub delivery', () => {
       ofType(recorded, 'gcp:pubsub/subscription:Subscription')
         .map((s) => s.name)
         .sort(),
-    ).toEqual(['gca-logs-dead-letter-pull', 'gca-logs-ingest-push']);
+    ).toEqual(['bus-dead-letter-pull', 'gca-logs-ingest-push']);
     for (const fn of ofType(recorded, 'gcp:cloudfunctionsv2/function:Function')) {
       expect(fn.inputs.eventTrigger).toBeUndefined();
     }
@@ -132,6 +157,22 @@ describe('Pub/Sub delivery', () => {
 
 describe('functions', () => {
   const fns = (): Recorded[] => ofType(recorded, 'gcp:cloudfunctionsv2/function:Function');
+
+  it('gives ingest a whole vCPU, 80 concurrent requests and 10 instances at most', () => {
+    const ingest = one(recorded, 'gcp:cloudfunctionsv2/function:Function', 'gca-ingest');
+    expect(get(ingest.inputs, 'serviceConfig')).toMatchObject({
+      availableCpu: '1',
+      maxInstanceRequestConcurrency: 80,
+      maxInstanceCount: 10,
+      availableMemory: '512Mi',
+    });
+    // The scheduled functions keep one request at a time and one instance.
+    for (const name of ['gca-recompute', 'gca-retention']) {
+      const fn = one(recorded, 'gcp:cloudfunctionsv2/function:Function', name);
+      expect(get(fn.inputs, 'serviceConfig', 'maxInstanceRequestConcurrency')).toBeUndefined();
+      expect(get(fn.inputs, 'serviceConfig', 'maxInstanceCount')).toBe(1);
+    }
+  });
 
   it('deploys the three targets, internal ingress, each with its own identity', () => {
     expect(
@@ -229,7 +270,7 @@ describe('BigQuery', () => {
     const defs = REGISTRY.filter((t) => t.kind === 'table');
     expect(defs.length).toBeGreaterThan(0);
     for (const def of defs) {
-      const t = one(recorded, 'gcp:bigquery/table:Table', `${def.dataset}-${def.name}`);
+      const t = one(recorded, 'gcp:bigquery/table:Table', `datasets-${def.dataset}-${def.name}`);
       expect(t.inputs.datasetId).toBe(def.dataset);
       expect(t.inputs.tableId).toBe(def.name);
       expect(t.inputs.deletionProtection).toBe(true);
@@ -244,7 +285,7 @@ describe('BigQuery', () => {
     // They were views over gca_raw (authorized on it); recompute now maintains them as tables.
     expect(REGISTRY.filter((t) => t.kind === 'view')).toEqual([]);
     for (const name of ['interactions', 'daily_active_users']) {
-      const t = one(recorded, 'gcp:bigquery/table:Table', `gca_analytics-${name}`);
+      const t = one(recorded, 'gcp:bigquery/table:Table', `datasets-gca_analytics-${name}`);
       expect(t.inputs.view).toBeUndefined();
       expect(t.inputs.timePartitioning).toEqual({ type: 'DAY', field: 'day' });
     }
@@ -255,7 +296,8 @@ describe('BigQuery', () => {
 
   it('restricts both datasets to project owners plus explicit entries', () => {
     for (const id of ['gca_raw', 'gca_analytics']) {
-      const ds = one(recorded, 'gcp:bigquery/dataset:Dataset', id);
+      const ds = one(recorded, 'gcp:bigquery/dataset:Dataset', `datasets-${id}`);
+      expect(ds.inputs.datasetId).toBe(id);
       expect(ds.inputs.accesses).toEqual([{ role: 'OWNER', specialGroup: 'projectOwners' }]);
       expect(ds.inputs.location).toBe('europe-west1');
       expect(ds.inputs.deleteContentsOnDestroy).toBe(false);
@@ -375,12 +417,12 @@ describe('state, APIs and alerting', () => {
     expect(config.deletionProtection).toBe(true);
     const expected = new Map<string, string[]>([
       ...REGISTRY.map((t): [string, string[]] => [
-        `${t.dataset}-${t.name}`,
+        `datasets-${t.dataset}-${t.name}`,
         ['deletionProtection'],
       ]),
-      ['gca_raw', ['deleteContentsOnDestroy']],
-      ['gca_analytics', ['deleteContentsOnDestroy']],
-      ['state', ['deleteProtectionState']],
+      ['datasets-gca_raw', ['deleteContentsOnDestroy']],
+      ['datasets-gca_analytics', ['deleteContentsOnDestroy']],
+      ['state-database', ['deleteProtectionState']],
     ]);
     expect(destroyGuards(recorded)).toEqual(expected);
   });
@@ -403,23 +445,75 @@ describe('state, APIs and alerting', () => {
     for (const api of apis) expect(api.inputs.disableOnDestroy).toBe(false);
   });
 
-  it('alerts on dead-lettered messages and on quarantine', () => {
+  const policy = (name: string): Recorded =>
+    one(recorded, 'gcp:monitoring/alertPolicy:AlertPolicy', `alerting-${name}`);
+  const condition = (name: string, i = 0): unknown =>
+    (policy(name).inputs.conditions as unknown[])[i];
+
+  it('has the five alerts an operator needs, each its own policy', () => {
+    expect(
+      ofType(recorded, 'gcp:monitoring/alertPolicy:AlertPolicy')
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(
+      ['backlog', 'dead-letters', 'function-errors', 'no-data', 'quarantine'].map(
+        (n) => `alerting-${n}`,
+      ),
+    );
+  });
+
+  it('alerts when the oldest message on the push subscription waits over 15 minutes', () => {
+    const c = condition('backlog');
+    expect(get(c, 'conditionThreshold', 'filter')).toBe(
+      'resource.type="pubsub_subscription" AND resource.labels.subscription_id="gca-logs-ingest-push" AND metric.type="pubsub.googleapis.com/subscription/oldest_unacked_message_age"',
+    );
+    expect(get(c, 'conditionThreshold', 'comparison')).toBe('COMPARISON_GT');
+    expect(get(c, 'conditionThreshold', 'thresholdValue')).toBe(900);
+  });
+
+  it('alerts when ingest answered nothing for an hour in working hours, Monday to Friday', () => {
+    const query = String(get(condition('no-data'), 'conditionPrometheusQueryLanguage', 'query'));
+    expect(query).toBe(
+      'absent_over_time(run_googleapis_com:request_count{monitored_resource="cloud_run_revision",service_name="gca-ingest",response_code_class="2xx"}[60m])' +
+        ' and on() (day_of_week() >= 1 <= 5)' +
+        ' and on() (hour() * 60 + minute() >= 540)' +
+        ' and on() (hour() < 18)',
+    );
+  });
+
+  it('alerts on dead-lettered messages', () => {
+    const c = condition('dead-letters');
+    expect(String(get(c, 'conditionThreshold', 'filter'))).toContain(
+      'pubsub.googleapis.com/subscription/num_undelivered_messages',
+    );
+    expect(String(get(c, 'conditionThreshold', 'filter'))).toContain(
+      'subscription_id="gca-logs-dead-letter-pull"',
+    );
+    expect(get(c, 'conditionThreshold', 'thresholdValue')).toBe(0);
+  });
+
+  it('alerts on quarantine, counted from the ingest summary lines', () => {
     const metric = one(recorded, 'gcp:logging/metric:Metric');
+    expect(metric.inputs.name).toBe('gca_ingest_quarantined');
     expect(metric.inputs.filter).toContain('jsonPayload.component="ingest"');
     expect(metric.inputs.filter).toContain('jsonPayload.counts.quarantined>0');
     expect(metric.inputs.filter).toContain('resource.labels.service_name="gca-ingest"');
-    const policy = one(recorded, 'gcp:monitoring/alertPolicy:AlertPolicy');
-    expect(policy.inputs.combiner).toBe('OR');
-    const filters = (policy.inputs.conditions as unknown[]).map((c) =>
-      String(get(c, 'conditionThreshold', 'filter')),
+    const c = condition('quarantine');
+    expect(get(c, 'conditionThreshold', 'filter')).toContain(
+      'logging.googleapis.com/user/gca_ingest_quarantined',
     );
-    expect(filters).toHaveLength(2);
-    expect(filters[0]).toContain('pubsub.googleapis.com/subscription/num_undelivered_messages');
-    expect(filters[0]).toContain('subscription_id="gca-logs-dead-letter-pull"');
-    expect(filters[1]).toContain(`logging.googleapis.com/user/${String(metric.inputs.name)}`);
-    for (const c of policy.inputs.conditions as unknown[]) {
-      expect(get(c, 'conditionThreshold', 'comparison')).toBe('COMPARISON_GT');
-      expect(get(c, 'conditionThreshold', 'thresholdValue')).toBe(0);
-    }
+    expect(get(c, 'conditionThreshold', 'thresholdValue')).toBe(0);
+  });
+
+  it('alerts on many ingest 5xx, and on any failed scheduled run', () => {
+    const [ingest, scheduled] = [condition('function-errors', 0), condition('function-errors', 1)];
+    expect(String(get(ingest, 'conditionThreshold', 'filter'))).toContain(
+      'resource.labels.service_name="gca-ingest" AND metric.type="run.googleapis.com/request_count" AND metric.labels.response_code_class="5xx"',
+    );
+    expect(get(ingest, 'conditionThreshold', 'thresholdValue')).toBe(50);
+    expect(String(get(scheduled, 'conditionThreshold', 'filter'))).toContain(
+      'resource.labels.service_name=one_of("gca-recompute", "gca-retention")',
+    );
+    expect(get(scheduled, 'conditionThreshold', 'thresholdValue')).toBe(0);
   });
 });

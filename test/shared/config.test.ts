@@ -1,4 +1,14 @@
-import { ConfigError, ENV_VARS, parseConfig } from '../../shared/config';
+import {
+  ConfigError,
+  ENV_VARS,
+  LOG_ENV,
+  parseConfig,
+  parseEnv,
+  PRIVACY_ENV,
+  RETENTION_ENV,
+  stateEnv,
+  warehouseEnv,
+} from '../../shared/config';
 import { DEFAULT_RETENTION_POLICY } from '../../shared/state/port';
 
 const LOCAL = { GCA_WAREHOUSE: 'duckdb:/tmp/gca.duckdb', GCA_STATE: 'local:/tmp/gca.state.json' };
@@ -147,5 +157,45 @@ describe('parseConfig', () => {
     expect(message).toMatch(/^invalid configuration:\n/);
     expect(message).toContain('GCA_CONTENT_MODE');
     expect(message).toContain('GCA_LOG_LEVEL');
+  });
+});
+
+describe('parseEnv: the environment in parts', () => {
+  it('reads only the parts a process uses', () => {
+    // A command that only needs the privacy variables never fails on the warehouse's.
+    const privacy = parseEnv([PRIVACY_ENV], {
+      GCA_WAREHOUSE: 'postgres',
+      GCA_CONTENT_MODE: 'full',
+    });
+    expect(privacy).toEqual({ contentMode: 'full', pseudonymizeKey: null });
+    const retention = parseEnv([RETENTION_ENV, LOG_ENV], { GCA_EVENT_DAYS: '90' });
+    expect(retention).toEqual({
+      retentionDefaults: { ...DEFAULT_RETENTION_POLICY, eventDays: 90 },
+      logLevel: 'INFO',
+    });
+    // The state part demands a project for Firestore only, whatever GCA_WAREHOUSE says.
+    expect(parseEnv([stateEnv()], { GCA_STATE: 'local:/tmp/s.json', GCA_WAREHOUSE: 'x' })).toEqual({
+      state: { kind: 'local', path: '/tmp/s.json' },
+      projectId: null,
+      firestoreDatabase: '(default)',
+      firestoreCollection: 'gca_state',
+    });
+  });
+
+  it('takes a process default for an unset target, and lists the issues of every part once', () => {
+    expect(parseEnv([warehouseEnv('duckdb:./w.duckdb')], {}).warehouse).toEqual({
+      kind: 'duckdb',
+      path: './w.duckdb',
+    });
+    let issues: readonly string[] = [];
+    try {
+      parseEnv([warehouseEnv(), stateEnv(), PRIVACY_ENV], { GCA_CONTENT_MODE: 'none' });
+    } catch (err) {
+      if (err instanceof ConfigError) issues = err.issues;
+    }
+    // The project is missing for both cloud adapters: reported once.
+    expect(issues).toHaveLength(2);
+    expect(issues[0]).toMatch(/^GOOGLE_CLOUD_PROJECT: required/);
+    expect(issues[1]).toMatch(/^GCA_CONTENT_MODE: /);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type Config } from '../../shared/config';
@@ -6,6 +6,10 @@ import {
   createDeps,
   createDepsProvider,
   DEFAULT_FACTORIES,
+  duckDbLockHolder,
+  isDuckDbFileOrAbsent,
+  NotADuckDbFileError,
+  openDuckDb,
   openState,
   openWarehouse,
   type DepsFactories,
@@ -181,5 +185,38 @@ describe('openState (firestore)', () => {
     );
     expect(typeof store.acquireLease).toBe('function');
     await store.close();
+  });
+});
+
+describe('openDuckDb: the one DuckDB opener', () => {
+  it('refuses a file that is not a DuckDB database, leaving it as it was', async () => {
+    const path = join(dir, 'export.json');
+    writeFileSync(path, '[{"insertId":"x"}]\n');
+    await expect(openDuckDb(path)).rejects.toBeInstanceOf(NotADuckDbFileError);
+    expect(readFileSync(path, 'utf8')).toBe('[{"insertId":"x"}]\n');
+    expect(await isDuckDbFileOrAbsent(join(dir, 'absent.duckdb'))).toBe(true);
+  });
+
+  it('creates the schema in a new file, even where a file of that name was ensured before', async () => {
+    const path = join(dir, 'nested', 'w.duckdb');
+    for (let round = 0; round < 2; round++) {
+      const w = await openDuckDb(path);
+      try {
+        const rows = await w.query<{ n: number }>('SELECT COUNT(*) AS n FROM `gca_raw.requests`');
+        expect(rows[0]?.n).toBe(0);
+      } finally {
+        await w.close();
+      }
+      // Removed and made again: the process must not trust its memory of the old file.
+      rmSync(path, { force: true });
+    }
+  });
+
+  it("names the process holding a file from DuckDB's lock error", () => {
+    const err = new Error(
+      'IO Error: Could not set lock on file "/x.duckdb": Conflicting lock is held in /usr/bin/node (PID 4242). See also https://duckdb.org/docs/stable/connect/concurrency',
+    );
+    expect(duckDbLockHolder(err)).toEqual({ program: '/usr/bin/node', pid: 4242 });
+    expect(duckDbLockHolder(new Error('Catalog Error: no table'))).toBeNull();
   });
 });

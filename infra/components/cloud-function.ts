@@ -13,6 +13,8 @@ export interface SecretEnv {
 export interface CloudFunctionArgs {
   project: string;
   region: string;
+  /** Physical function (and Cloud Run service) name (infra/naming.ts). */
+  functionName: string;
   /** The functions-framework target (also the function name's suffix). */
   target: string;
   artifact: FunctionArtifact;
@@ -27,6 +29,10 @@ export interface CloudFunctionArgs {
   secrets?: readonly SecretEnv[];
   timeoutSeconds: number;
   availableMemory: string;
+  /** vCPUs per instance, e.g. "1"; undefined: what the memory size gives (0.33 at 512Mi). */
+  availableCpu?: string;
+  /** Requests one instance serves at once; more than 1 needs at least one whole vCPU. */
+  concurrency?: number;
   maxInstances: number;
   /** Node.js runtime, e.g. nodejs20; must match the bundle's target. */
   runtime: string;
@@ -42,6 +48,8 @@ export interface CloudFunctionArgs {
 export class CloudFunction extends pulumi.ComponentResource {
   readonly function: gcp.cloudfunctionsv2.Function;
   readonly url: pulumi.Output<string>;
+  /** The one invoker grant: a caller (scheduler job, push subscription) depends on it. */
+  readonly invoker: gcp.cloudrunv2.ServiceIamMember;
 
   constructor(name: string, args: CloudFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
     super('gca-analytics:infra:CloudFunction', name, {}, opts);
@@ -62,7 +70,7 @@ export class CloudFunction extends pulumi.ComponentResource {
       {
         project: args.project,
         location: args.region,
-        name,
+        name: args.functionName,
         description: `gca-analytics ${args.target}`,
         labels: { app: 'gca-analytics' },
         buildConfig: {
@@ -84,6 +92,8 @@ export class CloudFunction extends pulumi.ComponentResource {
           })),
           timeoutSeconds: args.timeoutSeconds,
           availableMemory: args.availableMemory,
+          ...(args.availableCpu ? { availableCpu: args.availableCpu } : {}),
+          ...(args.concurrency ? { maxInstanceRequestConcurrency: args.concurrency } : {}),
           maxInstanceCount: args.maxInstances,
           minInstanceCount: 0,
           allTrafficOnLatestRevision: true,
@@ -91,7 +101,7 @@ export class CloudFunction extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: args.dependsOn },
     );
-    new gcp.cloudrunv2.ServiceIamMember(
+    this.invoker = new gcp.cloudrunv2.ServiceIamMember(
       `${name}-invoker`,
       {
         project: args.project,

@@ -34,6 +34,39 @@ export interface Recorded {
   name: string;
   inputs: Record<string, unknown>;
   state: Record<string, unknown>;
+  /**
+   * What the engine would create first, as `type::name`: the resources the SDK sent as this
+   * one's dependencies (its `dependsOn`, components expanded to their children, and the
+   * resources its inputs come from).
+   */
+  dependsOn: string[];
+  /** The URN the mocked engine gave it. */
+  urn: string;
+  /** The URNs it answers to besides its own (its aliases, parents' aliases included). */
+  aliasUrns: string[];
+}
+
+/** `urn:pulumi:STACK::PROJECT::PARENT$TYPE::NAME` -> `TYPE::NAME`. */
+function fromUrn(urn: string): string {
+  const parts = urn.split('::');
+  const types = parts[2] ?? '';
+  return `${types.split('$').pop() ?? types}::${parts.slice(3).join('::')}`;
+}
+
+/** The part of the mock monitor's register request the recording reads. */
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getDependenciesList(): string[];
+  getAliasurnsList(): string[];
+}
+
+/** The URN the mock monitor gives a resource (its `newUrn`: the parent's type, then its own). */
+function urnOf(req: RegisterRequest): string {
+  const parent = req.getParent();
+  const parentType = parent ? `${(parent.split('::')[2] ?? '').split('$').pop() ?? ''}$` : '';
+  return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${parentType}${req.getType()}::${req.getName()}`;
 }
 
 type Inputs = Record<string, unknown>;
@@ -104,15 +137,25 @@ function computed(type: string, name: string, inputs: Inputs): { id: string; sta
  * Installs the mocks (call BEFORE importing any program module) and returns the live list of
  * registered resources.
  */
-export function installMocks(): Recorded[] {
+export function installMocks(options: { aliasUrns?: boolean } = {}): Recorded[] {
   const recorded: Recorded[] = [];
+  const requests = new Map<string, RegisterRequest>();
   void pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Inputs } {
         const inputs = args.inputs as Inputs;
         const { id, state } = computed(args.type, args.name, inputs);
         const full = { ...inputs, ...state };
-        recorded.push({ type: args.type, name: args.name, inputs, state: full });
+        const req = requests.get(`${args.type}::${args.name}`);
+        recorded.push({
+          type: args.type,
+          name: args.name,
+          inputs,
+          state: full,
+          dependsOn: req?.getDependenciesList().map(fromUrn) ?? [],
+          urn: req ? urnOf(req) : '',
+          aliasUrns: req?.getAliasurnsList() ?? [],
+        });
         return { id, state: full };
       },
       call(args: pulumi.runtime.MockCallArgs): Inputs {
@@ -130,6 +173,25 @@ export function installMocks(): Recorded[] {
     'test',
     false,
   );
+  // Mocks give newResource no options; the register request carries the dependency list the
+  // engine orders creation by, so the monitor's entry point records it first.
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: RegisterRequest, callback: unknown): Promise<void>;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    requests.set(`${req.getType()}::${req.getName()}`, req);
+    return register(req, callback);
+  };
+  if (options.aliasUrns) {
+    // The SDK then resolves every alias, parents' included, to URNs itself, as it does for an
+    // engine without alias specs; with specs the engine resolves them the same way.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the runtime's own store
+    const state = require('@pulumi/pulumi/runtime/state') as {
+      getStore(): { supportsAliasSpecs: boolean };
+    };
+    state.getStore().supportsAliasSpecs = false;
+  }
   return recorded;
 }
 

@@ -3,6 +3,8 @@ import * as pulumi from '@pulumi/pulumi';
 
 export interface ScheduledCallArgs {
   project: string;
+  /** Physical job name (infra/naming.ts). */
+  jobName: string;
   region: string;
   schedule: string;
   timeZone: string;
@@ -26,7 +28,7 @@ export class ScheduledCall extends pulumi.ComponentResource {
       {
         project: args.project,
         region: args.region,
-        name,
+        name: args.jobName,
         schedule: args.schedule,
         timeZone: args.timeZone,
         attemptDeadline: `${args.attemptDeadlineSeconds}s`,

@@ -8,6 +8,8 @@ export const SINK_FILTER = `resource.type="${GEMINI_RESOURCE_TYPE}"`;
 
 export interface LogSinkArgs {
   project: string;
+  /** Physical sink name (infra/naming.ts). */
+  sinkName: string;
   scope: SinkScope;
   /** Folder or organization id (numeric), for those scopes. */
   parentId?: string;
@@ -15,6 +17,12 @@ export interface LogSinkArgs {
   topicId: pulumi.Input<string>;
   /** The topic's short name, for the IAM binding. */
   topicName: pulumi.Input<string>;
+  /**
+   * What must exist before the sink may publish: the push subscription (a message published to
+   * a topic with no subscription is lost). The publish grant, which is what lets the sink
+   * deliver, is created after these.
+   */
+  deliverAfter?: pulumi.Input<pulumi.Resource>[];
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -30,7 +38,7 @@ export class LogSink extends pulumi.ComponentResource {
     super('gca-analytics:infra:LogSink', name, {}, opts);
     const destination = pulumi.interpolate`pubsub.googleapis.com/${args.topicId}`;
     const common = {
-      name: 'gca-analytics-logs',
+      name: args.sinkName,
       description: 'Gemini Code Assist logs to the gca-analytics pipeline',
       destination,
       filter: SINK_FILTER,
@@ -71,7 +79,7 @@ export class LogSink extends pulumi.ComponentResource {
         role: 'roles/pubsub.publisher',
         member: sink.writerIdentity,
       },
-      { parent: this },
+      { parent: this, dependsOn: args.deliverAfter },
     );
     this.registerOutputs({ writerIdentity: this.writerIdentity });
   }

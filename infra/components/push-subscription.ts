@@ -1,12 +1,10 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 
-/** Backoff between redeliveries: Pub/Sub's bounds, 10 s doubling up to 10 min. */
-export const RETRY_MIN_BACKOFF = '10s';
-export const RETRY_MAX_BACKOFF = '600s';
-
 export interface PushSubscriptionArgs {
   project: string;
+  /** Physical subscription name (infra/naming.ts). */
+  subscriptionName: string;
   /** `projects/P/topics/T` */
   topicId: pulumi.Input<string>;
   /** The ingest function's URL: push endpoint and OIDC audience. */
@@ -22,6 +20,15 @@ export interface PushSubscriptionArgs {
   pubsubAgentMember: pulumi.Input<string>;
   /** Seconds Pub/Sub waits for the function's answer; more than the function's timeout. */
   ackDeadlineSeconds: number;
+  /** Exponential backoff between redeliveries, e.g. `10s` and `600s`. */
+  minimumBackoff: string;
+  maximumBackoff: string;
+  /**
+   * What must be in effect before the first push: the function's invoker grant (else every
+   * push is a 403 that spends a delivery attempt) and the agent's publish grant on the
+   * dead-letter topic (else dead-lettering fails).
+   */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 /**
@@ -34,11 +41,23 @@ export class PushSubscription extends pulumi.ComponentResource {
 
   constructor(name: string, args: PushSubscriptionArgs, opts?: pulumi.ComponentResourceOptions) {
     super('gca-analytics:infra:PushSubscription', name, {}, opts);
+    // The agent mints the OIDC tokens of the push identity (granted by default only in projects
+    // that enabled Pub/Sub after April 2021); scoped to that one service account. Created
+    // before the subscription: a push without a token is refused and spends an attempt.
+    const tokenCreator = new gcp.serviceaccount.IAMMember(
+      `${name}-agent-token-creator`,
+      {
+        serviceAccountId: args.pushServiceAccountName,
+        role: 'roles/iam.serviceAccountTokenCreator',
+        member: args.pubsubAgentMember,
+      },
+      { parent: this },
+    );
     this.subscription = new gcp.pubsub.Subscription(
       name,
       {
         project: args.project,
-        name,
+        name: args.subscriptionName,
         topic: args.topicId,
         ackDeadlineSeconds: args.ackDeadlineSeconds,
         pushConfig: {
@@ -48,7 +67,7 @@ export class PushSubscription extends pulumi.ComponentResource {
             audience: args.endpoint,
           },
         },
-        retryPolicy: { minimumBackoff: RETRY_MIN_BACKOFF, maximumBackoff: RETRY_MAX_BACKOFF },
+        retryPolicy: { minimumBackoff: args.minimumBackoff, maximumBackoff: args.maximumBackoff },
         deadLetterPolicy: {
           deadLetterTopic: args.deadLetterTopicId,
           maxDeliveryAttempts: args.maxDeliveryAttempts,
@@ -56,7 +75,7 @@ export class PushSubscription extends pulumi.ComponentResource {
         // A live pipeline subscription must not expire when logs are quiet for a month.
         expirationPolicy: { ttl: '' },
       },
-      { parent: this },
+      { parent: this, dependsOn: [tokenCreator, ...(args.dependsOn ?? [])] },
     );
     // Dead-lettering acks the message on the source subscription: the agent must subscribe.
     new gcp.pubsub.SubscriptionIAMMember(
@@ -65,17 +84,6 @@ export class PushSubscription extends pulumi.ComponentResource {
         project: args.project,
         subscription: this.subscription.name,
         role: 'roles/pubsub.subscriber',
-        member: args.pubsubAgentMember,
-      },
-      { parent: this },
-    );
-    // The agent mints the OIDC tokens of the push identity (granted by default only in projects
-    // that enabled Pub/Sub after April 2021); scoped to that one service account.
-    new gcp.serviceaccount.IAMMember(
-      `${name}-agent-token-creator`,
-      {
-        serviceAccountId: args.pushServiceAccountName,
-        role: 'roles/iam.serviceAccountTokenCreator',
         member: args.pubsubAgentMember,
       },
       { parent: this },

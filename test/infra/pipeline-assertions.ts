@@ -1,5 +1,5 @@
 /** Queries over the recorded resources, shared by the infra test files. */
-import type { Recorded } from './pulumiMocks';
+import type { Recorded } from './pulumi-mocks';
 
 export function ofType(recorded: readonly Recorded[], type: string): Recorded[] {
   return recorded.filter((r) => r.type === type);

@@ -3,6 +3,8 @@ import * as pulumi from '@pulumi/pulumi';
 
 export interface FunctionSourceBucketArgs {
   project: string;
+  /** Globally unique, and tells whose it is (infra/naming.ts: `PROJECT-gca-functions-source`). */
+  bucketName: string;
   location: string;
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -24,8 +26,7 @@ export class FunctionSourceBucket extends pulumi.ComponentResource {
       name,
       {
         project: args.project,
-        // Globally unique, and tells whose it is.
-        name: `${args.project}-gca-functions-source`,
+        name: args.bucketName,
         location: args.location,
         uniformBucketLevelAccess: true,
         publicAccessPrevention: 'enforced',

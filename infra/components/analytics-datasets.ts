@@ -2,9 +2,16 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import type { Dataset, TableDef } from '../../shared/tables/registry';
 import { renderBigQuerySchema, renderBigQueryTableOptions } from '../../shared/tables/render';
+import { formerName } from './aliases';
 
-/** Service accounts of the functions, by what they do to the warehouse. */
-export interface WarehouseWriters {
+/** What this component was called in the first release (type and the program's name for it). */
+export const ANALYTICS_DATASETS_FORMERLY = {
+  type: 'gca-analytics:infra:Warehouse',
+  name: 'warehouse',
+} as const;
+
+/** Service accounts of the functions, by what they do to the datasets. */
+export interface DatasetWriters {
   /** Streams rows into the raw tables (insertAll). */
   ingest: pulumi.Input<string>;
   /** Reads raw, rebuilds the analytics tables. */
@@ -13,8 +20,10 @@ export interface WarehouseWriters {
   retention: pulumi.Input<string>;
 }
 
-export interface WarehouseArgs {
+export interface AnalyticsDatasetsArgs {
   project: string;
+  /** Physical dataset id of each registry dataset (infra/naming.ts; `_`, never `-`). */
+  datasetIds: Readonly<Record<Dataset, string>>;
   location: string;
   kmsKeyName?: string;
   /** The table registry: every table and view to create. */
@@ -22,7 +31,7 @@ export interface WarehouseArgs {
   /** BigQuery SQL of each view, by view name (`interactions`, `daily_active_users`). */
   viewSql: Readonly<Record<string, string>>;
   /** Service account emails of the functions. */
-  writers: WarehouseWriters;
+  writers: DatasetWriters;
   /** IAM principals (`user:`, `group:`, `serviceAccount:`, `domain:`) reading gca_analytics. */
   readers: readonly string[];
   /**
@@ -71,24 +80,38 @@ export function accessEntityOf(
  * provider documents). Ingest gets table-level dataEditor on the four raw tables: insertAll needs
  * `tables.updateData` and nothing at the dataset level.
  */
-export class Warehouse extends pulumi.ComponentResource {
+export class AnalyticsDatasets extends pulumi.ComponentResource {
   readonly datasets: Record<Dataset, gcp.bigquery.Dataset>;
   readonly tables: Record<string, gcp.bigquery.Table>;
 
-  constructor(name: string, args: WarehouseArgs, opts?: pulumi.ComponentResourceOptions) {
-    super('gca-analytics:infra:Warehouse', name, {}, opts);
+  constructor(name: string, args: AnalyticsDatasetsArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Named apart from the `Warehouse` port (shared/warehouse/port.ts) that reads these datasets;
+    // the alias keeps a stack deployed when this component was `Warehouse` named `warehouse`.
+    super(
+      'gca-analytics:infra:AnalyticsDatasets',
+      name,
+      {},
+      {
+        ...opts,
+        aliases: [...(opts?.aliases ?? []), ANALYTICS_DATASETS_FORMERLY],
+      },
+    );
+    const child = (suffix: string) => ({
+      parent: this,
+      ...formerName(`${name}-${suffix}`, suffix),
+    });
     const encryption = args.kmsKeyName
       ? { defaultEncryptionConfiguration: { kmsKeyName: args.kmsKeyName } }
       : {};
     const datasets = {} as Record<Dataset, gcp.bigquery.Dataset>;
-    for (const datasetId of ['gca_raw', 'gca_analytics'] as const) {
-      datasets[datasetId] = new gcp.bigquery.Dataset(
-        datasetId,
+    for (const dataset of ['gca_raw', 'gca_analytics'] as const) {
+      datasets[dataset] = new gcp.bigquery.Dataset(
+        `${name}-${dataset}`,
         {
           project: args.project,
-          datasetId,
+          datasetId: args.datasetIds[dataset],
           location: args.location,
-          description: DATASET_DESCRIPTIONS[datasetId],
+          description: DATASET_DESCRIPTIONS[dataset],
           labels: { app: 'gca-analytics' },
           // Protected: a dataset holding tables Pulumi does not manage (made by hand or by a
           // tool) fails to delete rather than losing them. Unprotected: a teardown empties it.
@@ -96,7 +119,7 @@ export class Warehouse extends pulumi.ComponentResource {
           accesses: [{ role: 'OWNER', specialGroup: 'projectOwners' }],
           ...encryption,
         },
-        { parent: this, dependsOn: args.dependsOn, ignoreChanges: ['accesses'] },
+        { ...child(dataset), dependsOn: args.dependsOn, ignoreChanges: ['accesses'] },
       );
     }
     this.datasets = datasets;
@@ -105,7 +128,7 @@ export class Warehouse extends pulumi.ComponentResource {
     for (const def of args.registry.filter((t) => t.kind === 'table')) {
       const options = renderBigQueryTableOptions(def);
       tables[`${def.dataset}.${def.name}`] = new gcp.bigquery.Table(
-        `${def.dataset}-${def.name}`,
+        `${name}-${def.dataset}-${def.name}`,
         {
           project: args.project,
           datasetId: datasets[def.dataset].datasetId,
@@ -118,7 +141,7 @@ export class Warehouse extends pulumi.ComponentResource {
           deletionProtection: args.deletionProtection,
           labels: { app: 'gca-analytics' },
         },
-        { parent: this },
+        child(`${def.dataset}-${def.name}`),
       );
     }
     const baseTables = Object.values(tables);
@@ -126,7 +149,7 @@ export class Warehouse extends pulumi.ComponentResource {
       const query = args.viewSql[def.name];
       if (!query) throw new Error(`no SQL for view ${def.dataset}.${def.name}`);
       tables[`${def.dataset}.${def.name}`] = new gcp.bigquery.Table(
-        `${def.dataset}-${def.name}`,
+        `${name}-${def.dataset}-${def.name}`,
         {
           project: args.project,
           datasetId: datasets[def.dataset].datasetId,
@@ -138,7 +161,7 @@ export class Warehouse extends pulumi.ComponentResource {
           labels: { app: 'gca-analytics' },
         },
         // A view is validated against the tables it reads: create it after them.
-        { parent: this, dependsOn: baseTables },
+        { ...child(`${def.dataset}-${def.name}`), dependsOn: baseTables },
       );
     }
     this.tables = tables;
@@ -149,13 +172,13 @@ export class Warehouse extends pulumi.ComponentResource {
       const view = tables[`${def.dataset}.${def.name}`];
       if (!view) continue;
       new gcp.bigquery.DatasetAccess(
-        `gca_raw-authorize-${def.name}`,
+        `${name}-gca_raw-authorize-${def.name}`,
         {
           project: args.project,
           datasetId: datasets.gca_raw.datasetId,
           view: { projectId: view.project, datasetId: view.datasetId, tableId: view.tableId },
         },
-        { parent: this },
+        child(`gca_raw-authorize-${def.name}`),
       );
     }
 
@@ -164,7 +187,7 @@ export class Warehouse extends pulumi.ComponentResource {
       const table = tables[`${def.dataset}.${def.name}`];
       if (!table) continue;
       new gcp.bigquery.IamMember(
-        `gca_raw-${def.name}-ingest-editor`,
+        `${name}-gca_raw-${def.name}-ingest-editor`,
         {
           project: args.project,
           datasetId: table.datasetId,
@@ -172,7 +195,7 @@ export class Warehouse extends pulumi.ComponentResource {
           role: 'roles/bigquery.dataEditor',
           member: pulumi.interpolate`serviceAccount:${args.writers.ingest}`,
         },
-        { parent: this },
+        child(`gca_raw-${def.name}-ingest-editor`),
       );
     }
 
@@ -222,14 +245,14 @@ export class Warehouse extends pulumi.ComponentResource {
         ? accessEntityOf(entry.principal)
         : { userByEmail: entry.email as pulumi.Input<string> };
       new gcp.bigquery.DatasetAccess(
-        `${entry.dataset}-${entry.name}`,
+        `${name}-${entry.dataset}-${entry.name}`,
         {
           project: args.project,
           datasetId: datasets[entry.dataset].datasetId,
           role: entry.role,
           ...entity,
         },
-        { parent: this },
+        child(`${entry.dataset}-${entry.name}`),
       );
     }
 

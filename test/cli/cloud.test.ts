@@ -1,0 +1,152 @@
+/**
+ * The command against the cloud adapters, as the functions use them: GCA_WAREHOUSE=bigquery
+ * (a local endpoint speaking BigQuery's REST API, test/helpers/fake-bigquery.ts, with the real
+ * client and adapter) and GCA_STATE=firestore (the Firestore emulator). `ingest` streams rows
+ * to the configured datasets and writes no local file; `recompute`, `report` and `retention`
+ * run their statements there, with the watermark and leases in Firestore. `--db` with
+ * GCA_WAREHOUSE is a usage error.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_FACTORIES, openState, type DepsFactories } from '../../shared/deps';
+import { RECOMPUTE_JOB } from '../../shared/jobs/recompute';
+import { createBigQueryWarehouse } from '../../shared/warehouse/bigquery';
+import { startEmulator, type RunningEmulator } from '../helpers/emulators';
+import { makeMetadataEntry, makeRequestEntry } from '../helpers/entries';
+import { startFakeBigQuery, type FakeBigQuery } from '../helpers/fake-bigquery';
+import { runCli } from './run-cli';
+
+let emu: RunningEmulator;
+let fake: FakeBigQuery;
+let dir: string;
+let env: Record<string, string>;
+const saved = {
+  FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST,
+  METADATA_SERVER_DETECTION: process.env.METADATA_SERVER_DETECTION,
+};
+
+beforeAll(async () => {
+  emu = await startEmulator('firestore');
+  // Read by the Firestore SDK itself, as in any process pointed at the emulator.
+  process.env.FIRESTORE_EMULATOR_HOST = emu.hostPort;
+  process.env.METADATA_SERVER_DETECTION = 'none';
+}, 150_000);
+
+afterAll(async () => {
+  await emu?.stop();
+  for (const [key, value] of Object.entries(saved)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+}, 60_000);
+
+beforeEach(async () => {
+  fake = await startFakeBigQuery({ projectId: emu.projectId });
+  dir = mkdtempSync(join(tmpdir(), 'gca-cli-cloud-'));
+  env = {
+    GCA_WAREHOUSE: 'bigquery',
+    GCA_STATE: 'firestore',
+    GOOGLE_CLOUD_PROJECT: emu.projectId,
+    GCA_RAW_DATASET: 'raw_dev',
+    GCA_ANALYTICS_DATASET: 'analytics_dev',
+    GCA_BQ_LOCATION: 'EU',
+    GCA_FIRESTORE_COLLECTION: `cli_${randomUUID()}`,
+  };
+});
+afterEach(async () => {
+  await fake.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The real factories, BigQuery's client pointed at the local endpoint (no credentials). */
+function factories(): DepsFactories {
+  return {
+    ...DEFAULT_FACTORIES,
+    openWarehouse: async (c) => {
+      expect(c.warehouse.kind).toBe('bigquery');
+      return createBigQueryWarehouse({
+        projectId: c.projectId ?? '',
+        location: c.bqLocation,
+        datasets: { gca_raw: c.rawDataset, gca_analytics: c.analyticsDataset },
+        bigquery: fake.client({ maxRetries: 0 }),
+        sleep: async () => undefined,
+      });
+    },
+  };
+}
+
+const run = (args: string[]) => runCli(args, { cwd: dir, env, factories: factories() });
+
+it('ingests into BigQuery, recomputes there with its watermark in Firestore, writes no local file', async () => {
+  const file = join(dir, 'logs.json');
+  const entries = [
+    makeRequestEntry({ insertId: 'c-r1' }),
+    makeMetadataEntry('codeExposure', { originalRequestId: 's-1' }, { insertId: 'c-m1' }),
+  ];
+  writeFileSync(file, JSON.stringify(entries, null, 2));
+  const ingested = await run(['ingest', file]);
+  expect(ingested.stderr).toBe('');
+  expect(ingested.code).toBe(0);
+  expect(ingested.stdout).toContain('Read 2 entries: 2 stored');
+  expect(ingested.stdout).toContain(
+    `Warehouse: BigQuery ${emu.projectId} (raw_dev, analytics_dev; EU)`,
+  );
+  // Rows went to the configured raw dataset, with the entry keys as insertIds.
+  const inserts = fake.requestsTo(
+    /\/datasets\/raw_dev\/tables\/(requests|metadata_events)\/insertAll$/,
+  );
+  const rows = inserts.flatMap((r) => (r.body as { rows: unknown[] }).rows);
+  expect(rows).toHaveLength(2);
+  // Recompute ran its statements as query jobs in the location, on the configured datasets.
+  const jobs = fake.requestsTo(/\/jobs$/, 'POST');
+  expect(jobs.length).toBeGreaterThan(0);
+  const sql = jobs.map((j) => JSON.stringify(j.body)).join('\n');
+  expect(sql).toContain('analytics_dev');
+  expect(sql).not.toMatch(/`gca_analytics\./);
+  // Nothing local: no DuckDB file, no state file.
+  expect(readdirSync(dir)).toEqual(['logs.json']);
+  expect(existsSync(join(dir, 'gca-analytics.duckdb'))).toBe(false);
+  // The watermark is in Firestore, where the recompute function reads it.
+  const state = await openState({
+    state: { kind: 'firestore' },
+    projectId: emu.projectId,
+    firestoreDatabase: '(default)',
+    firestoreCollection: env.GCA_FIRESTORE_COLLECTION ?? '',
+  });
+  try {
+    expect(await state.getWatermark(RECOMPUTE_JOB)).toMatch(/^2025-10-20T12:00:00/);
+  } finally {
+    await state.close();
+  }
+
+  // report and retention run there too.
+  const before = fake.requestsTo(/\/jobs$/, 'POST').length;
+  const report = await run(['report', '--json']);
+  expect(report.stderr).toBe('');
+  expect(report.code).toBe(0);
+  expect(fake.requestsTo(/\/jobs$/, 'POST').length).toBeGreaterThan(before);
+  const retention = await run(['retention', '--dry-run', '--json']);
+  expect(retention.stderr).toBe('');
+  expect(retention.code).toBe(0);
+  expect(readdirSync(dir)).toEqual(['logs.json']);
+}, 60_000);
+
+it('refuses --db together with GCA_WAREHOUSE, and a cloud warehouse without a project', async () => {
+  const both = await run(['report', '--db', 'x.duckdb']);
+  expect(both.code).toBe(2);
+  expect(both.stderr).toMatch(/--db and GCA_WAREHOUSE=bigquery both say where the data is/);
+  const noProject = await runCli(['recompute'], {
+    cwd: dir,
+    env: { GCA_WAREHOUSE: 'bigquery' },
+  });
+  expect(noProject.code).toBe(2);
+  expect(noProject.stderr).toMatch(/GOOGLE_CLOUD_PROJECT: required with GCA_WAREHOUSE=bigquery/);
+  // demo writes a generated sample: local only, never into the configured BigQuery.
+  const demo = await run(['demo']);
+  expect(demo.code).toBe(2);
+  expect(demo.stderr).toMatch(/works on a local DuckDB warehouse only/);
+  expect(fake.requests).toHaveLength(0);
+  expect(readdirSync(dir)).toEqual([]);
+});
