@@ -1,6 +1,7 @@
 /** Every subcommand, in the order `--help` lists them. */
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
+import { register as datasets } from './datasets';
 import { register as demo } from './demo';
 import { register as eraseUser } from './erase-user';
 import { register as erasureRequests } from './erasure-requests';
@@ -17,6 +18,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   recompute,
   report,
   show,
+  datasets,
   retention,
   eraseUser,
   erasureRequests,

@@ -1,8 +1,9 @@
 /**
  * The spec's samples (test/fixtures/spec) as one JSON Lines export for the datasets and show
  * tests: the chat request, the code completion with file context, the two agent turns (tool
- * calls, then tool results), their api_request metadata, and a chat exposure and acceptance
- * pointed at the first agent turn (originalRequestId = its request_id), so it has a suggestion.
+ * calls, then tool results), their api_request metadata, a chat exposure and acceptance pointed
+ * at the first agent turn (originalRequestId = its request_id), so it has an accepted suggestion,
+ * and a code exposure (python) of the completion, never accepted.
  * The chat and completion samples share one request_id and insertId in the spec: the completion
  * gets its own here.
  */
@@ -49,6 +50,8 @@ export function specExportLines(): string {
     spec('agent2-metadata'),
     pointAt(spec('metadata-chat-exposure'), 'chatExposure', AGENT1_ID, '2025-10-08T10:09:53Z'),
     pointAt(spec('metadata-chat-acceptance'), 'chatAcceptance', AGENT1_ID, '2025-10-08T10:10:30Z'),
+    // The completion was shown, never accepted.
+    pointAt(spec('metadata-code-exposure'), 'codeExposure', COMPLETION_ID, '2023-11-03T23:27:32Z'),
   ];
   return entries.map((e) => JSON.stringify(e)).join('\n') + '\n';
 }
