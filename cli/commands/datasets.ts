@@ -3,6 +3,9 @@
  * (shared/datasets/). Like AI Studio's datasets of logs: a named, described selection, kept past
  * content expiry, for challenge, sample and evaluation sets, re-run through the Gemini Batch API.
  */
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
   DATASET_KINDS,
@@ -18,7 +21,13 @@ import {
   listDatasets,
   type DatasetInfo,
 } from '../../shared/datasets/store';
-import { addDbOption, CliError, type CliContext } from '../context';
+import {
+  EXPORT_FORMATS,
+  exportDataset,
+  type ExportFormat,
+  type ExportResult,
+} from '../../shared/datasets/export';
+import { addDbOption, CliError, resolvePath, type CliContext } from '../context';
 import { parseDayRange } from '../days';
 import { openCommandWarehouse, type OpenedWarehouse } from '../open-warehouse';
 
@@ -124,6 +133,31 @@ function printInfo(ctx: CliContext, d: DatasetInfo): void {
   ctx.out(
     `  members      ${d.members}${erased > 0 ? ` (${d.memberCount} at creation; ${erased} removed by erasure)` : ''}`,
   );
+}
+
+interface ExportFlags extends DbFlags {
+  format?: string;
+}
+
+/** Writes a line to a file stream, waiting for it to drain when its buffer is full. */
+function fileSink(stream: WriteStream): (line: string) => Promise<void> {
+  return async (line) => {
+    if (!stream.write(`${line}\n`)) await once(stream, 'drain');
+  };
+}
+
+function closeStream(stream: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.once('error', reject);
+    stream.end(() => resolve());
+  });
+}
+
+function skippedText(result: ExportResult): string {
+  const parts = Object.entries(result.skipped)
+    .filter(([, n]) => n > 0)
+    .map(([reason, n]) => `${n} ${reason.replace(/_/g, '-')}`);
+  return parts.length === 0 ? '' : `; skipped ${parts.join(', ')}`;
 }
 
 /** Nested subcommands report through the context like top-level ones (main configures those). */
@@ -251,6 +285,56 @@ export function register(program: Command, ctx: CliContext): void {
         if (limit !== null && dataset.members > members.length) {
           ctx.out(`  ... ${dataset.members - members.length} more (--limit 0 lists all)`);
         }
+      });
+    });
+
+  const exp = inherit(
+    datasets
+      .command('export')
+      .description(
+        'Write a dataset as JSON Lines: --format batch (a Gemini Batch API input file) or pairs (prompt, original response and metadata, for evaluation tools)',
+      )
+      .argument('<name>', 'dataset name')
+      .argument('<file>', 'output file; - for stdout'),
+    ctx,
+  );
+  addDbOption(exp)
+    .option('--format <format>', EXPORT_FORMATS.join(' or '))
+    .action(async (name: string, file: string, flags: ExportFlags) => {
+      if (!(EXPORT_FORMATS as readonly string[]).includes(flags.format ?? '')) {
+        throw new CliError(`--format must be ${EXPORT_FORMATS.join(' or ')}`, 2);
+      }
+      const format = flags.format as ExportFormat;
+      await withWarehouse(ctx, flags.db, async ({ warehouse, where }) => {
+        const dataset = await getDataset(warehouse, name);
+        if (!dataset) throw new CliError(`no dataset ${name} in ${where}`);
+        let result: ExportResult;
+        let target: string;
+        if (file === '-') {
+          target = 'stdout';
+          result = await exportDataset(warehouse, name, format, async (line) => {
+            ctx.io.stdout.write(`${line}\n`);
+          });
+        } else {
+          // Written beside the target and renamed when complete: a failed export leaves no
+          // truncated file that looks like a whole one.
+          target = resolvePath(ctx, file);
+          const partial = `${target}.partial`;
+          const stream = createWriteStream(partial);
+          try {
+            result = await exportDataset(warehouse, name, format, fileSink(stream));
+            await closeStream(stream);
+            await rename(partial, target);
+          } catch (err) {
+            stream.destroy();
+            await rm(partial, { force: true });
+            throw err;
+          }
+        }
+        const summary = `Wrote ${result.written} of ${dataset.members} interactions of ${name} to ${target} (${format})${skippedText(result)}.`;
+        // With stdout as the file, stdout holds only the lines.
+        (file === '-' ? ctx.err : ctx.out)(summary);
+        if (result.written === 0) ctx.exitCode = 1;
       });
     });
 
