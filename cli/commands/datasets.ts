@@ -174,6 +174,10 @@ export function register(program: Command, ctx: CliContext): void {
     .summary('Curated datasets of interactions: create, list, show, delete, export')
     .description(
       'Curated datasets of interactions (request, response and metadata by request_id): named, described selections kept in gca_raw, kept past content expiry, exportable for the Gemini Batch API or evaluation tools',
+    )
+    .addHelpText(
+      'after',
+      '\nWith GCA_WAREHOUSE=bigquery (and GOOGLE_CLOUD_PROJECT) and no --db, they work on BigQuery.\n',
     );
 
   const create = inherit(
