@@ -407,9 +407,16 @@ export const datasetsTable = defineTable({
       'REQUIRED',
       'The selection as JSON text: from, to, user, language, kind, accepted, withToolCalls, sample, seed.',
     ),
-    col('created_at', 'TIMESTAMP', 'REQUIRED', 'When the dataset was created (or replaced).'),
+    col(
+      'created_at',
+      'TIMESTAMP',
+      'REQUIRED',
+      'When the dataset was created (or replaced). Partition column.',
+    ),
     col('member_count', 'INT64', 'REQUIRED', 'Interactions selected at creation.'),
   ],
+  // Day-partitioned like every table of the registry (the stack creates them all alike).
+  partitionBy: 'created_at',
   key: ['dataset_name'],
 });
 
@@ -429,8 +436,14 @@ export const datasetMembersTable = defineTable({
       'User of the interaction, as stored in the raw tables; erasure deletes by it.',
     ),
     col('request_time', 'TIMESTAMP', 'NULLABLE', 'event_timestamp of the request entry.'),
-    col('added_at', 'TIMESTAMP', 'REQUIRED', 'When the interaction was added to the dataset.'),
+    col(
+      'added_at',
+      'TIMESTAMP',
+      'REQUIRED',
+      'When the interaction was added to the dataset. Partition column.',
+    ),
   ],
+  partitionBy: 'added_at',
   clusterBy: ['dataset_name', 'request_id'],
   key: ['dataset_name', 'request_id'],
 });
