@@ -59,11 +59,8 @@ export interface SelectionSql {
   params: QueryParams;
 }
 
-/**
- * The SQL selecting the members of a dataset with `filter`. Team filters need the caller to
- * give `teamSql` (a subquery of user_ids), or they are refused.
- */
-export function selectionSql(filter: DatasetFilter, opts: { teamSql?: string } = {}): SelectionSql {
+/** The SQL selecting the members of a dataset with `filter`. */
+export function selectionSql(filter: DatasetFilter): SelectionSql {
   const params: QueryParams = {
     from_ts: { type: 'TIMESTAMP', value: midnight(filter.from) },
     to_ts: { type: 'TIMESTAMP', value: midnight(filter.to, 1) },
@@ -80,8 +77,13 @@ export function selectionSql(filter: DatasetFilter, opts: { teamSql?: string } =
     params.user = filter.user;
   }
   if (filter.team !== undefined) {
-    if (!opts.teamSql) throw new Error('a team filter needs the user-team mapping');
-    requestWhere.push(`user_id IN (${opts.teamSql})`);
+    // The team of the user on the request's day (gca_analytics.user_teams periods; a null end
+    // is open), as the team figures count it; a parent team selects its teams too.
+    requestWhere.push(`EXISTS(
+      SELECT 1 FROM \`gca_analytics.user_teams\` AS t
+      WHERE t.user_id = r.user_id AND (t.team = @team OR t.parent_team = @team)
+        AND (t.from_day IS NULL OR t.from_day <= DATE(r.event_timestamp))
+        AND (t.to_day IS NULL OR DATE(r.event_timestamp) <= t.to_day))`);
     params.team = filter.team;
   }
   const languageOfFile =
@@ -97,7 +99,7 @@ export function selectionSql(filter: DatasetFilter, opts: { teamSql?: string } =
     payload IS NOT NULL AS has_content,
     COALESCE(ARRAY_LENGTH(tool_results), 0) > 0 AS has_tool_results,
     ${languageOfFile} AS language_match
-  FROM \`gca_raw.requests\`
+  FROM \`gca_raw.requests\` AS r
   WHERE ${requestWhere.join('\n    AND ')}
 ),
 req AS (

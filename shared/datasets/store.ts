@@ -34,8 +34,6 @@ export interface CreateOptions {
   filter: DatasetFilter;
   replace?: boolean;
   now: Date;
-  /** A subquery of user_ids of `@team` (needed when the filter has a team). */
-  teamSql?: string;
 }
 
 export interface CreateResult {
@@ -120,7 +118,7 @@ export async function createDataset(
       `dataset ${opts.name} exists (${existing.members} interactions, created ${existing.createdAt}); use --replace to replace it`,
     );
   }
-  const sel = selectionSql(filter, opts.teamSql ? { teamSql: opts.teamSql } : {});
+  const sel = selectionSql(filter);
   const [counts] = await warehouse.query<Row>(sel.countSql, sel.params);
   const matched = Number(counts?.matched ?? 0);
   const metadataOnly = Number(counts?.metadata_only ?? 0);
