@@ -54,11 +54,17 @@ const DATASET_CONTENT_TABLES: readonly RawTableName[] = [
 /** Membership in any curated dataset, by the row's request_id. */
 const IN_DATASET = 'request_id IN (SELECT m.request_id FROM `gca_raw.dataset_members` AS m)';
 
-/** Derived tables holding per-user rows, rebuilt (not just deleted) by erasure. */
+/**
+ * Derived tables holding per-user rows: the metric tables are rebuilt (not just deleted) by
+ * erasure; the activity tables (rebuilt by recompute from raw rows) only need the user's rows
+ * deleted, since the raw rows they come from are gone.
+ */
 export const USER_DERIVED_TABLES = [
   'suggestions',
   'acceptance_daily',
   'lines_accepted_daily',
+  'interactions',
+  'daily_active_users',
 ] as const;
 
 function qualified(def: TableDef): string {
