@@ -4,7 +4,8 @@
  * 1. processes pending erasure requests (shared/jobs/erasure.ts);
  * 2. deletes raw rows older than `eventDays` and quarantine rows older than `quarantineDays`;
  * 3. nulls every content column (registry `content` flags, payload included) of raw rows older
- *    than `contentDays`: the rows, and so every figure, stay;
+ *    than `contentDays`: the rows, and so every figure, stay; rows of interactions saved in a
+ *    curated dataset keep theirs (policy `keepDatasetContent`, on unless false) and are counted;
  * 4. appends an audit row to `gca_analytics.retention_runs`.
  * Derived tables are kept (they hold no content). A dry run counts, per table and action, what
  * would change and changes nothing but the audit row (marked dry_run). Cutoffs are computed here
@@ -84,6 +85,8 @@ export interface RetentionResult {
   erasures: ErasureOutcome[];
   erasuresDone: number;
   erasuresPending: number;
+  /** Raw rows past content expiry kept (dry run: that would be kept) for curated datasets. */
+  datasetContentKept: number;
 }
 
 /** Cutoffs of a policy at `now`: now minus the days, in the warehouse TIMESTAMP convention. */
@@ -153,6 +156,7 @@ export async function runRetention(
     erasures: [],
     erasuresDone: 0,
     erasuresPending: 0,
+    datasetContentKept: 0,
   };
   const holder = opts.holder ?? `retention-${result.runId}`;
   const lease = await deps.state.acquireLease(RETENTION_JOB, holder, RETENTION_LEASE_TTL_MS, start);
@@ -174,11 +178,19 @@ export async function runRetention(
       quarantine_cutoff: { type: 'TIMESTAMP', value: cutoffs.quarantine },
     };
     const changes: RetentionChange[] = [];
+    // Dataset members keep their content unless the policy says otherwise (see docs/privacy.md).
+    const keepDatasets = policy.keepDatasetContent !== false;
+    let datasetContentKept = 0;
     for (const table of EXPIRY_TABLES) {
       // Row expiry first: content expiry leaves rows past the row cutoff to it anyway.
-      for (const stmt of [rowExpirySql(table), contentExpirySql(table)]) {
+      const expiry = contentExpirySql(table, { keepDatasets });
+      for (const stmt of [rowExpirySql(table), expiry]) {
         const rows = await runStatement(deps.warehouse, stmt, params, dryRun);
         changes.push({ table: stmt.table, action: stmt.action, rows });
+      }
+      if (expiry.keptCountSql !== null) {
+        const kept = await deps.warehouse.query<{ n: number }>(expiry.keptCountSql, params);
+        datasetContentKept += Number(kept[0]?.n ?? 0);
       }
     }
     changes.push(...erasureChanges(erasures));
@@ -193,9 +205,18 @@ export async function runRetention(
         dry_run: { type: 'BOOL', value: dryRun },
         erasures_done: { type: 'INT64', value: erasuresDone },
         erasures_pending: { type: 'INT64', value: erasuresPending },
+        dataset_content_kept: { type: 'INT64', value: datasetContentKept },
       },
     );
-    return { ...result, status: 'done', changes, erasures, erasuresDone, erasuresPending };
+    return {
+      ...result,
+      status: 'done',
+      changes,
+      erasures,
+      erasuresDone,
+      erasuresPending,
+      datasetContentKept,
+    };
   } finally {
     await deps.state.releaseLease(lease);
   }

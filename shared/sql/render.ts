@@ -24,7 +24,7 @@
  *   DOUBLE, `CURRENT_TIMESTAMP()` -> `current_timestamp`.
  * - DuckDB macros (created by the DuckDB adapter's ensureSchema, see DUCKDB_COMPAT_MACROS):
  *   SAFE_DIVIDE, TIMESTAMP_ADD / TIMESTAMP_SUB (with `INTERVAL n UNIT`), UNIX_MICROS,
- *   UNIX_MILLIS, LOGICAL_OR, LOGICAL_AND.
+ *   UNIX_MILLIS, LOGICAL_OR, LOGICAL_AND, FARM_FINGERPRINT (other values than BigQuery's).
  * - Not supported: TIMESTAMP_DIFF / DATE_DIFF / DATE_ADD / FORMAT_* (compute cutoffs in
  *   TypeScript from an injected clock and pass TIMESTAMP parameters; use UNIX_MICROS for
  *   differences), STRUCT(...) constructors, `SAFE_OFFSET`, `#` comments, scripting.
@@ -220,4 +220,7 @@ export const DUCKDB_COMPAT_MACROS: readonly string[] = [
   'CREATE OR REPLACE MACRO main.unix_millis(t) AS epoch_ms(t)',
   'CREATE OR REPLACE MACRO main.logical_or(x) AS bool_or(x)',
   'CREATE OR REPLACE MACRO main.logical_and(x) AS bool_and(x)',
+  // FARM_FINGERPRINT (deterministic sampling): DuckDB's own 64-bit hash, deterministic but with
+  // other values than BigQuery's, so a seeded sample is stable per engine, not across engines.
+  'CREATE OR REPLACE MACRO main.farm_fingerprint(s) AS hash(s)',
 ];

@@ -38,6 +38,22 @@ export interface CountedStatement {
   sql: string;
 }
 
+/** Content expiry, with the count of rows it leaves alone because a curated dataset holds them. */
+export interface ContentExpiryStatement extends CountedStatement {
+  /** `SELECT COUNT(*) AS n ...`: rows past the cutoff with content, kept for datasets; null when none are. */
+  keptCountSql: string | null;
+}
+
+/** Raw tables whose rows belong to an interaction (a request_id) that a dataset can hold. */
+const DATASET_CONTENT_TABLES: readonly RawTableName[] = [
+  'requests',
+  'responses',
+  'metadata_events',
+];
+
+/** Membership in any curated dataset, by the row's request_id. */
+const IN_DATASET = 'request_id IN (SELECT m.request_id FROM `gca_raw.dataset_members` AS m)';
+
 /**
  * Derived tables holding per-user rows: the metric tables are rebuilt (not just deleted) by
  * erasure; the activity tables (rebuilt by recompute from raw rows) only need the user's rows
@@ -107,20 +123,33 @@ function rowCutoffParam(name: RawTableName): string {
  * Rows old enough for row expiry are left to it (lower bound), so the counts of a dry run do
  * not depend on the order of the statements. Parameters: content_cutoff and event_cutoff (or
  * quarantine_cutoff for quarantine), TIMESTAMP.
+ *
+ * With `keepDatasets` (policy keepDatasetContent, on by default), rows of an interaction held by
+ * a curated dataset (`gca_raw.dataset_members`, by request_id) keep their content, and
+ * `keptCountSql` counts them; quarantine rows belong to no interaction and always expire.
  */
-export function contentExpirySql(name: RawTableName): CountedStatement {
+export function contentExpirySql(
+  name: RawTableName,
+  opts: { keepDatasets?: boolean } = {},
+): ContentExpiryStatement {
   const def = RAW_TABLES[name];
   const parts = def.columns.map(nulledColumn).filter((p) => p !== null);
   if (parts.length === 0) throw new Error(`${name} has no content columns`);
   const column = partitionColumn(def);
-  const where =
+  const expired =
     `WHERE ${column} < @content_cutoff AND ${column} >= ${rowCutoffParam(name)}\n` +
     `  AND (${parts.map((p) => p.hasContent).join('\n    OR ')})`;
+  const keep = opts.keepDatasets === true && DATASET_CONTENT_TABLES.includes(name);
+  // request_id may be NULL (it never is in a dataset): NOT IN alone would keep such rows.
+  const where = keep ? `${expired}\n  AND (request_id IS NULL OR NOT ${IN_DATASET})` : expired;
   return {
     table: `${def.dataset}.${def.name}`,
     action: 'content_expired',
     countSql: `SELECT COUNT(*) AS n FROM ${qualified(def)}\n${where}`,
     sql: `UPDATE ${qualified(def)}\nSET ${parts.map((p) => p.set).join(',\n  ')}\n${where}`,
+    keptCountSql: keep
+      ? `SELECT COUNT(*) AS n FROM ${qualified(def)}\n${expired}\n  AND ${IN_DATASET}`
+      : null,
   };
 }
 
@@ -175,6 +204,21 @@ export function eraseDerivedSql(name: (typeof USER_DERIVED_TABLES)[number]): Cou
   };
 }
 
+/**
+ * Erasure in the curated datasets: the users' interactions leave every dataset (members carry
+ * the user id they were stored with). Parameters: users (ARRAY<STRING>).
+ */
+export function eraseDatasetMembersSql(): CountedStatement {
+  const table = 'gca_raw.dataset_members';
+  const where = 'WHERE user_id IN UNNEST(@users)';
+  return {
+    table,
+    action: 'erased',
+    countSql: `SELECT COUNT(*) AS n FROM \`${table}\`\n${where}`,
+    sql: `DELETE FROM \`${table}\`\n${where}`,
+  };
+}
+
 /** One entry of the audit row's `changes`. */
 export interface RetentionChange {
   /** `dataset.table` */
@@ -188,8 +232,9 @@ const TABLE_NAME = /^gca_(?:raw|analytics)\.[a-z_]+$/;
 /**
  * The audit INSERT into `gca_analytics.retention_runs`. The policy and the changes are inlined as
  * literals (validated integers, registry table names and the action enum: nothing a caller can
- * inject); the run id, time, dry-run flag and erasure counts are parameters: run_id (STRING),
- * run_time (TIMESTAMP), dry_run (BOOL), erasures_done, erasures_pending (INT64).
+ * inject); the run id, time, dry-run flag and counts are parameters: run_id (STRING),
+ * run_time (TIMESTAMP), dry_run (BOOL), erasures_done, erasures_pending, dataset_content_kept
+ * (INT64).
  */
 export function insertRetentionRunSql(
   policy: RetentionPolicy,
@@ -207,6 +252,7 @@ export function insertRetentionRunSql(
     contentDays: policy.contentDays,
     eventDays: policy.eventDays,
     quarantineDays: policy.quarantineDays,
+    keepDatasetContent: policy.keepDatasetContent !== false,
   });
   const structs = changes.map(
     (c) => `STRUCT('${c.table}' AS table_name, '${c.action}' AS action, ${c.rows} AS \`rows\`)`,
@@ -216,7 +262,7 @@ export function insertRetentionRunSql(
     `INSERT INTO \`gca_analytics.retention_runs\` (${columns.join(', ')})\n` +
     `SELECT @run_id, @run_time, @dry_run, JSON '${policyJson}',\n` +
     `  [${structs.join(',\n   ')}],\n` +
-    `  @erasures_done, @erasures_pending`
+    `  @erasures_done, @erasures_pending, @dataset_content_kept`
   );
 }
 

@@ -87,10 +87,24 @@ describe('retention SQL rendered for BigQuery', () => {
       BQ,
     );
     expect(sql).toContain('INSERT INTO `acme-prod.gca_analytics.retention_runs` (run_id, run_time');
-    expect(sql).toContain(`JSON '{"contentDays":30,"eventDays":400,"quarantineDays":30}'`);
+    expect(sql).toContain(
+      `JSON '{"contentDays":30,"eventDays":400,"quarantineDays":30,"keepDatasetContent":true}'`,
+    );
     expect(sql).toContain(
       "STRUCT('gca_raw.requests' AS table_name, 'deleted' AS action, 3 AS `rows`)",
     );
+  });
+
+  it('keeps the content of dataset members when asked, and counts them with the same WHERE', () => {
+    const stmt = contentExpirySql('requests', { keepDatasets: true });
+    const members =
+      'request_id IN (SELECT m.request_id FROM `acme-prod.gca_raw.dataset_members` AS m)';
+    expect(renderSql(stmt.sql, BQ)).toContain(`AND (request_id IS NULL OR NOT ${members})`);
+    expect(renderSql(stmt.keptCountSql ?? '', BQ)).toMatch(
+      new RegExp(`\\n  AND ${members.replace(/[()`.]/g, '\\$&')}$`),
+    );
+    expect(contentExpirySql('quarantine', { keepDatasets: true }).keptCountSql).toBeNull();
+    expect(contentExpirySql('requests').keptCountSql).toBeNull();
   });
 
   it('refuses audit values that could inject SQL', () => {

@@ -40,6 +40,8 @@ describe('DuckDB warehouse adapter', () => {
       'gca_analytics.retention_runs',
       'gca_analytics.suggestions',
       'gca_analytics.user_teams',
+      'gca_raw.dataset_members',
+      'gca_raw.datasets',
       'gca_raw.metadata_events',
       'gca_raw.quarantine',
       'gca_raw.requests',
