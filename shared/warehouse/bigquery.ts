@@ -41,12 +41,12 @@ import {
 import type {
   InsertResult,
   QueryParamType,
-  QueryParamValue,
   QueryParams,
   RawBatch,
   RejectedRow,
   Warehouse,
 } from './port';
+import { typedParam } from './query-params';
 
 // ---------------------------------------------------------------------------------------------
 // Options and the client
@@ -369,20 +369,6 @@ export interface RestQueryParameter {
   parameterValue: { value?: string; arrayValues?: { value: string }[] };
 }
 
-function inferParamType(value: QueryParamValue): QueryParamType {
-  if (Array.isArray(value)) {
-    const items: readonly (string | number)[] = value;
-    if (items.length > 0 && items.every((v) => typeof v === 'number')) {
-      return items.every((v) => Number.isInteger(v)) ? 'INT64' : 'FLOAT64';
-    }
-    return 'STRING';
-  }
-  if (typeof value === 'number') return Number.isInteger(value) ? 'INT64' : 'FLOAT64';
-  if (typeof value === 'boolean') return 'BOOL';
-  // An untyped null is a NULL STRING, as on DuckDB; pass { type, value: null } for others.
-  return 'STRING';
-}
-
 function paramScalar(name: string, type: QueryParamType, value: string | number | boolean): string {
   switch (type) {
     case 'TIMESTAMP': {
@@ -416,9 +402,7 @@ function paramScalar(name: string, type: QueryParamType, value: string | number 
  */
 export function encodeQueryParameters(params: QueryParams): RestQueryParameter[] {
   return Object.entries(params).map(([name, raw]) => {
-    const typed = raw !== null && typeof raw === 'object' && !Array.isArray(raw);
-    const value: QueryParamValue = typed ? raw.value : raw;
-    const type = typed ? raw.type : inferParamType(value);
+    const { type, value } = typedParam(raw);
     if (Array.isArray(value)) {
       const items: readonly (string | number)[] = value;
       return {
