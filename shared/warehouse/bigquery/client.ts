@@ -6,8 +6,12 @@
  * each; then the error reaches the adapter, which wraps it in BigQueryRequestError. The client
  * has no working per-attempt time limit (see DEFAULT_CALL_TIMEOUT_MS): the adapter bounds every
  * call with its own deadline instead.
+ *
+ * BIGQUERY_EMULATOR_HOST (the variable of the official client and of the community BigQuery
+ * emulator) points the client at an emulator or a local fake, without credentials.
  */
 import { BigQuery } from '@google-cloud/bigquery';
+import { PassThroughClient } from 'google-auth-library';
 
 /**
  * Deadline of one client call, its retries included (the adapter's `callTimeoutMs`): room for 3
@@ -28,14 +32,12 @@ const RETRY_TOTAL_TIMEOUT_S = 600;
 export interface BigQueryClientOptions {
   projectId: string;
   location?: string;
-  /** e.g. `http://127.0.0.1:PORT` for a local endpoint (tests). */
-  apiEndpoint?: string;
-  /** Credentials override, e.g. google-auth-library's PassThroughClient for a local endpoint. */
-  authClient?: ConstructorParameters<typeof BigQuery>[0] extends infer O
-    ? O extends { authClient?: infer A }
-      ? A
-      : never
-    : never;
+  /**
+   * A BigQuery REST endpoint that takes no credentials (an emulator, a local fake): `host:port`
+   * (plain HTTP) or a URL. Default: BIGQUERY_EMULATOR_HOST of the environment; unset or empty
+   * means BigQuery itself, with Application Default Credentials.
+   */
+  emulatorHost?: string;
   /** Client retries of a failed request (HTTP 408/429/5xx, no response); default 2. */
   maxRetries?: number;
   /** Upper bound of the delay before a retry; default 1 s. */
@@ -47,19 +49,38 @@ export interface BigQueryClientOptions {
   clientClass?: typeof BigQuery;
 }
 
+/** `host:port` or a URL -> the endpoint URL (`http://` when no scheme: emulators speak HTTP). */
+export function emulatorEndpoint(host: string): string {
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(host) ? host : `http://${host}`;
+  return url.replace(/\/+$/, '');
+}
+
 /**
  * Builds a BigQuery client with the adapter's retry policy (see the module comment). Pass it as
- * `bigquery` to createBigQueryWarehouse, or let the adapter build one.
+ * `bigquery` to createBigQueryWarehouse, or let the adapter build one. With an emulator host
+ * (option, else BIGQUERY_EMULATOR_HOST in `env`) requests go there and carry no credentials.
  */
-export function createBigQueryClient(opts: BigQueryClientOptions): BigQuery {
+export function createBigQueryClient(
+  opts: BigQueryClientOptions,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): BigQuery {
   const maxRetries = opts.maxRetries ?? 2;
   const maxRetryDelayMs = opts.maxRetryDelayMs ?? 1_000;
   const Client = opts.clientClass ?? BigQuery;
-  return new Client({
+  const emulatorHost = opts.emulatorHost ?? env.BIGQUERY_EMULATOR_HOST;
+  const endpoint = emulatorHost ? emulatorEndpoint(emulatorHost) : null;
+  const client = new Client({
     projectId: opts.projectId,
     ...(opts.location ? { location: opts.location } : {}),
-    ...(opts.apiEndpoint ? { apiEndpoint: opts.apiEndpoint } : {}),
-    ...(opts.authClient ? { authClient: opts.authClient } : {}),
+    ...(endpoint
+      ? {
+          apiEndpoint: endpoint,
+          // The client reads BIGQUERY_EMULATOR_HOST for the endpoint but still authenticates:
+          // google-auth-library would look for credentials and probe the metadata server before
+          // the first request. Its PassThroughClient sends requests with no token and no lookup.
+          authClient: new PassThroughClient(),
+        }
+      : {}),
     retryOptions: {
       // maxRetries: 0 must switch retries off: the client treats 0 as "unset" and uses 3.
       autoRetry: maxRetries > 0,
@@ -70,4 +91,8 @@ export function createBigQueryClient(opts: BigQueryClientOptions): BigQuery {
       totalTimeout: RETRY_TOTAL_TIMEOUT_S,
     },
   });
+  // As the client does for BIGQUERY_EMULATOR_HOST: the REST paths at the emulator's root (the
+  // community emulator serves no `/bigquery/v2` prefix by default), here also for the option.
+  if (endpoint) client.baseUrl = endpoint;
+  return client;
 }
