@@ -19,6 +19,7 @@ import {
   type CountedStatement,
   type RetentionChange,
 } from '../sql/retention';
+import { toMicrosIso } from '../normalize/time';
 import {
   DEFAULT_RETENTION_POLICY,
   RetentionPolicySchema,
@@ -28,7 +29,6 @@ import {
 import type { RawTableName } from '../tables/registry';
 import type { QueryParams, Warehouse } from '../warehouse/port';
 import { processErasureRequests, type ErasureOutcome } from './erasure';
-import { toTimestampParam } from './recompute';
 
 /** Name of the lease in the state store. */
 export const RETENTION_JOB = 'retention';
@@ -87,7 +87,7 @@ export interface RetentionResult {
 
 /** Cutoffs of a policy at `now`: now minus the days, in the warehouse TIMESTAMP convention. */
 export function retentionCutoffs(now: Date, policy: RetentionPolicy): RetentionCutoffs {
-  const at = (days: number) => toTimestampParam(new Date(now.getTime() - days * DAY_MS));
+  const at = (days: number) => toMicrosIso(new Date(now.getTime() - days * DAY_MS));
   return {
     content: at(policy.contentDays),
     event: at(policy.eventDays),
@@ -96,7 +96,7 @@ export function retentionCutoffs(now: Date, policy: RetentionPolicy): RetentionC
 }
 
 /** The policy in force: the state store's, else the configured defaults, else the built-in. */
-export async function effectivePolicy(
+async function effectivePolicy(
   state: StateStore,
   defaults?: RetentionPolicy,
 ): Promise<RetentionPolicy> {
@@ -144,7 +144,7 @@ export async function runRetention(
   const result: RetentionResult = {
     status: 'locked',
     runId: randomUUID(),
-    runTime: toTimestampParam(start),
+    runTime: toMicrosIso(start),
     dryRun,
     policy,
     cutoffs,

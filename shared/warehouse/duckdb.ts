@@ -27,22 +27,13 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { DUCKDB_COMPAT_MACROS, renderSql } from '../sql/render';
-import {
-  isoToMicros,
-  microsToIso,
-  ndjsonText,
-  sqlString,
-  stageBatch,
-  STAGE_PLANS,
-  type StagedTable,
-} from './duckdb-stage';
+import { isoToMicros, microsToIso } from '../normalize/time';
+import { ndjsonText, sqlString, stageBatch, STAGE_PLANS, type StagedTable } from './duckdb-stage';
 import { VIEWS } from '../sql/views';
 import { renderDuckDbDdl } from '../tables/render';
 import type { RawTableName } from '../tables/registry';
 import type { InsertResult, QueryParamType, QueryParams, RawBatch, Warehouse } from './port';
 import { typedParam } from './query-params';
-
-export { isoToMicros, microsToIso } from './duckdb-stage';
 
 // ---------------------------------------------------------------------------------------------
 // Values: registry conventions <-> DuckDB

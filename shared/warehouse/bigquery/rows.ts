@@ -3,6 +3,7 @@
  * conventions (TIMESTAMP as microsecond ISO text, numbers as numbers, DATE and JSON as text).
  */
 import { z } from 'zod';
+import { microsToIso } from '../../normalize/time';
 
 interface RestField {
   name: string;
@@ -32,15 +33,6 @@ export const QueryResultsResponseSchema = z.object({
   totalRows: z.string().optional(),
 });
 export type QueryResultsResponse = z.infer<typeof QueryResultsResponseSchema>;
-
-const MICROS_PER_MS = 1000n;
-
-/** Microseconds since the epoch -> `YYYY-MM-DDTHH:MM:SS.ffffffZ`. */
-function microsToIso(micros: bigint): string {
-  const ms = micros >= 0n ? micros / MICROS_PER_MS : (micros - 999n) / MICROS_PER_MS;
-  const rest = micros - ms * MICROS_PER_MS;
-  return `${new Date(Number(ms)).toISOString().slice(0, -1)}${rest.toString().padStart(3, '0')}Z`;
-}
 
 function decodeScalar(field: RestField, v: unknown): unknown {
   if (v === null || v === undefined) return null;
