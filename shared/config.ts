@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { MIN_PSEUDONYMIZE_KEY_BYTES } from './content/pseudonymize';
 import { CONTENT_MODES, DEFAULT_CONTENT_MODE, type ContentMode } from './content/mode';
+import { DEFAULT_BIGQUERY_LOOKBACK_DAYS } from './jobs/recompute';
 import { DEFAULT_STATE_COLLECTION } from './state/firestore';
 import { DEFAULT_RETENTION_POLICY, type RetentionPolicy } from './state/port';
 
@@ -34,8 +35,9 @@ export interface Config {
   /** HMAC key for user pseudonymization (issue #6); null leaves user ids as they are. */
   pseudonymizeKey: string | null;
   /**
-   * Event days an incremental recompute looks back over (partition pruning); null looks at every
-   * day. Unset: 14 with the BigQuery warehouse, null with DuckDB (an old export must count).
+   * Event days an incremental recompute looks back over (partition pruning); null: every day.
+   * Unset: the recompute job's DEFAULT_BIGQUERY_LOOKBACK_DAYS with the BigQuery warehouse, null
+   * with DuckDB (an old export ingested locally must count).
    */
   recomputeLookbackDays: number | null;
   /** Retention used until a policy document is stored in the state store. */
@@ -66,12 +68,6 @@ export type EnvVar = (typeof ENV_VARS)[number];
 
 /** Variables whose value must never appear in an error message. */
 const SECRET_VARS: readonly EnvVar[] = ['GCA_PSEUDONYMIZE_KEY'];
-
-/**
- * Default event-day lookback of an incremental recompute on BigQuery: the hourly run then reads a
- * few weeks of partitions, not the whole history (shared/jobs/recompute.ts, "Read horizon").
- */
-export const DEFAULT_BIGQUERY_LOOKBACK_DAYS = 14;
 
 /** Defaults, with their reasons. */
 export const CONFIG_DEFAULTS = {
@@ -231,7 +227,8 @@ export const EnvSchema = z
         })
         .optional(),
     ),
-    // Unset: DEFAULT_BIGQUERY_LOOKBACK_DAYS with BigQuery, every day with DuckDB.
+    // Unset: DEFAULT_BIGQUERY_LOOKBACK_DAYS (shared/jobs/recompute.ts) with BigQuery, every day
+    // with DuckDB.
     GCA_RECOMPUTE_LOOKBACK_DAYS: optionalIntVar(1, 3650),
     GCA_CONTENT_DAYS: intVar(CONFIG_DEFAULTS.GCA_CONTENT_DAYS, 1, 36500),
     GCA_EVENT_DAYS: intVar(CONFIG_DEFAULTS.GCA_EVENT_DAYS, 1, 36500),

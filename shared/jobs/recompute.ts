@@ -40,6 +40,8 @@ export const RECOMPUTE_LEASE_TTL_MS = 30 * 60 * 1000;
  * Re-touching an unchanged suggestion writes nothing, so the overlap costs only reads.
  */
 export const RECOMPUTE_OVERLAP_MS = 10 * 60 * 1000;
+/** Default event-day lookback on BigQuery (partition pruning); DuckDB looks at every day. */
+export const DEFAULT_BIGQUERY_LOOKBACK_DAYS = 14;
 /**
  * The longest gap we rebuild across between a suggestion's first and last event: with a
  * lookback, touched suggestions are rebuilt from events at most this long before the lookback's
@@ -54,8 +56,8 @@ export interface RecomputeOptions {
   full?: boolean;
   /**
    * Only events whose event_timestamp is at most this many days before now are looked at to
-   * find touched suggestions. Default: unbounded; the caller passes its configured window
-   * (shared/config.ts: 14 days with the BigQuery warehouse). With a lookback, touched suggestions are rebuilt
+   * find touched suggestions. Default: every day; callers pass the configured window (config:
+   * DEFAULT_BIGQUERY_LOOKBACK_DAYS with BigQuery). With a lookback, touched suggestions are rebuilt
    * from events at most SUGGESTION_SPAN_DAYS older than that (the read horizon); without one,
    * from all their events.
    */

@@ -1,4 +1,5 @@
 import { ConfigError, ENV_VARS, parseConfig } from '../../shared/config';
+import { DEFAULT_BIGQUERY_LOOKBACK_DAYS } from '../../shared/jobs/recompute';
 import { DEFAULT_RETENTION_POLICY } from '../../shared/state/port';
 
 const LOCAL = { GCA_WAREHOUSE: 'duckdb:/tmp/gca.duckdb', GCA_STATE: 'local:/tmp/gca.state.json' };
@@ -27,7 +28,7 @@ describe('parseConfig', () => {
       firestoreCollection: 'gca_state',
       contentMode: 'scrubbed',
       pseudonymizeKey: null,
-      recomputeLookbackDays: 14,
+      recomputeLookbackDays: DEFAULT_BIGQUERY_LOOKBACK_DAYS,
       retentionDefaults: DEFAULT_RETENTION_POLICY,
       logLevel: 'INFO',
     });

@@ -8,7 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../../shared/config';
-import { RECOMPUTE_JOB, SUGGESTION_SPAN_DAYS, runRecompute } from '../../../shared/jobs/recompute';
+import {
+  DEFAULT_BIGQUERY_LOOKBACK_DAYS,
+  RECOMPUTE_JOB,
+  SUGGESTION_SPAN_DAYS,
+  runRecompute,
+} from '../../../shared/jobs/recompute';
 import { openLocalStateStore } from '../../../shared/state/local';
 import type { StateStore } from '../../../shared/state/port';
 import { createBigQueryWarehouse } from '../../../shared/warehouse/bigquery';
@@ -79,7 +84,7 @@ describe('runRecompute on the BigQuery adapter (fake endpoint)', () => {
     await state.setWatermark(RECOMPUTE_JOB, '2026-03-01T11:00:00.000000Z');
     // The window a deployed function passes: configuration's default for BigQuery.
     const config = parseConfig({ GCA_WAREHOUSE: 'bigquery', GOOGLE_CLOUD_PROJECT: 'acme' });
-    expect(config.recomputeLookbackDays).toBe(14);
+    expect(config.recomputeLookbackDays).toBe(DEFAULT_BIGQUERY_LOOKBACK_DAYS);
     const result = await runRecompute(
       { warehouse, state, now: () => NOW },
       { lookbackDays: config.recomputeLookbackDays ?? undefined },
@@ -92,7 +97,9 @@ describe('runRecompute on the BigQuery adapter (fake endpoint)', () => {
       'DELETE',
       'INSERT',
     ]);
-    const horizon = new Date(NOW.getTime() - (14 + SUGGESTION_SPAN_DAYS) * 86_400_000);
+    const horizon = new Date(
+      NOW.getTime() - (DEFAULT_BIGQUERY_LOOKBACK_DAYS + SUGGESTION_SPAN_DAYS) * 86_400_000,
+    );
     for (const q of rebuild) {
       expect(q.query).toContain('AND m.event_timestamp >= @rebuild_min_time');
       expect(q.query).toContain('AND event_timestamp >= @min_event_time');
