@@ -92,7 +92,9 @@ export function createBigQueryClient(
     },
   });
   // As the client does for BIGQUERY_EMULATOR_HOST: the REST paths at the emulator's root (the
-  // community emulator serves no `/bigquery/v2` prefix by default), here also for the option.
+  // community emulator serves no `/bigquery/v2` prefix by default: goccy/bigquery-emulator#7),
+  // here also for the option and for a variable without a scheme, which the client would use as
+  // the base URL unchanged.
   if (endpoint) client.baseUrl = endpoint;
   return client;
 }
