@@ -15,12 +15,12 @@
 import { randomUUID } from 'node:crypto';
 import {
   contentExpirySql,
-  forEngine,
   insertRetentionRunSql,
   rowExpirySql,
   type CountedStatement,
   type RetentionChange,
 } from '../sql/retention';
+import { toMicrosIso } from '../normalize/time';
 import {
   DEFAULT_RETENTION_POLICY,
   RetentionPolicySchema,
@@ -30,7 +30,6 @@ import {
 import type { RawTableName } from '../tables/registry';
 import type { QueryParams, Warehouse } from '../warehouse/port';
 import { processErasureRequests, type ErasureOutcome } from './erasure';
-import { toTimestampParam } from './recompute';
 
 /** Name of the lease in the state store. */
 export const RETENTION_JOB = 'retention';
@@ -91,7 +90,7 @@ export interface RetentionResult {
 
 /** Cutoffs of a policy at `now`: now minus the days, in the warehouse TIMESTAMP convention. */
 export function retentionCutoffs(now: Date, policy: RetentionPolicy): RetentionCutoffs {
-  const at = (days: number) => toTimestampParam(new Date(now.getTime() - days * DAY_MS));
+  const at = (days: number) => toMicrosIso(new Date(now.getTime() - days * DAY_MS));
   return {
     content: at(policy.contentDays),
     event: at(policy.eventDays),
@@ -100,7 +99,7 @@ export function retentionCutoffs(now: Date, policy: RetentionPolicy): RetentionC
 }
 
 /** The policy in force: the state store's, else the configured defaults, else the built-in. */
-export async function effectivePolicy(
+async function effectivePolicy(
   state: StateStore,
   defaults?: RetentionPolicy,
 ): Promise<RetentionPolicy> {
@@ -118,7 +117,7 @@ async function runStatement(
     const rows = await warehouse.query<{ n: number }>(stmt.countSql, params);
     return Number(rows[0]?.n ?? 0);
   }
-  return warehouse.execute(forEngine(stmt.sql, warehouse.engine), params);
+  return warehouse.execute(stmt.sql, params);
 }
 
 /** Adds erasure counts into the change list (action `erased`). */
@@ -148,7 +147,7 @@ export async function runRetention(
   const result: RetentionResult = {
     status: 'locked',
     runId: randomUUID(),
-    runTime: toTimestampParam(start),
+    runTime: toMicrosIso(start),
     dryRun,
     policy,
     cutoffs,
@@ -198,7 +197,7 @@ export async function runRetention(
     const erasuresDone = erasures.filter((e) => e.status === 'done').length;
     const erasuresPending = erasures.length - erasuresDone;
     await deps.warehouse.execute(
-      forEngine(insertRetentionRunSql(policy, changes), deps.warehouse.engine),
+      insertRetentionRunSql(policy, changes),
       {
         run_id: result.runId,
         run_time: { type: 'TIMESTAMP', value: result.runTime },
