@@ -18,6 +18,7 @@ import {
   binaryCloudEventHeaders,
   captureLines,
   makeLocalSetup,
+  PUBLISH_TIME,
   pushBody,
   rawTableCounts,
   structuredCloudEvent,
@@ -143,7 +144,7 @@ describe('ingest: body kinds', () => {
     expect(await rawTableCounts(setup.dbPath)).toMatchObject({ metadata_events: 1 });
   });
 
-  it('logs exactly one summary line per invocation, without content', async () => {
+  it('logs one summary line for a message written alone, without content', async () => {
     const entry = makeRequestEntry({
       jsonPayload: {
         taskCompletionRequest: {
@@ -164,6 +165,10 @@ describe('ingest: body kinds', () => {
       component: 'ingest',
       messageId: 'm-4',
       counts: { read: 1, normalized: 1, duplicates: 0, quarantined: 0, skipped: 0 },
+      writes: 1,
+      rows: 1,
+      // NOW (the injected clock) minus the message's publishTime.
+      publishAgeMs: NOW.getTime() - Date.parse(PUBLISH_TIME),
       latencyMs: expect.any(Number),
     });
   });
