@@ -25,7 +25,7 @@ import { ConfigError } from '../config';
 import { describeError, errorMessage } from '../errors';
 import type { IngestCounts, NormalizeContext } from '../normalize/outcome';
 import type { QuarantineReason, QuarantineRow } from '../tables/registry';
-import type { RawBatch, Warehouse } from '../warehouse/port';
+import type { InsertResult, RawBatch, Warehouse } from '../warehouse/port';
 import {
   addQuarantineRow,
   emptyBatch,
@@ -155,6 +155,12 @@ interface Share {
 
 const ROW_TABLES = ['requests', 'responses', 'metadata_events'] as const;
 
+/**
+ * A write in flight longer than this no longer holds the next group back (BigQuery answers in
+ * tens of milliseconds; a call can hang up to the adapter's deadline, 47 s).
+ */
+const STALL_MS = 1_000;
+
 /** Approximate bytes of a submission: the characters of its records' JSON text. */
 function approximateBytes(records: readonly RawRecord[]): number {
   let n = 0;
@@ -170,7 +176,11 @@ export class GroupCommit {
   private groupBytes = 0;
   private groupStart = 0;
   private timer: NodeJS.Timeout | null = null;
-  private readonly inFlight = new Set<Promise<void>>();
+  /** The current group's delay has passed; it is written once no write is in flight. */
+  private due = false;
+  private stallTimer: NodeJS.Timeout | null = null;
+  /** Writes in flight and when each started. */
+  private readonly inFlight = new Map<Promise<void>, number>();
 
   constructor(private readonly opts: GroupCommitOptions) {
     this.limits = { ...DEFAULT_GROUP_COMMIT, ...opts.limits };
@@ -191,30 +201,70 @@ export class GroupCommit {
       this.groupBytes += approximateBytes(submission.records);
       const full = this.groupRows >= this.limits.maxRows || this.groupBytes >= this.limits.maxBytes;
       if (full || this.limits.delayMs === 0) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.limits.delayMs);
+      else if (!this.timer && !this.due) this.armTimer();
     });
+  }
+
+  /** The current group is due `delayMs` from now. */
+  private armTimer(): void {
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.due = true;
+      this.flushWhenIdle();
+    }, this.limits.delayMs);
   }
 
   /** Writes the current group now and waits for every write in flight (shutdown, tests). */
   async drain(): Promise<void> {
     this.flush();
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight.keys()]);
+  }
+
+  /**
+   * Writes the due group unless a write is in flight: the group then keeps gathering until that
+   * write ends (classic group commit: under load each write carries what arrived during the
+   * previous one, so writes grow with the load instead of multiplying). A write in flight for
+   * longer than STALL_MS (a hung connection, up to the adapter's call deadline) stops blocking.
+   */
+  private flushWhenIdle(): void {
+    if (!this.due || this.group.length === 0) return;
+    const now = performance.now();
+    let oldest = now;
+    for (const started of this.inFlight.values()) oldest = Math.min(oldest, started);
+    const stalledIn = oldest + STALL_MS - now;
+    if (this.inFlight.size === 0 || stalledIn <= 0) {
+      this.flush();
+      return;
+    }
+    this.stallTimer ??= setTimeout(() => {
+      this.stallTimer = null;
+      this.flushWhenIdle();
+    }, stalledIn);
   }
 
   /** Starts writing the current group; a new group starts collecting at once. */
   private flush(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    if (this.timer) clearTimeout(this.timer);
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.timer = null;
+    this.stallTimer = null;
+    this.due = false;
     const group = this.group;
     if (group.length === 0) return;
     const start = this.groupStart;
     this.group = [];
     this.groupRows = 0;
     this.groupBytes = 0;
-    const done: Promise<void> = this.write(group, start).finally(() => this.inFlight.delete(done));
-    this.inFlight.add(done);
+    const done: Promise<void> = this.write(group, start).finally(() => {
+      this.inFlight.delete(done);
+      if (this.due && this.group.length > 0 && this.inFlight.size === 0) {
+        // The requests this write just answered send their next messages now (Pub/Sub pushes
+        // as slots free up): give them one more delay to join the waiting group.
+        this.due = false;
+        this.armTimer();
+      }
+    });
+    this.inFlight.set(done, performance.now());
   }
 
   private async write(group: Pending[], start: number): Promise<void> {
@@ -308,7 +358,9 @@ export class GroupCommit {
     if (owner.size > 0) {
       let result;
       try {
-        result = await warehouse.insertRaw(batch);
+        result = this.opts.writePerRequest
+          ? await warehouse.insertRaw(batch)
+          : await insertTablesAtOnce(warehouse, batch);
       } catch (err) {
         const description = describeError(err);
         if (description.errorClass === 'transient' || !description.reason) throw err;
@@ -430,6 +482,39 @@ export class GroupCommit {
     }
     share.dataRows = 0;
   }
+}
+
+/**
+ * insertRaw per table, the tables at once (BigQuery: one insertAll request per table, so a
+ * flush costs one round trip, not one per table). A transient failure of any table fails the
+ * whole write (rows that did land are rewritten under the same keys on redelivery); otherwise
+ * the first failure is thrown.
+ */
+async function insertTablesAtOnce(warehouse: Warehouse, batch: RawBatch): Promise<InsertResult> {
+  const parts: RawBatch[] = [];
+  for (const table of ROW_TABLES) {
+    if (batch[table].length === 0) continue;
+    const part = emptyBatch();
+    (part[table] as unknown[]) = batch[table];
+    parts.push(part);
+  }
+  if (parts.length <= 1) return warehouse.insertRaw(batch);
+  const settled = await Promise.allSettled(parts.map((part) => warehouse.insertRaw(part)));
+  const failures: unknown[] = [];
+  const merged: InsertResult = { inserted: 0, duplicates: 0, rejected: [] };
+  for (const r of settled) {
+    if (r.status === 'rejected') {
+      failures.push(r.reason);
+      continue;
+    }
+    merged.inserted += r.value.inserted;
+    merged.duplicates += r.value.duplicates;
+    merged.rejected.push(...r.value.rejected);
+  }
+  if (failures.length > 0) {
+    throw failures.find((e) => describeError(e).errorClass === 'transient') ?? failures[0];
+  }
+  return merged;
 }
 
 /**
