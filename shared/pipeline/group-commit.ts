@@ -290,7 +290,12 @@ export class GroupCommit {
       await this.opts.useWarehouse(async (warehouse) => {
         const counted = countingWarehouse(warehouse, stats);
         if (this.opts.writePerRequest) {
-          for (const share of shares) await this.writeShares(counted, [share]);
+          // Writes are not shared here: a request's failure is its own.
+          for (const share of shares) {
+            await this.writeShares(counted, [share]).catch((err: unknown) => {
+              share.failed ??= err;
+            });
+          }
         } else {
           await this.writeShares(counted, shares);
         }

@@ -343,3 +343,50 @@ describe('group commit on DuckDB (local mode)', () => {
     }
   });
 });
+
+describe('group commit on DuckDB: writes are per request', () => {
+  it("a request whose own write fails answers 503 alone; the group's others are written", async () => {
+    const setup = makeLocalSetup();
+    const deps = createDepsProvider(setup.config, {
+      ...DEFAULT_FACTORIES,
+      openWarehouse: async (config) => {
+        const real = await DEFAULT_FACTORIES.openWarehouse(config);
+        return {
+          engine: real.engine,
+          ensureSchema: () => real.ensureSchema(),
+          query: (sql, params) => real.query(sql, params),
+          execute: (sql, params) => real.execute(sql, params),
+          close: () => real.close(),
+          insertRaw: async (batch) => {
+            if (batch.metadata_events.some((r) => r.original_request_id === 'dx-1')) {
+              throw Object.assign(new Error('Service Unavailable'), { code: 503 });
+            }
+            return real.insertRaw(batch);
+          },
+        };
+      },
+    });
+    try {
+      const target = `ingest_gc_duckdb_${++n}`;
+      http(
+        target,
+        createIngestHandler(setup.config, {
+          deps,
+          groupCommit: { delayMs: 300 },
+          logger: createLogger({ write: () => undefined }),
+        }),
+      );
+      const messages = [message('dx-0'), message('dx-1'), message('dx-2')];
+      const answers = await postAll(
+        getTestServer(target),
+        messages.map((m) => m.body),
+      );
+      expect(answers.map((a) => a.status)).toEqual([200, 503, 200]);
+      await deps.close();
+      expect(await rawTableCounts(setup.dbPath)).toMatchObject({ metadata_events: 2 });
+    } finally {
+      await deps.close();
+      setup.cleanup();
+    }
+  });
+});
