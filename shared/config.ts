@@ -35,7 +35,7 @@ export interface Config {
   pseudonymizeKey: string | null;
   /**
    * Event days an incremental recompute looks back over (partition pruning); null leaves the
-   * job's default (14 days on BigQuery, every day on DuckDB, where an old export must count).
+   * job's default (7 days on BigQuery, every day on DuckDB, where an old export must count).
    */
   recomputeLookbackDays: number | null;
   /** Retention used until a policy document is stored in the state store. */

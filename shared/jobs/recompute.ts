@@ -19,6 +19,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  ACTIVITY_SPAN_DAYS,
+  ACTIVITY_TABLES,
+  deleteActivitySql,
+  insertActivitySql,
+  RAW_DAY_EXTENT_SQL,
+  touchedActivityDaysSql,
+  type ActivityTable,
+} from '../sql/activity';
+import {
   DAILY_TABLES,
   deleteChangedSuggestionsSql,
   deleteDailySql,
@@ -32,6 +41,11 @@ import type { QueryParams, Warehouse } from '../warehouse/port';
 
 /** Name of the lease and of the watermark in the state store. */
 export const RECOMPUTE_JOB = 'recompute';
+/**
+ * Watermark set once the activity tables (interactions, daily_active_users) have been built in
+ * full: a deployment that had them as views gets them filled by its next run, incremental or not.
+ */
+export const ACTIVITY_WATERMARK = 'recompute-activity';
 /** A run holds the lease at most this long; a crashed run frees it after that. */
 export const RECOMPUTE_LEASE_TTL_MS = 30 * 60 * 1000;
 /**
@@ -40,15 +54,22 @@ export const RECOMPUTE_LEASE_TTL_MS = 30 * 60 * 1000;
  * Re-touching an unchanged suggestion writes nothing, so the overlap costs only reads.
  */
 export const RECOMPUTE_OVERLAP_MS = 10 * 60 * 1000;
-/** Default event-day lookback on BigQuery (partition pruning); DuckDB looks at every day. */
-export const DEFAULT_BIGQUERY_LOOKBACK_DAYS = 14;
+/**
+ * Default event-day lookback on BigQuery (partition pruning); DuckDB looks at every day. Seven
+ * days: the dead-letter topic keeps a message 7 days, so a replayed entry is at most that old
+ * (older input, e.g. a backfilled export, needs a full rebuild anyway). The bytes every run
+ * reads grow with lookback + SUGGESTION_SPAN_DAYS (docs/deploy.md, "What it costs"): 10 days of
+ * partitions instead of the 29 of the former 14 + 14.
+ */
+export const DEFAULT_BIGQUERY_LOOKBACK_DAYS = 7;
 /**
  * The longest gap we rebuild across between a suggestion's first and last event: with a
  * lookback, touched suggestions are rebuilt from events at most this long before the lookback's
- * start. Acceptances follow their exposure within seconds to hours; a suggestion spanning
- * more is left to a full rebuild (see the module comment).
+ * start. Acceptances follow their exposure within seconds to hours; three days still covers a
+ * suggestion shown on a Friday and accepted on the Monday. A suggestion spanning more is left
+ * as stored by incremental runs and rebuilt by a full one (see the module comment).
  */
-export const SUGGESTION_SPAN_DAYS = 14;
+export const SUGGESTION_SPAN_DAYS = 3;
 const DAY_MS = 86_400_000;
 
 export interface RecomputeOptions {
@@ -56,7 +77,7 @@ export interface RecomputeOptions {
   full?: boolean;
   /**
    * Only events whose event_timestamp is at most this many days before now are looked at to
-   * find touched suggestions. Default: 14 on BigQuery, unbounded on DuckDB (an old export
+   * find touched suggestions. Default: 7 on BigQuery, unbounded on DuckDB (an old export
    * ingested locally must still be counted). With a lookback, touched suggestions are rebuilt
    * from events at most SUGGESTION_SPAN_DAYS older than that (the read horizon); without one,
    * from all their events.
@@ -89,6 +110,11 @@ export interface RecomputeResult {
   suggestionsWritten: number;
   /** Days whose daily rows were rebuilt (`YYYY-MM-DD`, sorted). */
   daysRebuilt: string[];
+  /**
+   * Day ranges of the activity tables (interactions, daily_active_users) rebuilt, as
+   * `YYYY-MM-DD..YYYY-MM-DD` (one per delete+insert), sorted; a full rebuild is one range.
+   */
+  activityRanges: string[];
   /** The watermark after the run (unchanged when locked). */
   watermark: string | null;
 }
@@ -187,6 +213,95 @@ async function allDays(warehouse: Warehouse): Promise<string[]> {
   return rows.map((r) => r.day);
 }
 
+const DAY = (day: string, offset: number): string =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + offset * DAY_MS).toISOString().slice(0, 10);
+const startOf = (day: string): string => toTimestampParam(new Date(`${day}T00:00:00Z`));
+
+/**
+ * The day ranges a table's rebuild covers for the touched days: each day widened by the
+ * table's span (its row may sit on a neighbouring day, see ACTIVITY_SPAN_DAYS), overlapping or
+ * adjacent ranges merged. One DELETE and one INSERT per range, each over a constant range.
+ */
+export function activityRanges(
+  days: readonly string[],
+  spanDays: number,
+): { first: string; last: string }[] {
+  const ranges: { first: string; last: string }[] = [];
+  for (const day of [...days].sort()) {
+    const first = DAY(day, -spanDays);
+    const last = DAY(day, spanDays);
+    const prev = ranges[ranges.length - 1];
+    if (prev && first <= DAY(prev.last, 1)) prev.last = last > prev.last ? last : prev.last;
+    else ranges.push({ first, last });
+  }
+  return ranges;
+}
+
+/**
+ * Rebuilds one day range of an activity table: deletes its rows, inserts them computed from
+ * the raw rows. `range` reads only the raw partitions of the days widened by the table's span;
+ * `all` reads every raw row (a full rebuild, whose range is the raw tables' extent).
+ */
+async function rebuildActivityRange(
+  warehouse: Warehouse,
+  table: ActivityTable,
+  range: { first: string; last: string },
+  read: 'range' | 'all',
+): Promise<void> {
+  const days: QueryParams = {
+    first_day: { type: 'DATE', value: range.first },
+    last_day: { type: 'DATE', value: range.last },
+  };
+  const span = ACTIVITY_SPAN_DAYS[table];
+  const reads: QueryParams =
+    read === 'range'
+      ? {
+          read_from: { type: 'TIMESTAMP', value: startOf(DAY(range.first, -span)) },
+          read_until: { type: 'TIMESTAMP', value: startOf(DAY(range.last, span + 1)) },
+        }
+      : {};
+  await warehouse.execute(deleteActivitySql(table), days);
+  await warehouse.execute(insertActivitySql(table, read), { ...days, ...reads });
+}
+
+/**
+ * Rebuilds the activity tables (interactions, daily_active_users) for the days of the raw rows
+ * ingested in the window (`since`, `until`, and `min_event_time` with a lookback), or in full
+ * (every day the raw tables hold; older days are kept). Returns the ranges rebuilt. Idempotent.
+ */
+export async function rebuildActivity(
+  warehouse: Warehouse,
+  window: { params: QueryParams; lookback: boolean } | 'full',
+): Promise<string[]> {
+  const done: string[] = [];
+  if (window === 'full') {
+    const [extent] = await warehouse.query<{ first_day: string | null; last_day: string | null }>(
+      RAW_DAY_EXTENT_SQL,
+    );
+    if (!extent?.first_day || !extent.last_day) return done;
+    const range = { first: extent.first_day, last: extent.last_day };
+    for (const table of ACTIVITY_TABLES) await rebuildActivityRange(warehouse, table, range, 'all');
+    return [`${range.first}..${range.last}`];
+  }
+  const names = window.lookback ? ['since', 'until', 'min_event_time'] : ['since', 'until'];
+  const params: QueryParams = Object.fromEntries(
+    Object.entries(window.params).filter(([name]) => names.includes(name)),
+  );
+  const rows = await warehouse.query<{ day: string }>(
+    touchedActivityDaysSql(window.lookback),
+    params,
+  );
+  const touched = rows.map((r) => r.day);
+  const all = new Set<string>();
+  for (const table of ACTIVITY_TABLES) {
+    for (const range of activityRanges(touched, ACTIVITY_SPAN_DAYS[table])) {
+      await rebuildActivityRange(warehouse, table, range, 'range');
+      all.add(`${range.first}..${range.last}`);
+    }
+  }
+  return [...all].sort();
+}
+
 /**
  * For erasure: after a user's raw rows are deleted, rebuilds every suggestion of those users
  * (those left without events are removed) and the daily rows of the days concerned.
@@ -228,6 +343,7 @@ export async function runRecompute(
     suggestionsRemoved: 0,
     suggestionsWritten: 0,
     daysRebuilt: [],
+    activityRanges: [],
     watermark: previous,
   };
   if (!lease) return result;
@@ -235,9 +351,11 @@ export async function runRecompute(
     const until = toTimestampParam(start);
     const nowParam = { type: 'TIMESTAMP' as const, value: until };
     let changes: ScopeChanges;
+    let activity: string[];
     if (full) {
       changes = await rebuildSuggestions(deps.warehouse, { kind: 'all' }, { now: nowParam });
       await rebuildAllDays(deps.warehouse, start);
+      activity = await rebuildActivity(deps.warehouse, 'full');
     } else {
       const lookbackDays =
         opts.lookbackDays ??
@@ -259,7 +377,12 @@ export async function runRecompute(
       const scope: SuggestionScope = { kind: 'window', lookback: lookbackDays !== undefined };
       changes = await rebuildSuggestions(deps.warehouse, scope, params);
       await rebuildDays(deps.warehouse, changes.days, start);
+      activity =
+        (await deps.state.getWatermark(ACTIVITY_WATERMARK)) === null
+          ? await rebuildActivity(deps.warehouse, 'full')
+          : await rebuildActivity(deps.warehouse, { params, lookback: scope.lookback });
     }
+    await deps.state.setWatermark(ACTIVITY_WATERMARK, until);
     await deps.state.setWatermark(RECOMPUTE_JOB, until);
     return {
       ...result,
@@ -268,6 +391,7 @@ export async function runRecompute(
       suggestionsRemoved: changes.removed,
       suggestionsWritten: changes.added,
       daysRebuilt: full ? await allDays(deps.warehouse) : changes.days,
+      activityRanges: activity,
       watermark: until,
     };
   } finally {

@@ -38,11 +38,17 @@ export interface CountedStatement {
   sql: string;
 }
 
-/** Derived tables holding per-user rows, rebuilt (not just deleted) by erasure. */
+/**
+ * Derived tables holding per-user rows: the metric tables are rebuilt (not just deleted) by
+ * erasure; the activity tables (rebuilt by recompute from raw rows) only need the user's rows
+ * deleted, since the raw rows they come from are gone.
+ */
 export const USER_DERIVED_TABLES = [
   'suggestions',
   'acceptance_daily',
   'lines_accepted_daily',
+  'interactions',
+  'daily_active_users',
 ] as const;
 
 function qualified(def: TableDef): string {

@@ -530,12 +530,13 @@ export const retentionRunsTable = defineTable({
   key: ['run_id'],
 });
 
-export const interactionsView = defineTable({
+export const interactionsTable = defineTable({
   dataset: 'gca_analytics',
   name: 'interactions',
-  kind: 'view',
+  kind: 'table',
   description:
-    'One row per request_id: request, response and api_request metadata joined. Sizes, latency and tool calls; no content.',
+    'One row per request_id: request, response and api_request metadata joined. Sizes, latency and tool calls; no content. ' +
+    'Rebuilt by recompute for the days touched since its last run.',
   columns: [
     col('request_id', 'STRING', 'REQUIRED', 'labels.request_id.'),
     col('day', 'DATE', 'REQUIRED', 'UTC day of the request (else response, else api_request).'),
@@ -563,15 +564,18 @@ export const interactionsView = defineTable({
     col('tool_names', 'STRING', 'REPEATED', 'Names of the tools called, in order.'),
     col('has_api_request', 'BOOL', 'REQUIRED', 'An api_request metadata event was logged.'),
   ],
+  partitionBy: 'day',
+  clusterBy: ['user_id', 'method', 'client_name'],
   key: ['request_id'],
 });
 
-export const dailyActiveUsersView = defineTable({
+export const dailyActiveUsersTable = defineTable({
   dataset: 'gca_analytics',
   name: 'daily_active_users',
-  kind: 'view',
+  kind: 'table',
   description:
-    'One row per user and UTC day with any request or metadata event. COUNT(DISTINCT user_id) gives active users over any range.',
+    'One row per user and UTC day with any request or metadata event. COUNT(DISTINCT user_id) gives active users over any range. ' +
+    'Rebuilt by recompute for the days touched since its last run.',
   columns: [
     col('day', 'DATE', 'REQUIRED', 'UTC day.'),
     col('user_id', 'STRING', 'REQUIRED', 'User.'),
@@ -589,10 +593,12 @@ export const dailyActiveUsersView = defineTable({
       'Distinct suggestions the user accepted that day.',
     ),
   ],
+  partitionBy: 'day',
+  clusterBy: ['user_id'],
   key: ['day', 'user_id'],
 });
 
-/** Every table and view, in creation order (views after the tables they read). */
+/** Every table (and view, if one is added), in creation order (views after the tables they read). */
 export const REGISTRY: readonly TableDef[] = [
   requestsTable,
   responsesTable,
@@ -602,8 +608,8 @@ export const REGISTRY: readonly TableDef[] = [
   acceptanceDailyTable,
   linesAcceptedDailyTable,
   retentionRunsTable,
-  interactionsView,
-  dailyActiveUsersView,
+  interactionsTable,
+  dailyActiveUsersTable,
 ];
 
 export type RequestRow = RowOf<typeof requestsTable>;
@@ -614,8 +620,8 @@ export type SuggestionRow = RowOf<typeof suggestionsTable>;
 export type AcceptanceDailyRow = RowOf<typeof acceptanceDailyTable>;
 export type LinesAcceptedDailyRow = RowOf<typeof linesAcceptedDailyTable>;
 export type RetentionRunRow = RowOf<typeof retentionRunsTable>;
-export type InteractionRow = RowOf<typeof interactionsView>;
-export type DailyActiveUserRow = RowOf<typeof dailyActiveUsersView>;
+export type InteractionRow = RowOf<typeof interactionsTable>;
+export type DailyActiveUserRow = RowOf<typeof dailyActiveUsersTable>;
 
 /** The raw tables the ingest path writes, keyed as the warehouse port names them. */
 export const RAW_TABLES = {

@@ -36,7 +36,7 @@ import {
   STAGE_PLANS,
   type StagedTable,
 } from './duckdb-stage';
-import { VIEWS } from '../sql/views';
+import { FORMER_VIEWS, VIEWS } from '../sql/views';
 import { renderDuckDbDdl } from '../tables/render';
 import type { RawTableName } from '../tables/registry';
 import type {
@@ -261,6 +261,14 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
   }
 
   private async ensureSchemaNow(): Promise<void> {
+    // A warehouse made before interactions and daily_active_users became tables: drop the views
+    // (the tables are filled by the next recompute, see shared/jobs/recompute.ts).
+    const views = await this.conn.runAndReadAll(
+      "SELECT table_schema || '.' || table_name AS name FROM information_schema.tables WHERE table_type = 'VIEW'",
+    );
+    for (const { name } of views.getRowObjects() as { name: string }[]) {
+      if (FORMER_VIEWS.includes(name)) await this.conn.run(`DROP VIEW ${name}`);
+    }
     for (const ddl of renderDuckDbDdl()) await this.conn.run(ddl);
     for (const macro of DUCKDB_COMPAT_MACROS) await this.conn.run(macro);
     for (const view of VIEWS) await this.conn.run(renderSql(view.ddl, { engine: 'duckdb' }));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { STACK_KEYS } from '../../infra/config';
+import { rebuildActivity } from '../../shared/jobs/recompute';
 import { renderSql } from '../../shared/sql/render';
 import type { QueryParams, Warehouse } from '../../shared/warehouse/port';
 import { openTempWarehouse, type TempWarehouse } from '../helpers/duckdb';
@@ -131,6 +132,9 @@ async function loadFixture(w: Warehouse): Promise<void> {
       ],
     }),
   );
+  // daily_active_users is a table recompute builds from the raw rows (the daily tables above
+  // are written by hand, so only the activity tables are rebuilt).
+  await rebuildActivity(w, 'full');
 }
 
 let temp: TempWarehouse;

@@ -92,6 +92,7 @@ describe('recompute', () => {
       suggestionsRemoved: 0,
       suggestionsWritten: 2,
       daysRebuilt: ['2025-10-08'],
+      activityRanges: ['2025-10-08..2025-10-08'],
       watermark: '2025-10-09T12:00:00.000000Z',
     });
     const second = await post().set('content-type', 'application/json').send('{}');
@@ -132,6 +133,7 @@ describe('recompute', () => {
           daysRebuilt: 1,
           firstDay: '2025-10-08',
           lastDay: '2025-10-08',
+          activityRanges: ['2025-10-08..2025-10-08'],
           watermark: '2025-10-09T12:00:00.000000Z',
         },
         latencyMs: expect.any(Number),

@@ -240,25 +240,17 @@ describe('BigQuery', () => {
     expect(tables()).toHaveLength(REGISTRY.length);
   });
 
-  it('creates the views in gca_analytics, project-qualified, and authorizes them on gca_raw', () => {
-    const views = REGISTRY.filter((t) => t.kind === 'view');
-    expect(views.map((v) => v.name).sort()).toEqual(['daily_active_users', 'interactions']);
-    for (const def of views) {
-      const v = one(recorded, 'gcp:bigquery/table:Table', `gca_analytics-${def.name}`);
-      expect(v.inputs.datasetId).toBe('gca_analytics');
-      expect(get(v.inputs, 'view', 'useLegacySql')).toBe(false);
-      expect(String(get(v.inputs, 'view', 'query'))).toContain(`${PROJECT}.gca_raw.`);
-      expect(v.inputs.deletionProtection).toBe(true);
+  it('creates interactions and daily_active_users as partitioned tables, and authorizes no view on gca_raw', () => {
+    // They were views over gca_raw (authorized on it); recompute now maintains them as tables.
+    expect(REGISTRY.filter((t) => t.kind === 'view')).toEqual([]);
+    for (const name of ['interactions', 'daily_active_users']) {
+      const t = one(recorded, 'gcp:bigquery/table:Table', `gca_analytics-${name}`);
+      expect(t.inputs.view).toBeUndefined();
+      expect(t.inputs.timePartitioning).toEqual({ type: 'DAY', field: 'day' });
     }
-    const authorized = ofType(recorded, 'gcp:bigquery/datasetAccess:DatasetAccess')
-      .filter((a) => a.inputs.view)
-      .map((a) => [a.inputs.datasetId, a.inputs.view]);
-    expect(authorized).toEqual(
-      views.map((v) => [
-        'gca_raw',
-        { projectId: PROJECT, datasetId: 'gca_analytics', tableId: v.name },
-      ]),
-    );
+    expect(
+      ofType(recorded, 'gcp:bigquery/datasetAccess:DatasetAccess').filter((a) => a.inputs.view),
+    ).toEqual([]);
   });
 
   it('restricts both datasets to project owners plus explicit entries', () => {

@@ -203,7 +203,8 @@ describe('erasure on DuckDB', () => {
     }
 
     // 5 interactions x (1 request, 1 response, 4 metadata events), 1 quarantined record,
-    // 10 suggestions, and the daily rows of his 3 days (code python + chat go per day).
+    // 10 suggestions, and the daily rows of his 3 days (code python + chat go per day); his 5
+    // interactions and 3 daily_active_users rows.
     const [done] = await state.listErasureRequests('done');
     expect(done).toMatchObject({ id: request.id, status: 'done', attempts: 1, lastError: null });
     expect(done?.completedAt).toBe(NOW.toISOString());
@@ -215,6 +216,8 @@ describe('erasure on DuckDB', () => {
       'gca_analytics.suggestions': 10,
       'gca_analytics.acceptance_daily': 6,
       'gca_analytics.lines_accepted_daily': 6,
+      'gca_analytics.interactions': 5,
+      'gca_analytics.daily_active_users': 3,
     });
     expect(result.changes).toEqual(
       expect.arrayContaining([
@@ -256,6 +259,8 @@ describe('erasure on DuckDB', () => {
       'gca_analytics.suggestions': 10,
       'gca_analytics.acceptance_daily': 6,
       'gca_analytics.lines_accepted_daily': 6,
+      'gca_analytics.interactions': 5,
+      'gca_analytics.daily_active_users': 3,
     });
     const left = await a.warehouse.query<{ n: number }>(
       `SELECT COUNT(*) AS n FROM \`gca_analytics.suggestions\` WHERE user_id = '${BOB}'`,

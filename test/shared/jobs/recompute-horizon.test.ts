@@ -115,7 +115,8 @@ describe('recompute read horizon (DuckDB, lookback 14 days)', () => {
     await temp.warehouse.insertRaw(
       eventsBatch([
         { type: 'code_acceptance', id: 'x', at: daysAgo(35), lines: 3, ingestedAt: daysAgo(1) },
-        { type: 'code_exposure', id: 'x', at: daysAgo(20), ingestedAt: daysAgo(1) },
+        // Inside the horizon: 14 days of lookback + SUGGESTION_SPAN_DAYS.
+        { type: 'code_exposure', id: 'x', at: daysAgo(15), ingestedAt: daysAgo(1) },
       ]),
     );
     await run(NOW - 86_400_000 + 3_600_000);

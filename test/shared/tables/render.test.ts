@@ -12,12 +12,21 @@ import {
 import { DATA_DICTIONARY_PATH, writeDataDictionary } from '../../../shared/tables/write-dictionary';
 import {
   REGISTRY,
-  interactionsView,
+  interactionsTable,
   metadataEventsTable,
   requestsTable,
   responsesTable,
   suggestionsTable,
+  type TableDef,
 } from '../../../shared/tables/registry';
+
+/** A view definition (the registry has none today; the renderers still handle one). */
+const aView: TableDef = {
+  ...interactionsTable,
+  kind: 'view',
+  partitionBy: undefined,
+  clusterBy: undefined,
+};
 
 describe('BigQuery schema rendering', () => {
   it('renders every column with type, mode, description and nested fields', () => {
@@ -51,7 +60,11 @@ describe('BigQuery schema rendering', () => {
       type: 'DAY',
       field: 'day',
     });
-    expect(renderBigQueryTableOptions(interactionsView)).toEqual({});
+    expect(renderBigQueryTableOptions(interactionsTable)).toEqual({
+      timePartitioning: { type: 'DAY', field: 'day' },
+      clustering: { fields: ['user_id', 'method', 'client_name'] },
+    });
+    expect(renderBigQueryTableOptions(aView)).toEqual({});
   });
 });
 
@@ -93,7 +106,7 @@ describe('DuckDB DDL rendering', () => {
     expect(ddl).toMatch(/^CREATE TABLE IF NOT EXISTS gca_raw\.metadata_events \(/);
     expect(ddl).toContain('"entry_key" VARCHAR NOT NULL');
     expect(ddl).toContain('"lines_count" BIGINT,');
-    expect(() => renderDuckDbTableDdl(interactionsView)).toThrow(/view/);
+    expect(() => renderDuckDbTableDdl(aView)).toThrow(/view/);
   });
 
   it('creates schemas first, then every table and no view', () => {

@@ -555,12 +555,13 @@ describe('ensureSchema', () => {
     });
     expect(requests.timePartitioning).toEqual({ type: 'DAY', field: 'event_timestamp' });
     expect(requests.clustering).toEqual({ fields: expect.arrayContaining(['user_id']) });
+    // The former views are day-partitioned tables now (recompute maintains them).
     const interactions = fake.resources.get('gca_analytics.interactions') as {
-      view: { query: string; useLegacySql: boolean };
+      view?: unknown;
+      timePartitioning: unknown;
     };
-    expect(interactions.view.useLegacySql).toBe(false);
-    expect(interactions.view.query).toContain('`gca-test.gca_raw.');
-    expect(interactions.view.query).not.toMatch(/`gca_raw\./);
+    expect(interactions.view).toBeUndefined();
+    expect(interactions.timePartitioning).toEqual({ type: 'DAY', field: 'day' });
   });
 
   it('is idempotent: a second run only looks', async () => {

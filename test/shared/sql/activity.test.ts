@@ -1,6 +1,19 @@
+/**
+ * The activity tables' SQL on hand-checked cases (shared/sql/activity.ts), through recompute.
+ * test/shared/jobs/recompute-activity.test.ts compares them with the former views on the sample.
+ */
+import { join } from 'node:path';
+import { runRecompute } from '../../../shared/jobs/recompute';
+import {
+  ACTIVITY_TABLES,
+  deleteActivitySql,
+  insertActivitySql,
+  touchedActivityDaysSql,
+} from '../../../shared/sql/activity';
 import { renderSql } from '../../../shared/sql/render';
-import { VIEWS } from '../../../shared/sql/views';
-import { dailyActiveUsersView, interactionsView } from '../../../shared/tables/registry';
+import { openLocalStateStore } from '../../../shared/state/local';
+import { dailyActiveUsersTable, interactionsTable } from '../../../shared/tables/registry';
+import { openDuckDbWarehouse } from '../../../shared/warehouse/duckdb';
 import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
 import {
   batchOf,
@@ -9,7 +22,7 @@ import {
   makeResponse,
 } from '../../helpers/metadata-events';
 
-describe('views on DuckDB', () => {
+describe('activity tables on DuckDB', () => {
   let temp: TempWarehouse;
   beforeEach(async () => {
     temp = await openTempWarehouse();
@@ -18,21 +31,56 @@ describe('views on DuckDB', () => {
     await temp.cleanup();
   });
 
-  it.each(VIEWS.map((v) => [v.table.name, v] as const))(
-    '%s has exactly the registry columns, in order',
-    async (_name, view) => {
-      const cols = await temp.warehouse.query<{ column_name: string }>(
-        `SELECT column_name FROM information_schema.columns
-         WHERE table_schema = @schema AND table_name = @name ORDER BY ordinal_position`,
-        { schema: view.table.dataset, name: view.table.name },
+  /** A full recompute (no watermark yet), which builds the activity tables. */
+  async function recompute(): Promise<void> {
+    const state = await openLocalStateStore(join(temp.dir, 'state.json'));
+    try {
+      await runRecompute({ warehouse: temp.warehouse, state });
+    } finally {
+      await state.close();
+    }
+  }
+
+  it.each(ACTIVITY_TABLES.map((t) => [t] as const))(
+    '%s: range statements filter the partition columns with constants',
+    (table) => {
+      const insert = renderSql(insertActivitySql(table, 'range'), {
+        engine: 'bigquery',
+        projectId: 'p1',
+      });
+      expect(insert).toContain('`p1.gca_raw.');
+      // Every raw read is bounded by the TIMESTAMP parameters; the output by the DATE ones.
+      const reads = insert.match(/FROM `p1\.gca_raw\.\w+`/g) ?? [];
+      const bounded = insert.match(
+        /event_timestamp >= @read_from AND event_timestamp < @read_until/g,
       );
-      expect(cols.map((c) => c.column_name)).toEqual(view.table.columns.map((c) => c.name));
-      // The BigQuery rendering of the select is project-qualified.
-      expect(renderSql(view.select, { engine: 'bigquery', projectId: 'p1' })).toContain(
-        '`p1.gca_raw.',
-      );
+      expect(reads.length).toBeGreaterThan(0);
+      expect(bounded).toHaveLength(reads.length);
+      expect(insert).toContain('r.day >= @first_day AND r.day <= @last_day');
+      expect(deleteActivitySql(table)).toMatch(/WHERE day >= @first_day AND day <= @last_day$/);
+      expect(insertActivitySql(table, 'all')).not.toContain('@read_from');
     },
   );
+
+  it('the touched-days query reads only the lookback with one', () => {
+    expect(touchedActivityDaysSql(true).match(/event_timestamp >= @min_event_time/g)).toHaveLength(
+      3,
+    );
+    expect(touchedActivityDaysSql(false)).not.toContain('@min_event_time');
+  });
+
+  it('the former views of an older local warehouse become tables', async () => {
+    await temp.warehouse.close();
+    const old = await openDuckDbWarehouse(temp.path);
+    await old.execute('DROP TABLE `gca_analytics.interactions`');
+    await old.execute('CREATE VIEW `gca_analytics.interactions` AS SELECT 1 AS request_id');
+    await old.ensureSchema();
+    const kinds = await old.query<{ table_type: string }>(
+      "SELECT table_type FROM information_schema.tables WHERE table_name = 'interactions'",
+    );
+    expect(kinds).toEqual([{ table_type: 'BASE TABLE' }]);
+    temp.warehouse = old;
+  });
 
   it('interactions joins request, response and api_request by request_id, without content', async () => {
     const req = makeRequest({
@@ -66,6 +114,7 @@ describe('views on DuckDB', () => {
       batchOf({ requests: [req], responses: [resp, onlyResp], metadata_events: [api] }),
     );
     await temp.warehouse.execute('INSERT INTO `gca_raw.requests` SELECT * FROM `gca_raw.requests`');
+    await recompute();
     const rows = await temp.warehouse.query(
       'SELECT * FROM `gca_analytics.interactions` ORDER BY request_id',
     );
@@ -115,7 +164,7 @@ describe('views on DuckDB', () => {
         has_api_request: false,
       },
     ]);
-    expect(Object.keys(rows[0] ?? {})).toEqual(interactionsView.columns.map((c) => c.name));
+    expect(Object.keys(rows[0] ?? {})).toEqual(interactionsTable.columns.map((c) => c.name));
   });
 
   it('daily_active_users counts requests and distinct suggestions per user and day', async () => {
@@ -134,6 +183,7 @@ describe('views on DuckDB', () => {
         ],
       }),
     );
+    await recompute();
     const rows = await temp.warehouse.query(
       'SELECT * FROM `gca_analytics.daily_active_users` ORDER BY day, user_id',
     );
@@ -160,6 +210,6 @@ describe('views on DuckDB', () => {
         suggestions_accepted: 1,
       },
     ]);
-    expect(Object.keys(rows[0] ?? {})).toEqual(dailyActiveUsersView.columns.map((c) => c.name));
+    expect(Object.keys(rows[0] ?? {})).toEqual(dailyActiveUsersTable.columns.map((c) => c.name));
   });
 });
