@@ -29,16 +29,43 @@ explore: acceptance_daily {
       AND ${acceptance_daily.product} IS NOT DISTINCT FROM ${lines_accepted_daily.product}
       AND ${acceptance_daily.is_agentic} = ${lines_accepted_daily.is_agentic} ;;
   }
+  # The team of the row's user on the row's day ("(no team)" if none): at most one period
+  # covers a day (teams import refuses overlaps), so the join never multiplies rows.
+  join: user_teams {
+    type: left_outer
+    relationship: many_to_one
+    sql_on: ${user_teams.user_id} = ${acceptance_daily.user_id}
+      AND (${user_teams.from_day_raw} IS NULL OR ${acceptance_daily.day_raw} >= ${user_teams.from_day_raw})
+      AND (${user_teams.to_day_raw} IS NULL OR ${acceptance_daily.day_raw} <= ${user_teams.to_day_raw}) ;;
+  }
 }
 
 explore: lines_accepted_daily {
   label: "Lines accepted per day"
   description: "Lines accepted (the largest linesCount of each accepted suggestion, summed) per day and group."
+  # The team of the row's user on the row's day ("(no team)" if none): at most one period
+  # covers a day (teams import refuses overlaps), so the join never multiplies rows.
+  join: user_teams {
+    type: left_outer
+    relationship: many_to_one
+    sql_on: ${user_teams.user_id} = ${lines_accepted_daily.user_id}
+      AND (${user_teams.from_day_raw} IS NULL OR ${lines_accepted_daily.day_raw} >= ${user_teams.from_day_raw})
+      AND (${user_teams.to_day_raw} IS NULL OR ${lines_accepted_daily.day_raw} <= ${user_teams.to_day_raw}) ;;
+  }
 }
 
 explore: suggestions {
   label: "Suggestions"
   description: "One row per code suggestion or chat response: exposure and acceptance times, lines, orphan and late acceptances."
+  # The team of the row's user on the row's day ("(no team)" if none): at most one period
+  # covers a day (teams import refuses overlaps), so the join never multiplies rows.
+  join: user_teams {
+    type: left_outer
+    relationship: many_to_one
+    sql_on: ${user_teams.user_id} = ${suggestions.user_id}
+      AND (${user_teams.from_day_raw} IS NULL OR ${suggestions.day_raw} >= ${user_teams.from_day_raw})
+      AND (${user_teams.to_day_raw} IS NULL OR ${suggestions.day_raw} <= ${user_teams.to_day_raw}) ;;
+  }
 }
 
 explore: interactions {
@@ -54,4 +81,13 @@ explore: interactions {
 explore: daily_active_users {
   label: "Daily active users"
   description: "One row per user and UTC day with any request or metadata event. Active users over a range are counted distinct, never summed."
+  # The team of the row's user on the row's day ("(no team)" if none): at most one period
+  # covers a day (teams import refuses overlaps), so the join never multiplies rows.
+  join: user_teams {
+    type: left_outer
+    relationship: many_to_one
+    sql_on: ${user_teams.user_id} = ${daily_active_users.user_id}
+      AND (${user_teams.from_day_raw} IS NULL OR ${daily_active_users.day_raw} >= ${user_teams.from_day_raw})
+      AND (${user_teams.to_day_raw} IS NULL OR ${daily_active_users.day_raw} <= ${user_teams.to_day_raw}) ;;
+  }
 }

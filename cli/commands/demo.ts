@@ -11,6 +11,9 @@ import { renderHtmlReport } from '../../shared/report/html';
 import { renderTextReport } from '../../shared/report/text';
 import { formatCount } from '../../shared/report/format';
 import { writeSampleFile } from '../../shared/sample/generate';
+import { sampleTeamMappingCsv } from '../../shared/sample/teams';
+import { parseTeamMapping } from '../../shared/teams/mapping';
+import { replaceUserTeams } from '../../shared/teams/store';
 import { addDbOption, CliError, resolveDbPath, resolvePath, type CliContext } from '../context';
 import { checkInputs, ingestInputs } from './ingest';
 import { describeRecompute, recomputeLocal } from '../recompute-local';
@@ -79,6 +82,15 @@ export function register(program: Command, ctx: CliContext): void {
               `${formatCount(counts.quarantined)} quarantined, ${formatCount(counts.skipped)} skipped.`,
           );
           ctx.out(describeRecompute(await recomputeLocal(ctx, deps, { full: false })));
+          // A team mapping, loaded as `teams import` would, so the team views show up.
+          const mapping = parseTeamMapping(
+            sampleTeamMappingCsv({ seed, users, days, start: demoStart(ctx.now(), days) }),
+          );
+          await replaceUserTeams(deps.warehouse, mapping, ctx.now());
+          ctx.out(
+            `Loaded a sample team mapping: ${formatCount(new Set(mapping.map((a) => a.userId)).size)} users in ` +
+              `${formatCount(new Set(mapping.map((a) => a.team)).size)} teams (gca-analytics teams list).`,
+          );
           const report = await buildLocalReport(deps, { from: null, to: null });
           ctx.out('');
           ctx.io.stdout.write(renderTextReport(report));

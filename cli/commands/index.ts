@@ -8,6 +8,7 @@ import { register as ingest } from './ingest';
 import { register as recompute } from './recompute';
 import { register as report } from './report';
 import { register as retention } from './retention';
+import { register as teams } from './teams';
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
@@ -15,6 +16,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   ingest,
   recompute,
   report,
+  teams,
   retention,
   eraseUser,
   erasureRequests,

@@ -514,6 +514,31 @@ export const DAILY_ACTIVE_USERS: ViewConfig = {
   ],
 };
 
+/**
+ * The user -> team mapping, joined into the explores on the user and the period covering the
+ * row's day (gca_analytics.user_teams; `gca-analytics teams import`). Its `team` dimension is
+ * what the Teams dashboard groups by: "(no team)" for a user the mapping does not cover that day,
+ * as in `gca-analytics report`. No measures of its own: counts come from the joined explore.
+ */
+export const USER_TEAMS: ViewConfig = {
+  table: 'gca_analytics.user_teams',
+  viewLabel: 'Team',
+  labels: { team: 'Team (as mapped)', parent_team: 'Parent team' },
+  hidden: ['imported_at', 'user_id'],
+  dimensions: [
+    {
+      name: 'team_name',
+      type: 'string',
+      label: 'Team',
+      description:
+        "Team of the user on the day of the row (a suggestion counts for its user's team on its " +
+        'day); (no team) when the mapping does not cover the user that day.',
+      sql: "COALESCE(${TABLE}.team, '(no team)')",
+    },
+  ],
+  measures: [],
+};
+
 /** Every generated view, in file order. */
 export const LOOKER_VIEWS: readonly ViewConfig[] = [
   ACCEPTANCE_DAILY,
@@ -521,4 +546,5 @@ export const LOOKER_VIEWS: readonly ViewConfig[] = [
   SUGGESTIONS,
   INTERACTIONS,
   DAILY_ACTIVE_USERS,
+  USER_TEAMS,
 ];

@@ -1,5 +1,5 @@
 /** The terminal rendering of a Report: aligned plain-text tables, no colours, no content. */
-import type { Figures, GroupFigures, Report } from '../metrics/report-schema';
+import type { Figures, GroupFigures, Report, TeamEngagement } from '../metrics/report-schema';
 import { formatCount, formatRate, sortGroups, sortedDays, terminalLabel } from './format';
 
 type Align = 'left' | 'right';
@@ -92,6 +92,47 @@ function languageTable(groups: [string, GroupFigures][]): string[] {
   ]);
 }
 
+/** Columns of the team engagement tables (terminal, HTML, CSV). */
+export const ENGAGEMENT_HEADERS = [
+  'Active users',
+  'Engaged users',
+  'Active user-days',
+  'Accepted',
+  'Accepted per active user',
+  'Last active day',
+  'Seats',
+  'Inactive seats',
+];
+
+/** 1.2345 -> "1.2"; null -> "-". */
+export function formatRatio(value: number | null): string {
+  return value === null ? '-' : value.toFixed(1);
+}
+
+/** The cells of one team's engagement row, formatted for people. */
+export function engagementCells(e: TeamEngagement): string[] {
+  return [
+    formatCount(e.activeUsers),
+    formatCount(e.engagedUsers),
+    formatCount(e.activeUserDays),
+    formatCount(e.accepted),
+    formatRatio(e.acceptedPerActiveUser),
+    e.lastActiveDay ?? '-',
+    formatCount(e.seats),
+    formatCount(e.inactiveSeats),
+  ];
+}
+
+/** Why a team may be missing from the team views; printed under them. */
+export function teamFloorNote(report: Report): string {
+  const k = report.teams.minTeamSize;
+  const mapping =
+    report.teams.mappingRows === 0
+      ? ' No team mapping is loaded (gca-analytics teams import FILE.csv), so every user is "(no team)".'
+      : '';
+  return `Teams with fewer than ${k} distinct users in the range are pooled under "(small teams)" (${report.teams.pooledTeams} pooled).${mapping}`;
+}
+
 export interface TextReportOptions {
   /** How many users to list (by lines accepted). Default 10. */
   topUsers?: number;
@@ -108,7 +149,13 @@ export function renderTextReport(report: Report, opts: TextReportOptions = {}): 
   const to = report.range.to ?? days[days.length - 1] ?? '-';
   const out: string[] = [];
   out.push(`Gemini Code Assist acceptance, ${from} .. ${to}`);
-  out.push(`${formatCount(report.activeUsers)} active users, ${formatCount(days.length)} days`);
+  // Active users count any request or event; the per-user table only users with a suggestion.
+  const withSuggestion = report.teams.peopleOmitted
+    ? ''
+    : ` (${formatCount(Object.keys(report.byUser).length)} with a suggestion)`;
+  out.push(
+    `${formatCount(report.activeUsers)} active users${withSuggestion}, ${formatCount(days.length)} days`,
+  );
   out.push('');
   out.push(
     ...renderTable(
@@ -139,15 +186,45 @@ export function renderTextReport(report: Report, opts: TextReportOptions = {}): 
       ['not agent', report.byAgentMode.nonAgent],
     ]),
   );
-  const users = sortGroups(report.byUser, (g) => g.total.linesAccepted);
   out.push('');
-  out.push(...groupTable(`Top users (of ${users.length})`, users.slice(0, topUsers)));
+  out.push(
+    ...groupTable(
+      'Team',
+      sortGroups(report.byTeam, (g) => g.total.exposed),
+    ),
+  );
+  const engagement = Object.entries(report.engagement.byTeam).sort(
+    ([, a], [, b]) => b.activeUsers - a.activeUsers,
+  );
+  out.push('');
+  out.push(
+    ...renderTable(
+      ['Team engagement', ...ENGAGEMENT_HEADERS],
+      engagement.map(([team, e]) => [terminalLabel(team), ...engagementCells(e)]),
+      ['left', 'right', 'right', 'right', 'right', 'right', 'left', 'right', 'right'],
+    ),
+  );
+  out.push(teamFloorNote(report));
+  if (!report.teams.peopleOmitted) {
+    const users = sortGroups(report.byUser, (g) => g.total.linesAccepted);
+    out.push('');
+    out.push(...groupTable(`Top users (of ${users.length})`, users.slice(0, topUsers)));
+    const inactive = report.engagement.inactiveSeats;
+    out.push('');
+    out.push(
+      `Inactive seat holders (a seat in the mapping, no activity in the range): ${formatCount(inactive.length)}`,
+    );
+    for (const s of inactive.slice(0, topUsers)) {
+      out.push(`  ${terminalLabel(s.userId)} (${terminalLabel(s.team)})`);
+    }
+    if (inactive.length > topUsers) out.push(`  (${inactive.length - topUsers} more)`);
+  }
   out.push('');
   out.push(
     `Orphan acceptances: ${formatCount(report.orphanAcceptances)} (accepted with no exposure logged; counted as accepted)`,
   );
   out.push(
-    `Rows: ${formatCount(report.rows.requests)} requests, ${formatCount(report.rows.responses)} responses, ` +
+    `Rows (all time, not only this range): ${formatCount(report.rows.requests)} requests, ${formatCount(report.rows.responses)} responses, ` +
       `${formatCount(report.rows.metadataEvents)} metadata events, ${formatCount(report.rows.quarantined)} quarantined`,
   );
   return `${out.join('\n')}\n`;

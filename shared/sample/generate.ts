@@ -695,6 +695,11 @@ function entriesOf(p: Plan): number {
  * Yields realistic LogEntry objects, deterministically for a seed. Memory is constant in the
  * number of entries (one interaction at a time).
  */
+/** The user ids a sample with these options logs, in the generator's order (heaviest first). */
+export function sampleUserIds(opts: SampleOptions = {}): string[] {
+  return resolve(opts).users.map((u) => u.id);
+}
+
 export function* generateSample(opts: SampleOptions = {}): Generator<SampleEntry> {
   const r = resolve(opts);
   const target = opts.entries;

@@ -530,6 +530,41 @@ export const retentionRunsTable = defineTable({
   key: ['run_id'],
 });
 
+export const userTeamsTable = defineTable({
+  dataset: 'gca_analytics',
+  name: 'user_teams',
+  kind: 'table',
+  description:
+    'User to team mapping loaded by `gca-analytics teams import`: a suggestion belongs to the team of its user on its day. Replaced whole at each import.',
+  columns: [
+    col(
+      'user_id',
+      'STRING',
+      'REQUIRED',
+      'User as in the other tables: pseudonymized with the same key when pseudonymization is on.',
+    ),
+    col('team', 'STRING', 'REQUIRED', 'Team name.'),
+    col('parent_team', 'STRING', 'NULLABLE', 'Parent team (department, group), if given.'),
+    col(
+      'seat',
+      'BOOL',
+      'REQUIRED',
+      'The user holds a Gemini Code Assist licence in this period (true unless the file says false).',
+    ),
+    col('from_day', 'DATE', 'NULLABLE', 'First day of the period (inclusive); null: from always.'),
+    col('to_day', 'DATE', 'NULLABLE', 'Last day of the period (inclusive); null: still current.'),
+    col(
+      'imported_at',
+      'TIMESTAMP',
+      'REQUIRED',
+      'When the import that wrote the row ran. Partition column (every table is day-partitioned; an import writes one day).',
+    ),
+  ],
+  partitionBy: 'imported_at',
+  clusterBy: ['user_id'],
+  key: ['user_id', 'from_day'],
+});
+
 export const interactionsTable = defineTable({
   dataset: 'gca_analytics',
   name: 'interactions',
@@ -608,6 +643,7 @@ export const REGISTRY: readonly TableDef[] = [
   acceptanceDailyTable,
   linesAcceptedDailyTable,
   retentionRunsTable,
+  userTeamsTable,
   interactionsTable,
   dailyActiveUsersTable,
 ];
@@ -620,6 +656,7 @@ export type SuggestionRow = RowOf<typeof suggestionsTable>;
 export type AcceptanceDailyRow = RowOf<typeof acceptanceDailyTable>;
 export type LinesAcceptedDailyRow = RowOf<typeof linesAcceptedDailyTable>;
 export type RetentionRunRow = RowOf<typeof retentionRunsTable>;
+export type UserTeamRow = RowOf<typeof userTeamsTable>;
 export type InteractionRow = RowOf<typeof interactionsTable>;
 export type DailyActiveUserRow = RowOf<typeof dailyActiveUsersTable>;
 

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { STACK_KEYS } from '../../infra/config';
 import { rebuildActivity } from '../../shared/jobs/recompute';
 import { renderSql } from '../../shared/sql/render';
+import { parseTeamMapping } from '../../shared/teams/mapping';
+import { replaceUserTeams } from '../../shared/teams/store';
 import type { QueryParams, Warehouse } from '../../shared/warehouse/port';
 import { openTempWarehouse, type TempWarehouse } from '../helpers/duckdb';
 import { batchOf, makeMetadataEvent, makeRequest } from '../helpers/metadata-events';
@@ -25,7 +27,9 @@ const QUERIES = extractQueries(DOC);
 const date = (value: string) => ({ type: 'DATE' as const, value });
 
 // ---------------------------------------------------------------------------------------------
-// The fixture. Teams: alice and bob in platform, carol in payments, dave in none.
+// The fixture. Teams (gca_analytics.user_teams, loaded as `teams import` does): alice and bob in
+// platform, carol in payments, dave in none; hank in payments with a seat and no activity; ivan
+// in platform without a seat; gina in platform until 2025-09-30.
 //
 // acceptance_daily / lines_accepted_daily (day, kind, user, language, IDE, agentic):
 //   1 2025-09-30 code alice python  VSCode   no : exposed 10 accepted 5       lines 20
@@ -137,11 +141,21 @@ async function loadFixture(w: Warehouse): Promise<void> {
   await rebuildActivity(w, 'full');
 }
 
+const TEAMS = `user_id,team,seat,from,to
+alice@example.com,platform,true,,
+bob@example.com,platform,true,,
+carol@example.com,payments,true,,
+hank@example.com,payments,true,,
+ivan@example.com,platform,false,,
+gina@example.com,platform,true,,2025-09-30
+`;
+
 let temp: TempWarehouse;
 
 beforeAll(async () => {
   temp = await openTempWarehouse();
   await loadFixture(temp.warehouse);
+  await replaceUserTeams(temp.warehouse, parseTeamMapping(TEAMS), new Date('2025-11-01T00:00:00Z'));
 });
 
 afterAll(async () => {
@@ -167,10 +181,12 @@ async function run(name: string, params: QueryParams): Promise<Record<string, un
 const OCTOBER = { from_day: date('2025-10-01'), to_day: date('2025-10-31') };
 
 describe('docs/analysts.md queries', () => {
-  it('has the five queries, each in the supported SQL subset and on gca_analytics only', () => {
+  it('has the queries, each in the supported SQL subset and on gca_analytics only', () => {
     expect([...QUERIES.keys()].sort()).toEqual(
       [
         'acceptance-by-team',
+        'engagement-by-team',
+        'inactive-seats',
         'agent-vs-not',
         'language-this-month',
         'lines-per-active-user',
@@ -188,7 +204,7 @@ describe('docs/analysts.md queries', () => {
     const rows = await run('acceptance-by-team', OCTOBER);
     expect(rows).toEqual([
       {
-        team: 'no team',
+        team: '(no team)',
         code_acceptance_rate: 1,
         chat_acceptance_rate: null,
         acceptance_rate: 1,
@@ -216,6 +232,57 @@ describe('docs/analysts.md queries', () => {
         accepted: 9,
         lines_accepted: 46,
       },
+    ]);
+  });
+
+  it('engagement by team', async () => {
+    const rows = await run('engagement-by-team', OCTOBER);
+    expect(rows).toEqual([
+      // dave (10-03, accepted 2), erin (10-05), frank (10-25): only dave engaged.
+      {
+        team: '(no team)',
+        active_users: 3,
+        engaged_users: 1,
+        active_user_days: 3,
+        accepted: 2,
+        accepted_per_active_user: 2 / 3,
+        last_active_day: '2025-10-25',
+      },
+      // carol: 10-03 and 10-16, accepted 1 (row 5).
+      {
+        team: 'payments',
+        active_users: 1,
+        engaged_users: 1,
+        active_user_days: 2,
+        accepted: 1,
+        accepted_per_active_user: 1,
+        last_active_day: '2025-10-16',
+      },
+      // alice: 10-01, 10-02, 10-20, accepted 4 (row 2); bob: 10-02, accepted 2 + 3 (rows 3, 4).
+      {
+        team: 'platform',
+        active_users: 2,
+        engaged_users: 2,
+        active_user_days: 4,
+        accepted: 9,
+        accepted_per_active_user: 4.5,
+        last_active_day: '2025-10-20',
+      },
+    ]);
+  });
+
+  it('inactive seat holders', async () => {
+    // hank never used it; ivan holds no seat; gina's period ended before October.
+    expect(await run('inactive-seats', OCTOBER)).toEqual([
+      { team: 'payments', user_id: 'hank@example.com' },
+    ]);
+    // In September only bob (09-20) and gina (09-10) were active; gina's seat counts then.
+    expect(
+      await run('inactive-seats', { from_day: date('2025-09-01'), to_day: date('2025-09-30') }),
+    ).toEqual([
+      { team: 'payments', user_id: 'carol@example.com' },
+      { team: 'payments', user_id: 'hank@example.com' },
+      { team: 'platform', user_id: 'alice@example.com' },
     ]);
   });
 

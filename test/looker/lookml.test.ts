@@ -218,9 +218,15 @@ describe('LookML dashboards', () => {
   it('has the overview, languages and IDEs, per-user and interactions dashboards', () => {
     const byName = new Map(project.dashboards.map((d) => [d.dashboard, d]));
     expect([...byName.keys()].sort()).toEqual(
-      ['gca_interactions', 'gca_languages_ides', 'gca_overview', 'gca_per_user'].sort(),
+      [
+        'gca_interactions',
+        'gca_languages_ides',
+        'gca_overview',
+        'gca_per_user',
+        'gca_teams',
+      ].sort(),
     );
-    for (const d of ['gca_overview', 'gca_languages_ides', 'gca_per_user']) {
+    for (const d of ['gca_overview', 'gca_languages_ides', 'gca_per_user', 'gca_teams']) {
       const filters = byName.get(d)?.filters.map((f) => f.name) ?? [];
       expect(filters).toEqual(
         expect.arrayContaining(['date_range', 'product', 'language', 'ide', 'agent_mode']),
@@ -256,9 +262,14 @@ describe('LookML dashboards', () => {
     expect(byName.get('gca_per_user')?.elements.flatMap((e) => e.fields ?? [])).toContain(
       'acceptance_daily.user_id',
     );
+    // Teams: every tile grouped by the team of the user on the row's day, with a team filter.
+    const teams = byName.get('gca_teams');
+    expect(teams?.filters.map((f) => f.field)).toContain('user_teams.team_name');
+    for (const e of teams?.elements ?? []) expect(e.fields).toContain('user_teams.team_name');
+    expect(teams?.description).toMatch(/privacy floor/);
   });
 
-  it.each(['gca_overview', 'gca_languages_ides', 'gca_per_user', 'gca_interactions'])(
+  it.each(['gca_overview', 'gca_languages_ides', 'gca_per_user', 'gca_interactions', 'gca_teams'])(
     '%s: every element field, sort, pivot, filter and listener resolves',
     (name) => {
       const d = project.dashboards.find((x) => x.dashboard === name);
@@ -334,7 +345,7 @@ describe('LookML dashboards', () => {
     }
   });
 
-  it.each(['gca_overview', 'gca_languages_ides', 'gca_per_user', 'gca_interactions'])(
+  it.each(['gca_overview', 'gca_languages_ides', 'gca_per_user', 'gca_interactions', 'gca_teams'])(
     '%s: no tile slices a chat or total rate (or exposure count) by language',
     (name) => {
       const d = project.dashboards.find((x) => x.dashboard === name);

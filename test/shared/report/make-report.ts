@@ -5,6 +5,8 @@ export interface TestSuggestion {
   kind: 'code' | 'chat';
   day: string;
   user: string;
+  /** Team of the user; default "(no team)". */
+  team?: string;
   language: string;
   client: string;
   agent: boolean;
@@ -69,6 +71,57 @@ export function makeReport(list: TestSuggestion[]): Report {
     },
     dailyActiveUsers: dau,
     activeUsers: new Set(list.map((s) => s.user)).size,
+    ...teamParts(list),
+  };
+}
+
+/** Team figures and engagement with no privacy floor (minTeamSize 1). */
+function teamParts(
+  list: TestSuggestion[],
+): Pick<Report, 'byTeam' | 'byTeamDay' | 'engagement' | 'teams'> {
+  const teamOf = (s: TestSuggestion): string => s.team ?? '(no team)';
+  const byTeam = by(list, teamOf);
+  const byTeamDay: Report['byTeamDay'] = {};
+  for (const team of Object.keys(byTeam)) {
+    byTeamDay[team] = by(
+      list.filter((s) => teamOf(s) === team),
+      (s) => s.day,
+    );
+  }
+  const engagement: Report['engagement'] = { byUser: {}, byTeam: {}, inactiveSeats: [] };
+  for (const user of new Set(list.map((s) => s.user))) {
+    const mine = list.filter((s) => s.user === user);
+    const days = [...new Set(mine.map((s) => s.day))].sort();
+    const accepted = mine.filter((s) => s.accepted).length;
+    engagement.byUser[user] = {
+      team: teamOf(mine[mine.length - 1] as TestSuggestion),
+      activeDays: days.length,
+      accepted,
+      engaged: accepted > 0,
+      lastActiveDay: days[days.length - 1] ?? null,
+    };
+  }
+  for (const team of Object.keys(byTeam)) {
+    const mine = list.filter((s) => teamOf(s) === team);
+    const users = new Set(mine.map((s) => s.user));
+    const accepted = mine.filter((s) => s.accepted).length;
+    const userDays = new Set(mine.map((s) => `${s.user} ${s.day}`)).size;
+    engagement.byTeam[team] = {
+      activeUsers: users.size,
+      engagedUsers: new Set(mine.filter((s) => s.accepted).map((s) => s.user)).size,
+      activeUserDays: userDays,
+      accepted,
+      acceptedPerActiveUser: users.size > 0 ? accepted / users.size : null,
+      lastActiveDay: [...mine.map((s) => s.day)].sort().pop() ?? null,
+      seats: 0,
+      inactiveSeats: 0,
+    };
+  }
+  return {
+    byTeam,
+    byTeamDay,
+    engagement,
+    teams: { minTeamSize: 1, mappingRows: 0, pooledTeams: 0, peopleOmitted: false },
   };
 }
 
@@ -89,6 +142,7 @@ export function sampleReport(): Report {
         kind: i % 3 === 0 ? 'chat' : 'code',
         day,
         user: users[n % users.length] ?? 'x',
+        team: n % users.length === 0 ? 'Payments' : 'Search',
         language: langs[n % langs.length] ?? 'x',
         client: clients[n % clients.length] ?? 'x',
         agent: i % 6 === 0,

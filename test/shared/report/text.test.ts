@@ -1,3 +1,4 @@
+import { omitPeople } from '../../../shared/metrics/report';
 import { ReportSchema } from '../../../shared/metrics/report-schema';
 import { formatCount, formatRate, terminalLabel } from '../../../shared/report/format';
 import {
@@ -64,7 +65,8 @@ describe('renderTextReport', () => {
       'Agent mode',
       'Top users (of 3)',
       'Orphan acceptances',
-      'Rows:',
+      'Rows (all time, not only this range):',
+      'Team engagement',
     ]) {
       expect(text).toContain(heading);
     }
@@ -99,5 +101,28 @@ describe('renderTextReport', () => {
         .find((l) => l.startsWith('Total'))
         ?.split(/\s+/),
     ).toEqual(['Total', '0', '0', '-', '0']);
+  });
+
+  it('shows the teams, their engagement and the floor note; --no-people leaves people out', () => {
+    const report = sampleReport();
+    const lines = renderTextReport(report).split('\n');
+    // The headline active users and the per-user table: said how they relate.
+    expect(lines[1]).toBe('3 active users (3 with a suggestion), 3 days');
+    const search = lines.find((l) => l.startsWith('Search '));
+    expect(search?.trim().split(/\s+/).slice(0, 5)).toEqual([
+      'Search',
+      formatCount(report.byTeam.Search?.total.exposed ?? -1),
+      formatCount(report.byTeam.Search?.total.accepted ?? -1),
+      formatRate(report.byTeam.Search?.total.acceptanceRate ?? null),
+      formatCount(report.byTeam.Search?.total.linesAccepted ?? -1),
+    ]);
+    expect(lines).toContain(
+      'Teams with fewer than 1 distinct users in the range are pooled under "(small teams)" (0 pooled). No team mapping is loaded (gca-analytics teams import FILE.csv), so every user is "(no team)".',
+    );
+    expect(lines.join('\n')).toContain('alice@example.com');
+    const anonymous = renderTextReport(omitPeople(report));
+    expect(anonymous).not.toContain('alice@example.com');
+    expect(anonymous).not.toContain('Top users');
+    expect(anonymous).toContain('Team engagement');
   });
 });

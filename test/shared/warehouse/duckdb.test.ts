@@ -39,6 +39,7 @@ describe('DuckDB warehouse adapter', () => {
       'gca_analytics.lines_accepted_daily',
       'gca_analytics.retention_runs',
       'gca_analytics.suggestions',
+      'gca_analytics.user_teams',
       'gca_raw.metadata_events',
       'gca_raw.quarantine',
       'gca_raw.requests',
