@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   ingest: () => import('./ingest.js'),
   scrub: () => import('./scrub.js'),
   'cold-start': () => import('./cold-start.js'),
+  'ingest-function': () => import('./ingest-function.js'),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -20,11 +20,14 @@ export type FunctionName = (typeof FUNCTION_NAMES)[number];
  *   relative to `__dirname` at run time, which a bundle would not carry.
  * - `google-auth-library` (the BigQuery adapter's no-credentials client for an emulator): the
  *   Google clients load it anyway; bundling a second copy would add ~750 KB to every function.
+ * - `express`: functions-framework's own web framework; functions/handlers/framework-errors.ts
+ *   sets its final error handler, which must be the one of the copy the framework runs.
  * - `@duckdb/node-api`: native, loaded lazily in local mode only, so it is left out entirely.
  */
 export const EXTERNAL_PACKAGES = [
   '@google-cloud/*',
   'google-auth-library',
+  'express',
   '@duckdb/node-api',
 ] as const;
 
