@@ -34,8 +34,8 @@ export interface Config {
   /** HMAC key for user pseudonymization (issue #6); null leaves user ids as they are. */
   pseudonymizeKey: string | null;
   /**
-   * Event days an incremental recompute looks back over (partition pruning); null leaves the
-   * job's default (14 days on BigQuery, every day on DuckDB, where an old export must count).
+   * Event days an incremental recompute looks back over (partition pruning); null looks at every
+   * day. Unset: 14 with the BigQuery warehouse, null with DuckDB (an old export must count).
    */
   recomputeLookbackDays: number | null;
   /** Retention used until a policy document is stored in the state store. */
@@ -66,6 +66,12 @@ export type EnvVar = (typeof ENV_VARS)[number];
 
 /** Variables whose value must never appear in an error message. */
 const SECRET_VARS: readonly EnvVar[] = ['GCA_PSEUDONYMIZE_KEY'];
+
+/**
+ * Default event-day lookback of an incremental recompute on BigQuery: the hourly run then reads a
+ * few weeks of partitions, not the whole history (shared/jobs/recompute.ts, "Read horizon").
+ */
+export const DEFAULT_BIGQUERY_LOOKBACK_DAYS = 14;
 
 /** Defaults, with their reasons. */
 export const CONFIG_DEFAULTS = {
@@ -225,7 +231,7 @@ export const EnvSchema = z
         })
         .optional(),
     ),
-    // Unset: the recompute job's own default (shared/jobs/recompute.ts).
+    // Unset: DEFAULT_BIGQUERY_LOOKBACK_DAYS with BigQuery, every day with DuckDB.
     GCA_RECOMPUTE_LOOKBACK_DAYS: optionalIntVar(1, 3650),
     GCA_CONTENT_DAYS: intVar(CONFIG_DEFAULTS.GCA_CONTENT_DAYS, 1, 36500),
     GCA_EVENT_DAYS: intVar(CONFIG_DEFAULTS.GCA_EVENT_DAYS, 1, 36500),
@@ -280,7 +286,9 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     firestoreCollection: e.GCA_FIRESTORE_COLLECTION,
     contentMode: e.GCA_CONTENT_MODE,
     pseudonymizeKey: e.GCA_PSEUDONYMIZE_KEY ?? null,
-    recomputeLookbackDays: e.GCA_RECOMPUTE_LOOKBACK_DAYS ?? null,
+    recomputeLookbackDays:
+      e.GCA_RECOMPUTE_LOOKBACK_DAYS ??
+      (e.GCA_WAREHOUSE.kind === 'bigquery' ? DEFAULT_BIGQUERY_LOOKBACK_DAYS : null),
     retentionDefaults: {
       contentDays: e.GCA_CONTENT_DAYS,
       eventDays: e.GCA_EVENT_DAYS,

@@ -4,7 +4,7 @@
  * every day whose suggestions changed (old and new day). Running it twice, or over overlapping
  * windows, changes nothing. Runs on any Warehouse (BigQuery, DuckDB).
  *
- * Read horizon. With a lookback (always on BigQuery, on DuckDB only when asked), an incremental
+ * Read horizon. With a lookback (from configuration; the default with BigQuery), an incremental
  * run finds touched suggestions among events with `event_timestamp >= now - lookback`
  * (`@min_event_time`) and rebuilds them from their events with
  * `event_timestamp >= @min_event_time - SUGGESTION_SPAN` (`@rebuild_min_time`), comparing with
@@ -40,8 +40,6 @@ export const RECOMPUTE_LEASE_TTL_MS = 30 * 60 * 1000;
  * Re-touching an unchanged suggestion writes nothing, so the overlap costs only reads.
  */
 export const RECOMPUTE_OVERLAP_MS = 10 * 60 * 1000;
-/** Default event-day lookback on BigQuery (partition pruning); DuckDB looks at every day. */
-export const DEFAULT_BIGQUERY_LOOKBACK_DAYS = 14;
 /**
  * The longest gap we rebuild across between a suggestion's first and last event: with a
  * lookback, touched suggestions are rebuilt from events at most this long before the lookback's
@@ -56,8 +54,8 @@ export interface RecomputeOptions {
   full?: boolean;
   /**
    * Only events whose event_timestamp is at most this many days before now are looked at to
-   * find touched suggestions. Default: 14 on BigQuery, unbounded on DuckDB (an old export
-   * ingested locally must still be counted). With a lookback, touched suggestions are rebuilt
+   * find touched suggestions. Default: unbounded; the caller passes its configured window
+   * (shared/config.ts: 14 days with the BigQuery warehouse). With a lookback, touched suggestions are rebuilt
    * from events at most SUGGESTION_SPAN_DAYS older than that (the read horizon); without one,
    * from all their events.
    */
@@ -239,9 +237,7 @@ export async function runRecompute(
       changes = await rebuildSuggestions(deps.warehouse, { kind: 'all' }, { now: nowParam });
       await rebuildAllDays(deps.warehouse, start);
     } else {
-      const lookbackDays =
-        opts.lookbackDays ??
-        (deps.warehouse.engine === 'bigquery' ? DEFAULT_BIGQUERY_LOOKBACK_DAYS : undefined);
+      const lookbackDays = opts.lookbackDays;
       const since = new Date(Date.parse(previous ?? until) - RECOMPUTE_OVERLAP_MS);
       const params: QueryParams = {
         now: nowParam,

@@ -14,7 +14,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   contentExpirySql,
-  forEngine,
   insertRetentionRunSql,
   rowExpirySql,
   type CountedStatement,
@@ -115,7 +114,7 @@ async function runStatement(
     const rows = await warehouse.query<{ n: number }>(stmt.countSql, params);
     return Number(rows[0]?.n ?? 0);
   }
-  return warehouse.execute(forEngine(stmt.sql, warehouse.engine), params);
+  return warehouse.execute(stmt.sql, params);
 }
 
 /** Adds erasure counts into the change list (action `erased`). */
@@ -185,16 +184,13 @@ export async function runRetention(
 
     const erasuresDone = erasures.filter((e) => e.status === 'done').length;
     const erasuresPending = erasures.length - erasuresDone;
-    await deps.warehouse.execute(
-      forEngine(insertRetentionRunSql(policy, changes), deps.warehouse.engine),
-      {
-        run_id: result.runId,
-        run_time: { type: 'TIMESTAMP', value: result.runTime },
-        dry_run: { type: 'BOOL', value: dryRun },
-        erasures_done: { type: 'INT64', value: erasuresDone },
-        erasures_pending: { type: 'INT64', value: erasuresPending },
-      },
-    );
+    await deps.warehouse.execute(insertRetentionRunSql(policy, changes), {
+      run_id: result.runId,
+      run_time: { type: 'TIMESTAMP', value: result.runTime },
+      dry_run: { type: 'BOOL', value: dryRun },
+      erasures_done: { type: 'INT64', value: erasuresDone },
+      erasures_pending: { type: 'INT64', value: erasuresPending },
+    });
     return { ...result, status: 'done', changes, erasures, erasuresDone, erasuresPending };
   } finally {
     await deps.state.releaseLease(lease);

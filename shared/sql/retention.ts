@@ -9,10 +9,8 @@
  * partitions. The count query of each statement has the very same WHERE, so a dry run reports
  * exactly what the real run changes.
  *
- * One construct is outside the renderer's subset: the STRUCT constructor `STRUCT(x AS a, ...)`,
- * needed to rebuild arrays of records with a nested content field nulled and to write the audit
- * row's `changes`. `renderStructsForDuckDb` rewrites it to DuckDB's `struct_pack(a := x, ...)`;
- * the job applies it before handing DuckDB its SQL (see `forEngine`).
+ * Arrays of records with a nested content field nulled, and the audit row's `changes`, are built
+ * with named STRUCT constructors (`STRUCT(x AS a, ...)`), which the renderer rewrites for DuckDB.
  */
 import {
   RAW_TABLES,
@@ -212,75 +210,4 @@ export function insertRetentionRunSql(
     `  [${structs.join(',\n   ')}],\n` +
     `  @erasures_done, @erasures_pending`
   );
-}
-
-// ---------------------------------------------------------------------------------------------
-// The one rewrite DuckDB needs beyond shared/sql/render.ts.
-
-/** Index of the parenthesis closing the one at `open`, skipping quoted strings and names. */
-function closingParen(sql: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < sql.length; i++) {
-    const ch = sql[i];
-    if (ch === "'" || ch === '`') {
-      const end = sql.indexOf(ch, i + 1);
-      if (end < 0) return -1;
-      i = end;
-    } else if (ch === '(') depth++;
-    else if (ch === ')' && --depth === 0) return i;
-  }
-  return -1;
-}
-
-/** Splits on commas at depth 0 (outside parentheses, brackets and quotes). */
-function splitTopLevel(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === "'" || ch === '`') {
-      const end = text.indexOf(ch, i + 1);
-      i = end < 0 ? text.length : end;
-    } else if (ch === '(' || ch === '[') depth++;
-    else if (ch === ')' || ch === ']') depth--;
-    else if (ch === ',' && depth === 0) {
-      parts.push(text.slice(start, i));
-      start = i + 1;
-    }
-  }
-  parts.push(text.slice(start));
-  return parts;
-}
-
-/**
- * Rewrites BigQuery struct constructors `STRUCT(expr AS name, ...)` into DuckDB's
- * `struct_pack(name := expr, ...)` (nested ones too), leaving everything else as it is. Every
- * field must be named (`AS name`), as DuckDB needs the names. The result still goes through
- * renderSql (backticks, parameters) in the DuckDB adapter.
- */
-export function renderStructsForDuckDb(sql: string): string {
-  const re = /(?<![\w.])STRUCT\s*\(/g;
-  let out = '';
-  let last = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(sql)) !== null) {
-    const open = m.index + m[0].length - 1;
-    const close = closingParen(sql, open);
-    if (close < 0) throw new Error('unbalanced STRUCT(');
-    const fields = splitTopLevel(sql.slice(open + 1, close)).map((item) => {
-      const named = /^([\s\S]*\S)\s+AS\s+(`?[A-Za-z_]\w*`?)\s*$/i.exec(item.trim());
-      if (!named) throw new Error(`STRUCT field without a name: ${item.trim()}`);
-      return `${named[2]} := ${renderStructsForDuckDb(named[1] ?? '')}`;
-    });
-    out += `${sql.slice(last, m.index)}struct_pack(${fields.join(', ')})`;
-    last = close + 1;
-    re.lastIndex = last;
-  }
-  return out + sql.slice(last);
-}
-
-/** The statement as the given engine's adapter should receive it (BigQuery: unchanged). */
-export function forEngine(sql: string, engine: 'bigquery' | 'duckdb'): string {
-  return engine === 'duckdb' ? renderStructsForDuckDb(sql) : sql;
 }

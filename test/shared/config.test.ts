@@ -27,7 +27,7 @@ describe('parseConfig', () => {
       firestoreCollection: 'gca_state',
       contentMode: 'scrubbed',
       pseudonymizeKey: null,
-      recomputeLookbackDays: null,
+      recomputeLookbackDays: 14,
       retentionDefaults: DEFAULT_RETENTION_POLICY,
       logLevel: 'INFO',
     });

@@ -1,12 +1,13 @@
 /**
  * An hourly incremental recompute through the real BigQuery adapter and client, against the
  * local fake endpoint: every statement that reads the raw events is bounded by the read
- * horizon, with the horizon's parameters computed from the clock (14-day default lookback on
- * BigQuery, plus SUGGESTION_SPAN_DAYS).
+ * horizon, with the horizon's parameters computed from the clock (the lookback configured for
+ * BigQuery by default, plus SUGGESTION_SPAN_DAYS).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseConfig } from '../../../shared/config';
 import { RECOMPUTE_JOB, SUGGESTION_SPAN_DAYS, runRecompute } from '../../../shared/jobs/recompute';
 import { openLocalStateStore } from '../../../shared/state/local';
 import type { StateStore } from '../../../shared/state/port';
@@ -76,7 +77,13 @@ describe('runRecompute on the BigQuery adapter (fake endpoint)', () => {
 
   it('bounds every read of metadata_events and suggestions by the horizon parameters', async () => {
     await state.setWatermark(RECOMPUTE_JOB, '2026-03-01T11:00:00.000000Z');
-    const result = await runRecompute({ warehouse, state, now: () => NOW });
+    // The window a deployed function passes: configuration's default for BigQuery.
+    const config = parseConfig({ GCA_WAREHOUSE: 'bigquery', GOOGLE_CLOUD_PROJECT: 'acme' });
+    expect(config.recomputeLookbackDays).toBe(14);
+    const result = await runRecompute(
+      { warehouse, state, now: () => NOW },
+      { lookbackDays: config.recomputeLookbackDays ?? undefined },
+    );
     expect(result).toMatchObject({ status: 'done', mode: 'incremental', suggestionsWritten: 2 });
 
     const rebuild = queries.filter((q) => q.query.includes('gca_raw.metadata_events'));
