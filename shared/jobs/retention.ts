@@ -196,17 +196,14 @@ export async function runRetention(
 
     const erasuresDone = erasures.filter((e) => e.status === 'done').length;
     const erasuresPending = erasures.length - erasuresDone;
-    await deps.warehouse.execute(
-      insertRetentionRunSql(policy, changes),
-      {
-        run_id: result.runId,
-        run_time: { type: 'TIMESTAMP', value: result.runTime },
-        dry_run: { type: 'BOOL', value: dryRun },
-        erasures_done: { type: 'INT64', value: erasuresDone },
-        erasures_pending: { type: 'INT64', value: erasuresPending },
-        dataset_content_kept: { type: 'INT64', value: datasetContentKept },
-      },
-    );
+    await deps.warehouse.execute(insertRetentionRunSql(policy, changes), {
+      run_id: result.runId,
+      run_time: { type: 'TIMESTAMP', value: result.runTime },
+      dry_run: { type: 'BOOL', value: dryRun },
+      erasures_done: { type: 'INT64', value: erasuresDone },
+      erasures_pending: { type: 'INT64', value: erasuresPending },
+      dataset_content_kept: { type: 'INT64', value: datasetContentKept },
+    });
     return {
       ...result,
       status: 'done',
