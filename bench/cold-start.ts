@@ -79,7 +79,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   // ingest loads only BigQuery; recompute and retention load both.
   measure(
     'first use: BigQuery adapter + SDK',
-    path.join(root, 'dist', 'shared', 'warehouse', 'bigquery.js'),
+    path.join(root, 'dist', 'shared', 'warehouse', 'bigquery', 'index.js'),
     'bigqueryAdapterImportMs',
   );
   measure(

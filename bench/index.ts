@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   local: () => import('./local.js'),
   scrub: () => import('./scrub.js'),
   'cold-start': () => import('./cold-start.js'),
+  'ingest-function': () => import('./ingest-function.js'),
 };
 
 export async function main(argv: string[]): Promise<number> {

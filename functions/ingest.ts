@@ -4,7 +4,9 @@
  * Clients are created on the first invocation, not here. Bundled on its own by infra/bundle.ts.
  */
 import { http } from '@google-cloud/functions-framework';
-import { startupConfig } from './handlers/startup';
+import { installJsonErrorAnswers } from './handlers/framework-errors';
+import { startupConfig, startupGroupCommit } from './handlers/startup';
 import { createIngestHandler } from './handlers/ingest';
 
-http('ingest', createIngestHandler(startupConfig('ingest')));
+installJsonErrorAnswers();
+http('ingest', createIngestHandler(startupConfig('ingest'), { groupCommit: startupGroupCommit() }));

@@ -18,9 +18,18 @@ export type FunctionName = (typeof FUNCTION_NAMES)[number];
  *   in that copy's registry, so the code must register through the very same module.
  * - the other Google client libraries: google-gax and protobufjs read `.proto`/`.json` files
  *   relative to `__dirname` at run time, which a bundle would not carry.
+ * - `google-auth-library` (the BigQuery adapter's no-credentials client for an emulator): the
+ *   Google clients load it anyway; bundling a second copy would add ~750 KB to every function.
+ * - `express`: functions-framework's own web framework; functions/handlers/framework-errors.ts
+ *   sets its final error handler, which must be the one of the copy the framework runs.
  * - `@duckdb/node-api`: native, loaded lazily in local mode only, so it is left out entirely.
  */
-export const EXTERNAL_PACKAGES = ['@google-cloud/*', '@duckdb/node-api'] as const;
+export const EXTERNAL_PACKAGES = [
+  '@google-cloud/*',
+  'google-auth-library',
+  'express',
+  '@duckdb/node-api',
+] as const;
 
 /** Packages required lazily by local mode only: never installed in the cloud. */
 export const LOCAL_ONLY_PACKAGES: readonly string[] = ['@duckdb/node-api'];

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { MIN_PSEUDONYMIZE_KEY_BYTES } from './content/pseudonymize';
 import { CONTENT_MODES, DEFAULT_CONTENT_MODE, type ContentMode } from './content/mode';
+import { DEFAULT_BIGQUERY_LOOKBACK_DAYS } from './jobs/recompute';
 import { DEFAULT_STATE_COLLECTION } from './state/firestore';
 import { DEFAULT_RETENTION_POLICY, type RetentionPolicy } from './state/port';
 
@@ -57,8 +58,9 @@ export interface RetentionConfig {
 
 export interface RecomputeConfig {
   /**
-   * Event days an incremental recompute looks back over (partition pruning); null leaves the
-   * job's default (7 days on BigQuery, every day on DuckDB, where an old export must count).
+   * Event days an incremental recompute looks back over (partition pruning); null: every day.
+   * Unset: the recompute job's DEFAULT_BIGQUERY_LOOKBACK_DAYS with the BigQuery warehouse, null
+   * with DuckDB (an old export ingested locally must count).
    */
   recomputeLookbackDays: number | null;
 }
@@ -352,7 +354,7 @@ export const RETENTION_ENV: EnvPart<RetentionConfig> = envPart(
 );
 
 export const RECOMPUTE_ENV: EnvPart<RecomputeConfig> = envPart(
-  // Unset: the recompute job's own default (shared/jobs/recompute.ts).
+  // Unset: see recomputeLookbackFor (it depends on the warehouse).
   { GCA_RECOMPUTE_LOOKBACK_DAYS: optionalIntVar(1, 3650) },
   null,
   (e) => ({ recomputeLookbackDays: e.GCA_RECOMPUTE_LOOKBACK_DAYS ?? null }),
@@ -427,5 +429,22 @@ export const FUNCTION_ENV = [
  * listing every bad variable with the value it got (secrets excepted) and the values it accepts.
  */
 export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
-  return parseEnv(FUNCTION_ENV, env);
+  const config = parseEnv(FUNCTION_ENV, env);
+  return {
+    ...config,
+    recomputeLookbackDays: recomputeLookbackFor(config.warehouse, config.recomputeLookbackDays),
+  };
+}
+
+/**
+ * The event days an incremental recompute looks back over: GCA_RECOMPUTE_LOOKBACK_DAYS when set;
+ * else DEFAULT_BIGQUERY_LOOKBACK_DAYS with the BigQuery warehouse (the hourly run must prune
+ * partitions); else null, every day (an old export ingested locally must still count). Chosen
+ * here, from configuration, so the recompute job never asks which engine it runs on.
+ */
+export function recomputeLookbackFor(
+  warehouse: WarehouseTarget,
+  configured: number | null,
+): number | null {
+  return configured ?? (warehouse.kind === 'bigquery' ? DEFAULT_BIGQUERY_LOOKBACK_DAYS : null);
 }

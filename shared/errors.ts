@@ -1,7 +1,8 @@
 /**
  * The two error families of the pipeline and the ONE place that decides which family an error
  * belongs to. Adapters let SDK errors propagate (or wrap them keeping `status`/`code`); entry
- * points branch on `classifyError`:
+ * points, the ingest group commit and the BigQuery adapter's row handling branch on
+ * `describeError` (its class, its quarantine reason and the signal that decided, for the logs):
  *
  * - permanent: the input itself is at fault; retrying cannot help. Ingest writes a quarantine row
  *   and acks (2xx), so Pub/Sub never redelivers it.
@@ -148,15 +149,8 @@ export interface ErrorDescription {
 }
 
 /**
- * Classifies any thrown value as `permanent` (quarantine + ack) or `transient` (fail, retry).
- * The one classification of the project; see `describeError` for the rules.
- */
-export function classifyError(err: unknown): ErrorClass {
-  return describeError(err).errorClass;
-}
-
-/**
- * Classifies and says why. Rules, first match wins:
+ * Classifies any thrown value as `permanent` (quarantine + ack) or `transient` (fail, retry), and
+ * says why: the one classification of the project. Rules, first match wins:
  * 1. our typed errors (`PermanentError`, `TransientError`) at the top level;
  * 2. any transient signal anywhere in the error, its `cause` chain or nested `errors` (HTTP
  *    408/429/5xx, a transient API reason, a transient gRPC code, a network errno, an abort or
@@ -179,11 +173,6 @@ export function describeError(err: unknown): ErrorDescription {
     if (found) return { errorClass: 'permanent', reason: found.reason, signal: found.signal };
   }
   return transient('unknown');
-}
-
-/** The quarantine reason of a permanent error, or null if it is transient. */
-export function permanentReason(err: unknown): QuarantineReason | null {
-  return describeError(err).reason;
 }
 
 /** A one-line description of any thrown value, safe to log (no payload, bounded length). */

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { register as backfill } from './backfill';
 import { register as deadLetters } from './dead-letters';
+import { register as datasets } from './datasets';
 import { register as demo } from './demo';
 import { register as eraseUser } from './erase-user';
 import { register as erasureRequests } from './erasure-requests';
@@ -12,6 +13,7 @@ import { register as recompute } from './recompute';
 import { register as report } from './report';
 import { register as retention } from './retention';
 import { register as teams } from './teams';
+import { register as show } from './show';
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
@@ -20,6 +22,8 @@ export const COMMANDS: readonly RegisterCommand[] = [
   recompute,
   report,
   teams,
+  show,
+  datasets,
   retention,
   eraseUser,
   erasureRequests,

@@ -8,7 +8,7 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
-import { PRIVACY_ENV, RECOMPUTE_ENV } from '../../shared/config';
+import { PRIVACY_ENV, RECOMPUTE_ENV, recomputeLookbackFor } from '../../shared/config';
 import { CONTENT_MODES, type ContentMode } from '../../shared/content/mode';
 import type { IngestCounts } from '../../shared/normalize/outcome';
 import { toMicrosIso } from '../../shared/normalize/time';
@@ -268,7 +268,10 @@ export function register(program: Command, ctx: CliContext): void {
           flags.recompute && counts.read > 0
             ? await recomputeLocal(ctx, deps, {
                 full: false,
-                lookbackDays: env.recomputeLookbackDays,
+                lookbackDays: recomputeLookbackFor(
+                  deps.config.warehouse,
+                  env.recomputeLookbackDays,
+                ),
               })
             : null;
         // One line per input the command could not use, and exit 1.

@@ -1,6 +1,6 @@
 /** `gca-analytics recompute`: rebuilds the metric tables from the raw tables. */
 import type { Command } from 'commander';
-import { RECOMPUTE_ENV } from '../../shared/config';
+import { RECOMPUTE_ENV, recomputeLookbackFor } from '../../shared/config';
 import { addDbOption, commandEnv, type CliContext } from '../context';
 import { describeRecompute, recomputeLocal } from '../recompute-local';
 
@@ -19,7 +19,7 @@ export function register(program: Command, ctx: CliContext): void {
       try {
         const summary = await recomputeLocal(ctx, deps, {
           full: flags.full === true,
-          lookbackDays: recomputeLookbackDays,
+          lookbackDays: recomputeLookbackFor(deps.config.warehouse, recomputeLookbackDays),
         });
         ctx.out(describeRecompute(summary));
       } finally {

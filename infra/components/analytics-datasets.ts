@@ -1,6 +1,6 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import type { Dataset, TableDef } from '../../shared/tables/registry';
+import { RAW_TABLES, type Dataset, type TableDef } from '../../shared/tables/registry';
 import { renderBigQuerySchema, renderBigQueryTableOptions } from '../../shared/tables/render';
 import { formerName } from './aliases';
 
@@ -182,8 +182,12 @@ export class AnalyticsDatasets extends pulumi.ComponentResource {
       );
     }
 
-    // Ingest: insert rows into the raw tables, nothing else.
-    for (const def of args.registry.filter((t) => t.kind === 'table' && t.dataset === 'gca_raw')) {
+    // Ingest: insert rows into the raw tables it writes (RAW_TABLES), nothing else: not the
+    // curated datasets that also live in gca_raw.
+    const ingestTables = args.registry.filter(
+      (t) => t.kind === 'table' && t.dataset === 'gca_raw' && t.name in RAW_TABLES,
+    );
+    for (const def of ingestTables) {
       const table = tables[`${def.dataset}.${def.name}`];
       if (!table) continue;
       new gcp.bigquery.IamMember(

@@ -1,6 +1,7 @@
 /**
  * Per-user erasure, processed by the retention run: every row of a user in the raw tables
- * (requests, responses, metadata events, and quarantined input that names them) is deleted, the
+ * (requests, responses, metadata events, quarantined input that names them, and their
+ * interactions in curated datasets, gca_raw.dataset_members) is deleted, the
  * user's suggestions and the daily tables of the affected days are rebuilt from what remains
  * (recompute's `rebuildUsers`), and leftovers of the user in derived tables are deleted. The
  * request is then marked done with the rows removed per table.
@@ -15,6 +16,7 @@
  */
 import { isPseudonym } from '../content/pseudonymize';
 import {
+  eraseDatasetMembersSql,
   eraseDerivedSql,
   eraseRawSql,
   USER_DERIVED_TABLES,
@@ -118,7 +120,8 @@ export async function eraseUsers(
     users: [...userIds],
     user_needles: userIds.map((u) => JSON.stringify(u)),
   };
-  const raw = ERASURE_RAW_TABLES.map(eraseRawSql);
+  // Curated datasets too: an erased user's interactions leave every dataset.
+  const raw = [...ERASURE_RAW_TABLES.map(eraseRawSql), eraseDatasetMembersSql()];
   const derived = USER_DERIVED_TABLES.map(eraseDerivedSql);
   if (opts.dryRun) {
     for (const stmt of [...raw, ...derived]) {

@@ -4,7 +4,7 @@
  * every day whose suggestions changed (old and new day). Running it twice, or over overlapping
  * windows, changes nothing. Runs on any Warehouse (BigQuery, DuckDB).
  *
- * Read horizon. With a lookback (always on BigQuery, on DuckDB only when asked), an incremental
+ * Read horizon. With a lookback (from configuration; the default with BigQuery), an incremental
  * run finds touched suggestions among events with `event_timestamp >= now - lookback`
  * (`@min_event_time`) and rebuilds them from their events with
  * `event_timestamp >= @min_event_time - SUGGESTION_SPAN` (`@rebuild_min_time`), comparing with
@@ -77,8 +77,8 @@ export interface RecomputeOptions {
   full?: boolean;
   /**
    * Only events whose event_timestamp is at most this many days before now are looked at to
-   * find touched suggestions. Default: 7 on BigQuery, unbounded on DuckDB (an old export
-   * ingested locally must still be counted). With a lookback, touched suggestions are rebuilt
+   * find touched suggestions. Default: every day; callers pass the configured window (config:
+   * DEFAULT_BIGQUERY_LOOKBACK_DAYS with BigQuery). With a lookback, touched suggestions are rebuilt
    * from events at most SUGGESTION_SPAN_DAYS older than that (the read horizon); without one,
    * from all their events.
    */
@@ -357,9 +357,7 @@ export async function runRecompute(
       await rebuildAllDays(deps.warehouse, start);
       activity = await rebuildActivity(deps.warehouse, 'full');
     } else {
-      const lookbackDays =
-        opts.lookbackDays ??
-        (deps.warehouse.engine === 'bigquery' ? DEFAULT_BIGQUERY_LOOKBACK_DAYS : undefined);
+      const lookbackDays = opts.lookbackDays;
       const since = new Date(Date.parse(previous ?? until) - RECOMPUTE_OVERLAP_MS);
       const params: QueryParams = {
         now: nowParam,

@@ -4,7 +4,8 @@
  * 1. processes pending erasure requests (shared/jobs/erasure.ts);
  * 2. deletes raw rows older than `eventDays` and quarantine rows older than `quarantineDays`;
  * 3. nulls every content column (registry `content` flags, payload included) of raw rows older
- *    than `contentDays`: the rows, and so every figure, stay;
+ *    than `contentDays`: the rows, and so every figure, stay; rows of interactions saved in a
+ *    curated dataset keep theirs (policy `keepDatasetContent`, on unless false) and are counted;
  * 4. appends an audit row to `gca_analytics.retention_runs`.
  * Derived tables are kept (they hold no content). A dry run counts, per table and action, what
  * would change and changes nothing but the audit row (marked dry_run). Cutoffs are computed here
@@ -14,12 +15,12 @@
 import { randomUUID } from 'node:crypto';
 import {
   contentExpirySql,
-  forEngine,
   insertRetentionRunSql,
   rowExpirySql,
   type CountedStatement,
   type RetentionChange,
 } from '../sql/retention';
+import { toMicrosIso } from '../normalize/time';
 import {
   DEFAULT_RETENTION_POLICY,
   RetentionPolicySchema,
@@ -29,7 +30,6 @@ import {
 import type { RawTableName } from '../tables/registry';
 import type { QueryParams, Warehouse } from '../warehouse/port';
 import { processErasureRequests, type ErasureOutcome } from './erasure';
-import { toTimestampParam } from './recompute';
 
 /** Name of the lease in the state store. */
 export const RETENTION_JOB = 'retention';
@@ -84,11 +84,13 @@ export interface RetentionResult {
   erasures: ErasureOutcome[];
   erasuresDone: number;
   erasuresPending: number;
+  /** Raw rows past content expiry kept (dry run: that would be kept) for curated datasets. */
+  datasetContentKept: number;
 }
 
 /** Cutoffs of a policy at `now`: now minus the days, in the warehouse TIMESTAMP convention. */
 export function retentionCutoffs(now: Date, policy: RetentionPolicy): RetentionCutoffs {
-  const at = (days: number) => toTimestampParam(new Date(now.getTime() - days * DAY_MS));
+  const at = (days: number) => toMicrosIso(new Date(now.getTime() - days * DAY_MS));
   return {
     content: at(policy.contentDays),
     event: at(policy.eventDays),
@@ -97,7 +99,7 @@ export function retentionCutoffs(now: Date, policy: RetentionPolicy): RetentionC
 }
 
 /** The policy in force: the state store's, else the configured defaults, else the built-in. */
-export async function effectivePolicy(
+async function effectivePolicy(
   state: StateStore,
   defaults?: RetentionPolicy,
 ): Promise<RetentionPolicy> {
@@ -115,7 +117,7 @@ async function runStatement(
     const rows = await warehouse.query<{ n: number }>(stmt.countSql, params);
     return Number(rows[0]?.n ?? 0);
   }
-  return warehouse.execute(forEngine(stmt.sql, warehouse.engine), params);
+  return warehouse.execute(stmt.sql, params);
 }
 
 /** Adds erasure counts into the change list (action `erased`). */
@@ -145,7 +147,7 @@ export async function runRetention(
   const result: RetentionResult = {
     status: 'locked',
     runId: randomUUID(),
-    runTime: toTimestampParam(start),
+    runTime: toMicrosIso(start),
     dryRun,
     policy,
     cutoffs,
@@ -153,6 +155,7 @@ export async function runRetention(
     erasures: [],
     erasuresDone: 0,
     erasuresPending: 0,
+    datasetContentKept: 0,
   };
   const holder = opts.holder ?? `retention-${result.runId}`;
   const lease = await deps.state.acquireLease(RETENTION_JOB, holder, RETENTION_LEASE_TTL_MS, start);
@@ -174,28 +177,42 @@ export async function runRetention(
       quarantine_cutoff: { type: 'TIMESTAMP', value: cutoffs.quarantine },
     };
     const changes: RetentionChange[] = [];
+    // Dataset members keep their content unless the policy says otherwise (see docs/privacy.md).
+    const keepDatasets = policy.keepDatasetContent !== false;
+    let datasetContentKept = 0;
     for (const table of EXPIRY_TABLES) {
       // Row expiry first: content expiry leaves rows past the row cutoff to it anyway.
-      for (const stmt of [rowExpirySql(table), contentExpirySql(table)]) {
+      const expiry = contentExpirySql(table, { keepDatasets });
+      for (const stmt of [rowExpirySql(table), expiry]) {
         const rows = await runStatement(deps.warehouse, stmt, params, dryRun);
         changes.push({ table: stmt.table, action: stmt.action, rows });
+      }
+      if (expiry.keptCountSql !== null) {
+        const kept = await deps.warehouse.query<{ n: number }>(expiry.keptCountSql, params);
+        datasetContentKept += Number(kept[0]?.n ?? 0);
       }
     }
     changes.push(...erasureChanges(erasures));
 
     const erasuresDone = erasures.filter((e) => e.status === 'done').length;
     const erasuresPending = erasures.length - erasuresDone;
-    await deps.warehouse.execute(
-      forEngine(insertRetentionRunSql(policy, changes), deps.warehouse.engine),
-      {
-        run_id: result.runId,
-        run_time: { type: 'TIMESTAMP', value: result.runTime },
-        dry_run: { type: 'BOOL', value: dryRun },
-        erasures_done: { type: 'INT64', value: erasuresDone },
-        erasures_pending: { type: 'INT64', value: erasuresPending },
-      },
-    );
-    return { ...result, status: 'done', changes, erasures, erasuresDone, erasuresPending };
+    await deps.warehouse.execute(insertRetentionRunSql(policy, changes), {
+      run_id: result.runId,
+      run_time: { type: 'TIMESTAMP', value: result.runTime },
+      dry_run: { type: 'BOOL', value: dryRun },
+      erasures_done: { type: 'INT64', value: erasuresDone },
+      erasures_pending: { type: 'INT64', value: erasuresPending },
+      dataset_content_kept: { type: 'INT64', value: datasetContentKept },
+    });
+    return {
+      ...result,
+      status: 'done',
+      changes,
+      erasures,
+      erasuresDone,
+      erasuresPending,
+      datasetContentKept,
+    };
   } finally {
     await deps.state.releaseLease(lease);
   }

@@ -90,7 +90,7 @@ export function makeQuarantineRow(input: QuarantineInput): QuarantineRow {
  * Appends the quarantine row of `input`, content policy applied, unless a row with its id is
  * already in `rows` (`ids` holds their ids); returns false for such a repeat.
  */
-function addQuarantineRow(
+export function addQuarantineRow(
   rows: QuarantineRow[],
   ids: Set<string>,
   input: QuarantineInput,
@@ -103,7 +103,7 @@ function addQuarantineRow(
   return true;
 }
 
-function emptyBatch(): RawBatch {
+export function emptyBatch(): RawBatch {
   return { requests: [], responses: [], metadata_events: [], quarantine: [] };
 }
 
@@ -339,24 +339,38 @@ export class BatchWriter {
   }
 
   private async writeQuarantine(rows: QuarantineRow[]): Promise<void> {
-    const counts = this.counts;
-    const result = await this.warehouse.insertRaw({ ...emptyBatch(), quarantine: rows });
-    counts.duplicates += result.duplicates;
-    counts.quarantined += rows.length - result.duplicates;
-    if (result.rejected.length === 0) return;
-    // A quarantine row refused (e.g. raw too odd for the engine): keep the fact without raw.
-    const byId = new Map(rows.map((r) => [r.quarantine_id, r]));
-    const retry = result.rejected.flatMap((r) => {
-      const row = byId.get(r.key);
-      return row ? [{ ...row, raw: null, detail: truncateText(`${row.detail ?? ''}`, 1000) }] : [];
-    });
-    const again = await this.warehouse.insertRaw({ ...emptyBatch(), quarantine: retry });
-    if (again.rejected.length > 0) {
-      throw new Error(
-        `warehouse rejected ${again.rejected.length} quarantine row(s): ${again.rejected[0]?.detail ?? ''}`,
-      );
-    }
+    const duplicates = await writeQuarantineRows(this.warehouse, rows);
+    this.counts.duplicates += duplicates;
+    this.counts.quarantined += rows.length - duplicates;
   }
+}
+
+/**
+ * Writes quarantine rows; returns how many were already stored (duplicates). A row the warehouse
+ * refuses (e.g. raw text too odd for the engine) is written again without its raw text, keeping
+ * the fact, its reason and raw_bytes; a row refused even then throws (the caller fails, and the
+ * input is retried or dead-lettered rather than lost). The one quarantine write of both ingest
+ * paths (BatchWriter, the function's group commit).
+ */
+export async function writeQuarantineRows(
+  warehouse: Warehouse,
+  rows: QuarantineRow[],
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const result = await warehouse.insertRaw({ ...emptyBatch(), quarantine: rows });
+  if (result.rejected.length === 0) return result.duplicates;
+  const byId = new Map(rows.map((r) => [r.quarantine_id, r]));
+  const retry = result.rejected.flatMap((r) => {
+    const row = byId.get(r.key);
+    return row ? [{ ...row, raw: null, detail: truncateText(`${row.detail ?? ''}`, 1000) }] : [];
+  });
+  const again = await warehouse.insertRaw({ ...emptyBatch(), quarantine: retry });
+  if (again.rejected.length > 0) {
+    throw new Error(
+      `warehouse rejected ${again.rejected.length} quarantine row(s): ${again.rejected[0]?.detail ?? ''}`,
+    );
+  }
+  return result.duplicates + again.duplicates;
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   CloudEventHeadersSchema,
   PubsubCloudEventSchema,
   PubsubPushBodySchema,
+  PUBSUB_CLOUDEVENT_TYPE,
   type PubsubMessage,
 } from '../schemas/pubsub';
 
@@ -19,8 +20,13 @@ export interface PubsubRecord extends RawRecord {
   text: string;
   source: 'pubsub';
   messageId: string | null;
+  /** When Pub/Sub published it (RFC 3339), for the publish-to-ingest age on the log line. */
   publishTime: string | null;
-  attributes: Record<string, string>;
+  /**
+   * The push body's `deliveryAttempt` (set when the subscription has a dead-letter policy): 1
+   * for a first delivery. Logged, so redeliveries show; null when absent.
+   */
+  deliveryAttempt: number | null;
 }
 
 /** What of a message could be read before decoding failed, for the quarantine row. */
@@ -79,18 +85,24 @@ function jsonBody(body: unknown): unknown {
 }
 
 /** Base64 data of a message -> UTF-8 text; throws PubsubDecodeError. */
-function decodeMessage(message: PubsubMessage): PubsubRecord {
+function decodeMessage(message: PubsubMessage, deliveryAttempt: number | null): PubsubRecord {
   const messageId = message.messageId ?? message.message_id ?? null;
   const data = message.data ?? '';
   const ctx = { messageId, raw: data };
   if (data === '') throw new PubsubDecodeError('message has no data', ctx);
-  const compact = data.replace(/\s+/g, '');
-  if (compact.length % 4 === 1 || !BASE64.test(compact)) {
-    throw new PubsubDecodeError('message.data is not base64', ctx);
+  // Fast path, natively: canonical base64 (what Pub/Sub sends) encodes back to itself. Anything
+  // else (whitespace, no padding, a stray character) is checked character by character.
+  let bytes = Buffer.from(data, 'base64');
+  if (bytes.toString('base64') !== data) {
+    const compact = data.replace(/\s+/g, '');
+    if (compact.length % 4 === 1 || !BASE64.test(compact)) {
+      throw new PubsubDecodeError('message.data is not base64', ctx);
+    }
+    bytes = Buffer.from(compact, 'base64');
   }
   let text: string;
   try {
-    text = utf8.decode(Buffer.from(compact, 'base64'));
+    text = utf8.decode(bytes);
   } catch {
     throw new PubsubDecodeError('message.data is not UTF-8 text', ctx);
   }
@@ -99,7 +111,7 @@ function decodeMessage(message: PubsubMessage): PubsubRecord {
     source: 'pubsub',
     messageId,
     publishTime: message.publishTime ?? message.publish_time ?? null,
-    attributes: message.attributes ?? {},
+    deliveryAttempt,
   };
 }
 
@@ -116,7 +128,7 @@ export function decodePushBody(body: unknown): PubsubRecord {
       raw: safeStringify(value),
     });
   }
-  return decodeMessage(parsed.data.message);
+  return decodeMessage(parsed.data.message, parsed.data.deliveryAttempt ?? null);
 }
 
 function header(headers: HttpHeaders, name: string): string | undefined {
@@ -157,6 +169,12 @@ export function decodeCloudEvent(headers: HttpHeaders, body: unknown): PubsubRec
         raw: safeStringify(value),
       });
     }
+    if (attrs.data['ce-type'] !== PUBSUB_CLOUDEVENT_TYPE) {
+      throw new PubsubDecodeError(`not a Pub/Sub CloudEvent: ce-type ${attrs.data['ce-type']}`, {
+        messageId: attrs.data['ce-id'],
+        raw: safeStringify(value),
+      });
+    }
     const record = decodePushBody(value);
     // The event id is the message id for Pub/Sub events; fill it if the message lacks one.
     return { ...record, messageId: record.messageId ?? attrs.data['ce-id'] };
@@ -168,7 +186,13 @@ export function decodeCloudEvent(headers: HttpHeaders, body: unknown): PubsubRec
       raw: safeStringify(value),
     });
   }
-  const record = decodeMessage(parsed.data.data.message);
+  if (parsed.data.type !== PUBSUB_CLOUDEVENT_TYPE) {
+    throw new PubsubDecodeError(`not a Pub/Sub CloudEvent: type ${parsed.data.type}`, {
+      messageId: parsed.data.id,
+      raw: safeStringify(value),
+    });
+  }
+  const record = decodeMessage(parsed.data.data.message, parsed.data.data.deliveryAttempt ?? null);
   return { ...record, messageId: record.messageId ?? parsed.data.id };
 }
 

@@ -21,13 +21,15 @@
  *   condition that is never NULL (`COUNTIF(x IS TRUE)`); BigQuery wants QUALIFY only with a
  *   WHERE, GROUP BY or HAVING in the same SELECT; BigQuery has no bare UNION (use UNION ALL).
  * - Rewritten for DuckDB: `SAFE_CAST` -> `TRY_CAST`, types `INT64` -> BIGINT and `FLOAT64` ->
- *   DOUBLE, `CURRENT_TIMESTAMP()` -> `current_timestamp`.
+ *   DOUBLE, `CURRENT_TIMESTAMP()` -> `current_timestamp`, struct constructors
+ *   `STRUCT(x AS a, ...)` (every field named) -> `struct_pack(a := x, ...)`.
  * - DuckDB macros (created by the DuckDB adapter's ensureSchema, see DUCKDB_COMPAT_MACROS):
  *   SAFE_DIVIDE, TIMESTAMP_ADD / TIMESTAMP_SUB (with `INTERVAL n UNIT`), UNIX_MICROS,
- *   UNIX_MILLIS, LOGICAL_OR, LOGICAL_AND.
+ *   UNIX_MILLIS, LOGICAL_OR, LOGICAL_AND, FARM_FINGERPRINT (other values than BigQuery's).
  * - Not supported: TIMESTAMP_DIFF / DATE_DIFF / DATE_ADD / FORMAT_* (compute cutoffs in
  *   TypeScript from an injected clock and pass TIMESTAMP parameters; use UNIX_MICROS for
- *   differences), STRUCT(...) constructors, `SAFE_OFFSET`, `#` comments, scripting.
+ *   differences), STRUCT constructors with unnamed fields or a type (`STRUCT<...>(...)`),
+ *   `SAFE_OFFSET`, `#` comments, scripting.
  */
 
 export type SqlTarget =
@@ -169,8 +171,53 @@ function rewriteUnnestAliases(text: string): string {
   return result + text.slice(last);
 }
 
+/** Splits on commas outside parentheses and brackets (strings are placeholders by now). */
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '(' || ch === '[') depth++;
+    else if (ch === ')' || ch === ']') depth--;
+    else if (ch === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+/**
+ * BigQuery's struct constructor `STRUCT(expr AS name, ...)` -> DuckDB's
+ * `struct_pack(name := expr, ...)`, nested ones too. Every field must be named (`AS name`):
+ * DuckDB needs the names.
+ */
+function rewriteStructs(text: string): string {
+  const re = /(?<![\w.])STRUCT\s*\(/gi;
+  let out = '';
+  let last = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    const open = m.index + m[0].length - 1;
+    const close = matchParen(text, open);
+    if (close < 0) throw new SqlRenderError('unbalanced parentheses after STRUCT');
+    const fields = splitTopLevel(text.slice(open + 1, close)).map((item) => {
+      const named = /^([\s\S]*\S)\s+AS\s+([A-Za-z_]\w*|"(?:[^"]|"")+")\s*$/i.exec(item.trim());
+      if (!named) throw new SqlRenderError(`STRUCT field without a name: ${item.trim()}`);
+      return `${named[2]} := ${rewriteStructs(named[1] ?? '')}`;
+    });
+    out += `${text.slice(last, m.index)}struct_pack(${fields.join(', ')})`;
+    last = close + 1;
+    re.lastIndex = last;
+  }
+  return out + text.slice(last);
+}
+
 function rewriteCodeForDuckDb(code: string): string {
-  let text = code.replace(/\bIN\s+UNNEST\s*\(\s*@(\w+)\s*\)/gi, 'IN (SELECT UNNEST($$$1))');
+  let text = rewriteStructs(code);
+  text = text.replace(/\bIN\s+UNNEST\s*\(\s*@(\w+)\s*\)/gi, 'IN (SELECT UNNEST($$$1))');
   text = rewriteUnnestAliases(text);
   text = text.replace(/@(\w+)/g, '$$$1');
   text = text.replace(/\bSAFE_CAST\s*\(/gi, 'TRY_CAST(');
@@ -220,4 +267,7 @@ export const DUCKDB_COMPAT_MACROS: readonly string[] = [
   'CREATE OR REPLACE MACRO main.unix_millis(t) AS epoch_ms(t)',
   'CREATE OR REPLACE MACRO main.logical_or(x) AS bool_or(x)',
   'CREATE OR REPLACE MACRO main.logical_and(x) AS bool_and(x)',
+  // FARM_FINGERPRINT (deterministic sampling): DuckDB's own 64-bit hash, deterministic but with
+  // other values than BigQuery's, so a seeded sample is stable per engine, not across engines.
+  'CREATE OR REPLACE MACRO main.farm_fingerprint(s) AS hash(s)',
 ];

@@ -9,10 +9,8 @@
  * partitions. The count query of each statement has the very same WHERE, so a dry run reports
  * exactly what the real run changes.
  *
- * One construct is outside the renderer's subset: the STRUCT constructor `STRUCT(x AS a, ...)`,
- * needed to rebuild arrays of records with a nested content field nulled and to write the audit
- * row's `changes`. `renderStructsForDuckDb` rewrites it to DuckDB's `struct_pack(a := x, ...)`;
- * the job applies it before handing DuckDB its SQL (see `forEngine`).
+ * Arrays of records with a nested content field nulled, and the audit row's `changes`, are built
+ * with named STRUCT constructors (`STRUCT(x AS a, ...)`), which the renderer rewrites for DuckDB.
  */
 import {
   RAW_TABLES,
@@ -37,6 +35,22 @@ export interface CountedStatement {
   /** The DML. */
   sql: string;
 }
+
+/** Content expiry, with the count of rows it leaves alone because a curated dataset holds them. */
+export interface ContentExpiryStatement extends CountedStatement {
+  /** `SELECT COUNT(*) AS n ...`: rows past the cutoff with content, kept for datasets; null when none are. */
+  keptCountSql: string | null;
+}
+
+/** Raw tables whose rows belong to an interaction (a request_id) that a dataset can hold. */
+const DATASET_CONTENT_TABLES: readonly RawTableName[] = [
+  'requests',
+  'responses',
+  'metadata_events',
+];
+
+/** Membership in any curated dataset, by the row's request_id. */
+const IN_DATASET = 'request_id IN (SELECT m.request_id FROM `gca_raw.dataset_members` AS m)';
 
 /**
  * Derived tables holding per-user rows: the metric tables are rebuilt (not just deleted) by
@@ -107,20 +121,33 @@ function rowCutoffParam(name: RawTableName): string {
  * Rows old enough for row expiry are left to it (lower bound), so the counts of a dry run do
  * not depend on the order of the statements. Parameters: content_cutoff and event_cutoff (or
  * quarantine_cutoff for quarantine), TIMESTAMP.
+ *
+ * With `keepDatasets` (policy keepDatasetContent, on by default), rows of an interaction held by
+ * a curated dataset (`gca_raw.dataset_members`, by request_id) keep their content, and
+ * `keptCountSql` counts them; quarantine rows belong to no interaction and always expire.
  */
-export function contentExpirySql(name: RawTableName): CountedStatement {
+export function contentExpirySql(
+  name: RawTableName,
+  opts: { keepDatasets?: boolean } = {},
+): ContentExpiryStatement {
   const def = RAW_TABLES[name];
   const parts = def.columns.map(nulledColumn).filter((p) => p !== null);
   if (parts.length === 0) throw new Error(`${name} has no content columns`);
   const column = partitionColumn(def);
-  const where =
+  const expired =
     `WHERE ${column} < @content_cutoff AND ${column} >= ${rowCutoffParam(name)}\n` +
     `  AND (${parts.map((p) => p.hasContent).join('\n    OR ')})`;
+  const keep = opts.keepDatasets === true && DATASET_CONTENT_TABLES.includes(name);
+  // request_id may be NULL (it never is in a dataset): NOT IN alone would keep such rows.
+  const where = keep ? `${expired}\n  AND (request_id IS NULL OR NOT ${IN_DATASET})` : expired;
   return {
     table: `${def.dataset}.${def.name}`,
     action: 'content_expired',
     countSql: `SELECT COUNT(*) AS n FROM ${qualified(def)}\n${where}`,
     sql: `UPDATE ${qualified(def)}\nSET ${parts.map((p) => p.set).join(',\n  ')}\n${where}`,
+    keptCountSql: keep
+      ? `SELECT COUNT(*) AS n FROM ${qualified(def)}\n${expired}\n  AND ${IN_DATASET}`
+      : null,
   };
 }
 
@@ -175,6 +202,21 @@ export function eraseDerivedSql(name: (typeof USER_DERIVED_TABLES)[number]): Cou
   };
 }
 
+/**
+ * Erasure in the curated datasets: the users' interactions leave every dataset (members carry
+ * the user id they were stored with). Parameters: users (ARRAY<STRING>).
+ */
+export function eraseDatasetMembersSql(): CountedStatement {
+  const table = 'gca_raw.dataset_members';
+  const where = 'WHERE user_id IN UNNEST(@users)';
+  return {
+    table,
+    action: 'erased',
+    countSql: `SELECT COUNT(*) AS n FROM \`${table}\`\n${where}`,
+    sql: `DELETE FROM \`${table}\`\n${where}`,
+  };
+}
+
 /** One entry of the audit row's `changes`. */
 export interface RetentionChange {
   /** `dataset.table` */
@@ -188,8 +230,9 @@ const TABLE_NAME = /^gca_(?:raw|analytics)\.[a-z_]+$/;
 /**
  * The audit INSERT into `gca_analytics.retention_runs`. The policy and the changes are inlined as
  * literals (validated integers, registry table names and the action enum: nothing a caller can
- * inject); the run id, time, dry-run flag and erasure counts are parameters: run_id (STRING),
- * run_time (TIMESTAMP), dry_run (BOOL), erasures_done, erasures_pending (INT64).
+ * inject); the run id, time, dry-run flag and counts are parameters: run_id (STRING),
+ * run_time (TIMESTAMP), dry_run (BOOL), erasures_done, erasures_pending, dataset_content_kept
+ * (INT64).
  */
 export function insertRetentionRunSql(
   policy: RetentionPolicy,
@@ -207,6 +250,7 @@ export function insertRetentionRunSql(
     contentDays: policy.contentDays,
     eventDays: policy.eventDays,
     quarantineDays: policy.quarantineDays,
+    keepDatasetContent: policy.keepDatasetContent !== false,
   });
   const structs = changes.map(
     (c) => `STRUCT('${c.table}' AS table_name, '${c.action}' AS action, ${c.rows} AS \`rows\`)`,
@@ -216,77 +260,6 @@ export function insertRetentionRunSql(
     `INSERT INTO \`gca_analytics.retention_runs\` (${columns.join(', ')})\n` +
     `SELECT @run_id, @run_time, @dry_run, JSON '${policyJson}',\n` +
     `  [${structs.join(',\n   ')}],\n` +
-    `  @erasures_done, @erasures_pending`
+    `  @erasures_done, @erasures_pending, @dataset_content_kept`
   );
-}
-
-// ---------------------------------------------------------------------------------------------
-// The one rewrite DuckDB needs beyond shared/sql/render.ts.
-
-/** Index of the parenthesis closing the one at `open`, skipping quoted strings and names. */
-function closingParen(sql: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < sql.length; i++) {
-    const ch = sql[i];
-    if (ch === "'" || ch === '`') {
-      const end = sql.indexOf(ch, i + 1);
-      if (end < 0) return -1;
-      i = end;
-    } else if (ch === '(') depth++;
-    else if (ch === ')' && --depth === 0) return i;
-  }
-  return -1;
-}
-
-/** Splits on commas at depth 0 (outside parentheses, brackets and quotes). */
-function splitTopLevel(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === "'" || ch === '`') {
-      const end = text.indexOf(ch, i + 1);
-      i = end < 0 ? text.length : end;
-    } else if (ch === '(' || ch === '[') depth++;
-    else if (ch === ')' || ch === ']') depth--;
-    else if (ch === ',' && depth === 0) {
-      parts.push(text.slice(start, i));
-      start = i + 1;
-    }
-  }
-  parts.push(text.slice(start));
-  return parts;
-}
-
-/**
- * Rewrites BigQuery struct constructors `STRUCT(expr AS name, ...)` into DuckDB's
- * `struct_pack(name := expr, ...)` (nested ones too), leaving everything else as it is. Every
- * field must be named (`AS name`), as DuckDB needs the names. The result still goes through
- * renderSql (backticks, parameters) in the DuckDB adapter.
- */
-export function renderStructsForDuckDb(sql: string): string {
-  const re = /(?<![\w.])STRUCT\s*\(/g;
-  let out = '';
-  let last = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(sql)) !== null) {
-    const open = m.index + m[0].length - 1;
-    const close = closingParen(sql, open);
-    if (close < 0) throw new Error('unbalanced STRUCT(');
-    const fields = splitTopLevel(sql.slice(open + 1, close)).map((item) => {
-      const named = /^([\s\S]*\S)\s+AS\s+(`?[A-Za-z_]\w*`?)\s*$/i.exec(item.trim());
-      if (!named) throw new Error(`STRUCT field without a name: ${item.trim()}`);
-      return `${named[2]} := ${renderStructsForDuckDb(named[1] ?? '')}`;
-    });
-    out += `${sql.slice(last, m.index)}struct_pack(${fields.join(', ')})`;
-    last = close + 1;
-    re.lastIndex = last;
-  }
-  return out + sql.slice(last);
-}
-
-/** The statement as the given engine's adapter should receive it (BigQuery: unchanged). */
-export function forEngine(sql: string, engine: 'bigquery' | 'duckdb'): string {
-  return engine === 'duckdb' ? renderStructsForDuckDb(sql) : sql;
 }

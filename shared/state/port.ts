@@ -7,6 +7,11 @@ export const RetentionPolicySchema = z.object({
   eventDays: z.number().int().positive(),
   /** Quarantine rows older than this many days are deleted. */
   quarantineDays: z.number().int().positive(),
+  /**
+   * Keep the content of interactions saved in a curated dataset (gca_raw.dataset_members) past
+   * `contentDays`, as AI Studio keeps logs saved in datasets. Absent means true.
+   */
+  keepDatasetContent: z.boolean().optional(),
 });
 export type RetentionPolicy = z.infer<typeof RetentionPolicySchema>;
 

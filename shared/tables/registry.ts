@@ -389,6 +389,66 @@ export const quarantineTable = defineTable({
 });
 
 // ---------------------------------------------------------------------------------------------
+// gca_raw: curated datasets of interactions. They live beside the content they point at (never in
+// gca_analytics), so only principals who may read content can read or change them.
+
+export const datasetsTable = defineTable({
+  dataset: 'gca_raw',
+  name: 'datasets',
+  kind: 'table',
+  description:
+    'Curated datasets of interactions (gca-analytics datasets create): one row per dataset, with the filter that selected its members.',
+  columns: [
+    col('dataset_name', 'STRING', 'REQUIRED', 'Name of the dataset, unique.'),
+    col('description', 'STRING', 'NULLABLE', 'What the dataset is for, as given.'),
+    col(
+      'filter_json',
+      'STRING',
+      'REQUIRED',
+      'The selection as JSON text: from, to, user, language, kind, accepted, withToolCalls, sample, seed.',
+    ),
+    col(
+      'created_at',
+      'TIMESTAMP',
+      'REQUIRED',
+      'When the dataset was created (or replaced). Partition column.',
+    ),
+    col('member_count', 'INT64', 'REQUIRED', 'Interactions selected at creation.'),
+  ],
+  // Day-partitioned like every table of the registry (the stack creates them all alike).
+  partitionBy: 'created_at',
+  key: ['dataset_name'],
+});
+
+export const datasetMembersTable = defineTable({
+  dataset: 'gca_raw',
+  name: 'dataset_members',
+  kind: 'table',
+  description:
+    "One row per interaction (request_id) of a curated dataset. Retention keeps the content of these interactions past content expiry (policy keepDatasetContent); erasure deletes a user's rows.",
+  columns: [
+    col('dataset_name', 'STRING', 'REQUIRED', 'The dataset (gca_raw.datasets.dataset_name).'),
+    col('request_id', 'STRING', 'REQUIRED', 'The interaction: request_id of its request entry.'),
+    col(
+      'user_id',
+      'STRING',
+      'NULLABLE',
+      'User of the interaction, as stored in the raw tables; erasure deletes by it.',
+    ),
+    col('request_time', 'TIMESTAMP', 'NULLABLE', 'event_timestamp of the request entry.'),
+    col(
+      'added_at',
+      'TIMESTAMP',
+      'REQUIRED',
+      'When the interaction was added to the dataset. Partition column.',
+    ),
+  ],
+  partitionBy: 'added_at',
+  clusterBy: ['dataset_name', 'request_id'],
+  key: ['dataset_name', 'request_id'],
+});
+
+// ---------------------------------------------------------------------------------------------
 // gca_analytics: figures without content, for analysts and Looker.
 
 const GROUP_COLUMNS = [
@@ -525,6 +585,12 @@ export const retentionRunsTable = defineTable({
     ]),
     col('erasures_done', 'INT64', 'REQUIRED', 'Erasure requests completed in this run.'),
     col('erasures_pending', 'INT64', 'REQUIRED', 'Erasure requests left pending for the next run.'),
+    col(
+      'dataset_content_kept',
+      'INT64',
+      'NULLABLE',
+      'Raw rows past content expiry whose content was kept (or would be, in a dry run) because they belong to a curated dataset; null in runs before datasets existed.',
+    ),
   ],
   partitionBy: 'run_time',
   key: ['run_id'],
@@ -639,6 +705,8 @@ export const REGISTRY: readonly TableDef[] = [
   responsesTable,
   metadataEventsTable,
   quarantineTable,
+  datasetsTable,
+  datasetMembersTable,
   suggestionsTable,
   acceptanceDailyTable,
   linesAcceptedDailyTable,
@@ -652,6 +720,8 @@ export type RequestRow = RowOf<typeof requestsTable>;
 export type ResponseRow = RowOf<typeof responsesTable>;
 export type MetadataEventRow = RowOf<typeof metadataEventsTable>;
 export type QuarantineRow = RowOf<typeof quarantineTable>;
+export type DatasetRow = RowOf<typeof datasetsTable>;
+export type DatasetMemberRow = RowOf<typeof datasetMembersTable>;
 export type SuggestionRow = RowOf<typeof suggestionsTable>;
 export type AcceptanceDailyRow = RowOf<typeof acceptanceDailyTable>;
 export type LinesAcceptedDailyRow = RowOf<typeof linesAcceptedDailyTable>;

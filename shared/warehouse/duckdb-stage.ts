@@ -6,24 +6,8 @@
  */
 import { quoteIdent, renderDuckDbType } from '../tables/render';
 import { RAW_TABLES, type ColumnDef, type RawTableName, type TableDef } from '../tables/registry';
+import { isoToMicros, microsToIso } from '../normalize/time';
 import type { RawBatch } from './port';
-
-/** `2025-10-08T10:09:52.225165Z` -> microseconds since the epoch. */
-export function isoToMicros(iso: string): bigint {
-  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/.exec(iso);
-  const ms = Date.parse(m ? `${m[1]}${m[3]}` : iso);
-  if (Number.isNaN(ms)) throw new Error(`invalid timestamp ${iso}`);
-  const frac = m?.[2] ? BigInt(m[2].padEnd(6, '0').slice(0, 6)) : 0n;
-  return BigInt(ms) * 1000n + frac;
-}
-
-/** Microseconds since the epoch -> `YYYY-MM-DDTHH:MM:SS.ffffffZ` (the registry convention). */
-export function microsToIso(micros: bigint): string {
-  const ms = micros >= 0n ? micros / 1000n : (micros - 999n) / 1000n;
-  const rest = micros - ms * 1000n;
-  const base = new Date(Number(ms)).toISOString(); // ...SS.mmmZ
-  return `${base.slice(0, -1)}${rest.toString().padStart(3, '0')}Z`;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Bulk insert: the batch is written as one NDJSON file and read by DuckDB's (parallel, native)

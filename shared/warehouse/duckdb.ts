@@ -28,28 +28,13 @@ import {
 } from '@duckdb/node-api';
 import { SerialQueue } from '../keyed-queue';
 import { DUCKDB_COMPAT_MACROS, renderSql } from '../sql/render';
-import {
-  isoToMicros,
-  microsToIso,
-  ndjsonText,
-  sqlString,
-  stageBatch,
-  STAGE_PLANS,
-  type StagedTable,
-} from './duckdb-stage';
+import { isoToMicros, microsToIso } from '../normalize/time';
+import { ndjsonText, sqlString, stageBatch, STAGE_PLANS, type StagedTable } from './duckdb-stage';
 import { FORMER_VIEWS, VIEWS } from '../sql/views';
 import { renderDuckDbDdl } from '../tables/render';
 import type { RawTableName } from '../tables/registry';
-import type {
-  InsertResult,
-  QueryParamType,
-  QueryParamValue,
-  QueryParams,
-  RawBatch,
-  Warehouse,
-} from './port';
-
-export { isoToMicros, microsToIso } from './duckdb-stage';
+import type { InsertResult, QueryParamType, QueryParams, RawBatch, Warehouse } from './port';
+import { typedParam } from './query-params';
 
 // ---------------------------------------------------------------------------------------------
 // Values: registry conventions <-> DuckDB
@@ -105,16 +90,6 @@ function scalarParam(type: QueryParamType, v: string | number | boolean): DuckDB
   }
 }
 
-function inferType(v: QueryParamValue): QueryParamType {
-  if (Array.isArray(v)) {
-    const first: unknown = v[0];
-    return typeof first === 'number' ? inferType(first) : 'STRING';
-  }
-  if (typeof v === 'number') return Number.isInteger(v) ? 'INT64' : 'FLOAT64';
-  if (typeof v === 'boolean') return 'BOOL';
-  return 'STRING';
-}
-
 function toDuckDbParams(
   params: QueryParams,
   used: Set<string>,
@@ -124,9 +99,7 @@ function toDuckDbParams(
   for (const [name, raw] of Object.entries(params)) {
     // Extra parameters are ignored, as BigQuery does, instead of failing the bind.
     if (!used.has(name)) continue;
-    const typed = raw !== null && typeof raw === 'object' && !Array.isArray(raw);
-    const value: QueryParamValue = typed ? raw.value : raw;
-    const type = typed ? raw.type : inferType(value);
+    const { type, value } = typedParam(raw);
     if (Array.isArray(value)) {
       values[name] = listValue(value.map((v: string | number) => scalarParam(type, v)));
       types[name] = LIST(PARAM_TYPES[type]);

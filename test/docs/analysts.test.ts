@@ -6,23 +6,13 @@ import { renderSql } from '../../shared/sql/render';
 import { parseTeamMapping } from '../../shared/teams/mapping';
 import { replaceUserTeams } from '../../shared/teams/store';
 import type { QueryParams, Warehouse } from '../../shared/warehouse/port';
+import { extractDocQueries } from '../helpers/doc-queries';
 import { openTempWarehouse, type TempWarehouse } from '../helpers/duckdb';
 import { batchOf, makeMetadataEvent, makeRequest } from '../helpers/metadata-events';
 
 const DOC = readFileSync(join(__dirname, '..', '..', 'docs', 'analysts.md'), 'utf8');
 
-/** `<!-- query: name (params) -->` followed by a ```sql block. */
-function extractQueries(markdown: string): Map<string, { params: string[]; sql: string }> {
-  const out = new Map<string, { params: string[]; sql: string }>();
-  const re = /<!-- query: ([a-z-]+) \(([a-z_, ]*)\) -->\s*```sql\n([\s\S]*?)```/g;
-  for (const m of markdown.matchAll(re)) {
-    const params = (m[2] ?? '').split(',').map((p) => p.trim());
-    out.set(m[1] ?? '', { params: params.filter(Boolean), sql: m[3] ?? '' });
-  }
-  return out;
-}
-
-const QUERIES = extractQueries(DOC);
+const QUERIES = extractDocQueries(DOC);
 
 const date = (value: string) => ({ type: 'DATE' as const, value });
 

@@ -8,7 +8,11 @@ import { existsSync } from 'node:fs';
 import { http } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
+import { installJsonErrorAnswers } from '../../functions/handlers/framework-errors';
 import { createIngestHandler } from '../../functions/handlers/ingest';
+import { startupGroupCommit } from '../../functions/handlers/startup';
+import { ConfigError } from '../../shared/config';
+import { DEFAULT_GROUP_COMMIT } from '../../shared/pipeline/group-commit';
 import { createDepsProvider, DEFAULT_FACTORIES, type DepsProvider } from '../../shared/deps';
 import { createLogger } from '../../shared/log';
 import type { Warehouse } from '../../shared/warehouse/port';
@@ -18,6 +22,7 @@ import {
   binaryCloudEventHeaders,
   captureLines,
   makeLocalSetup,
+  PUBLISH_TIME,
   pushBody,
   rawTableCounts,
   structuredCloudEvent,
@@ -143,7 +148,7 @@ describe('ingest: body kinds', () => {
     expect(await rawTableCounts(setup.dbPath)).toMatchObject({ metadata_events: 1 });
   });
 
-  it('logs exactly one summary line per invocation, without content', async () => {
+  it('logs one summary line for a message written alone, without content', async () => {
     const entry = makeRequestEntry({
       jsonPayload: {
         taskCompletionRequest: {
@@ -164,6 +169,10 @@ describe('ingest: body kinds', () => {
       component: 'ingest',
       messageId: 'm-4',
       counts: { read: 1, normalized: 1, duplicates: 0, quarantined: 0, skipped: 0 },
+      writes: 1,
+      rows: 1,
+      // NOW (the injected clock) minus the message's publishTime.
+      publishAgeMs: NOW.getTime() - Date.parse(PUBLISH_TIME),
       latencyMs: expect.any(Number),
     });
   });
@@ -451,5 +460,60 @@ describe('ingest: delivery semantics', () => {
     } finally {
       await w.close();
     }
+  });
+});
+
+describe('ingest: bodies functions-framework cannot parse', () => {
+  it.each([
+    [
+      'broken JSON',
+      'application/json',
+      '{"message": {"data": "abc"',
+      400,
+      'the request body is not valid JSON (Content-Type says JSON)',
+    ],
+    [
+      'an unsupported charset',
+      'application/json; charset=klingon',
+      '{}',
+      415,
+      'the request body has an unsupported charset',
+    ],
+  ])(
+    '%s: a JSON answer naming the problem, no HTML, no stack, one log line',
+    async (_name, type, body, status, error) => {
+      installJsonErrorAnswers(createLogger({ write: log.write }));
+      const res = await request(server()).post('/').set('content-type', type).send(body);
+      expect(res.status).toBe(status);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.body).toEqual({ status: 'error', error });
+      expect(res.text).not.toMatch(/<html|node_modules|Error:|\bat /i);
+      expect(log.json()).toMatchObject([
+        { message: 'request rejected', component: 'http', httpStatus: status, error },
+      ]);
+      // Nothing reached the function: nothing was stored or quarantined.
+      expect(existsSync(setup.dbPath)).toBe(false);
+    },
+  );
+});
+
+describe('ingest: group commit variables', () => {
+  it('reads GCA_INGEST_FLUSH_* and refuses a bad value at start-up, naming it', () => {
+    expect(
+      startupGroupCommit({ GCA_INGEST_FLUSH_MS: '5', GCA_INGEST_FLUSH_ROWS: '' }, () => {}),
+    ).toEqual({ ...DEFAULT_GROUP_COMMIT, delayMs: 5 });
+    const lines: string[] = [];
+    expect(() =>
+      startupGroupCommit({ GCA_INGEST_FLUSH_ROWS: '60000', GCA_INGEST_FLUSH_BYTES: 'lots' }, (l) =>
+        lines.push(l),
+      ),
+    ).toThrow(ConfigError);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      severity: 'ERROR',
+      issues: [
+        'GCA_INGEST_FLUSH_ROWS: expected an integer from 1 to 50000 (got "60000")',
+        'GCA_INGEST_FLUSH_BYTES: expected an integer from 1000 to 10000000 (got "lots")',
+      ],
+    });
   });
 });

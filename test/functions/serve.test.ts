@@ -18,7 +18,7 @@ const ROOT = resolve(__dirname, '../..');
 /** What `npx functions-framework` runs. */
 const FRAMEWORK_CLI = join(ROOT, 'node_modules', '.bin', 'functions-framework');
 /** Left out of the bundle, as infra/bundle.ts does: installed packages, loaded at run time. */
-const EXTERNAL = ['@google-cloud/*', '@duckdb/node-api'];
+const EXTERNAL = ['@google-cloud/*', 'express', '@duckdb/node-api'];
 
 let pkgDir: string;
 let setup: LocalSetup;
@@ -121,6 +121,21 @@ describe('functions-framework --target=ingest (local mode)', () => {
       });
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ status: 'ok', messageId: 'serve-m-1' });
+      // A body that is not JSON fails in functions-framework's body parser, before the
+      // function: a JSON 400 naming the problem, not Express's HTML page with a stack trace.
+      const broken = await fetch(`http://127.0.0.1:${port}/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"message": {"data": "abc"',
+      });
+      expect(broken.status).toBe(400);
+      expect(broken.headers.get('content-type')).toMatch(/^application\/json/);
+      const text = await broken.text();
+      expect(JSON.parse(text)).toEqual({
+        status: 'error',
+        error: 'the request body is not valid JSON (Content-Type says JSON)',
+      });
+      expect(text).not.toMatch(/<html|node_modules|SyntaxError|\bat /i);
     } finally {
       child.kill('SIGTERM');
       await exited(child);

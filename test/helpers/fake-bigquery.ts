@@ -3,14 +3,21 @@
  * real `@google-cloud/bigquery` client (and our adapter) can be tested without the cloud:
  *
  *   const fake = await startFakeBigQuery();
- *   const bigquery = fake.client();              // real client, apiEndpoint + no credentials
+ *   const bigquery = fake.client();              // real client, pointed here, no credentials
+ *   spawn(..., { env: { ...fake.env(), ... } })   // or any process: BIGQUERY_EMULATOR_HOST
  *   fake.script({ method: 'POST', path: /insertAll$/ }, { status: 500, body: googleError(500, 'backendError') });
  *   fake.onQuery(() => ({ fields: [{ name: 'n', type: 'INT64' }], rows: [['1']] }));
  *   ...; expect(fake.requests).toEqual(...); await fake.close();
  *
  * Speaks: tabledata.insertAll, jobs.insert, jobs.get, jobs.cancel, jobs.query,
- * jobs.getQueryResults, datasets.get/insert, tables.get/insert. Records every request. Scripted
+ * jobs.getQueryResults, datasets.get/insert, tables.get/insert, at its root (as a client with
+ * BIGQUERY_EMULATOR_HOST calls them) or under `/bigquery/v2`. Records every request. Scripted
  * responses (errors, partial failures, hangs, connection resets) take precedence, in order.
+ *
+ * Another process (the command, the functions, a benchmark) uses it through the adapter's
+ * BIGQUERY_EMULATOR_HOST support: pass `fake.env()` in its environment, with
+ * GCA_WAREHOUSE=bigquery and GOOGLE_CLOUD_PROJECT=`fake.projectId`. `latencyMs` delays every
+ * answer, e.g. for a realistic insertAll latency in a benchmark.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -26,17 +33,13 @@ import { createBigQueryClient, type BigQueryClientOptions } from '../../shared/w
  * the real `module` builtin, whose createRequire loads the unmodified client natively; outside
  * jest this is simply the same modules.
  */
-function loadNatively(): {
-  BigQuery: typeof import('@google-cloud/bigquery').BigQuery;
-  PassThroughClient: typeof import('google-auth-library').PassThroughClient;
-} {
+function loadNatively(): typeof import('@google-cloud/bigquery').BigQuery {
   const nodeModule = process.getBuiltinModule('node:module');
   const nativeRequire = nodeModule.createRequire(__filename);
   const bigquery = nativeRequire(
     '@google-cloud/bigquery',
   ) as typeof import('@google-cloud/bigquery');
-  const auth = nativeRequire('google-auth-library') as typeof import('google-auth-library');
-  return { BigQuery: bigquery.BigQuery, PassThroughClient: auth.PassThroughClient };
+  return bigquery.BigQuery;
 }
 
 export interface RecordedRequest {
@@ -93,8 +96,10 @@ export interface QueryRequestInfo {
 
 export interface FakeBigQuery {
   port: number;
-  /** `http://127.0.0.1:PORT`, the client's `apiEndpoint`. */
+  /** `http://127.0.0.1:PORT`, the value of BIGQUERY_EMULATOR_HOST that points here. */
   url: string;
+  /** `{ BIGQUERY_EMULATOR_HOST: url }`, for the environment of another process. */
+  env(): { BIGQUERY_EMULATOR_HOST: string };
   projectId: string;
   requests: RecordedRequest[];
   /** Requests whose path matches (RegExp, or a string the path ends with). */
@@ -104,7 +109,7 @@ export interface FakeBigQuery {
   /** Datasets and tables that exist (`dataset` or `dataset.table`), with their resources. */
   resources: Map<string, Record<string, unknown>>;
   /** A real client pointed here, without credentials, with the adapter's retry policy. */
-  client(opts?: Omit<BigQueryClientOptions, 'projectId' | 'apiEndpoint' | 'authClient'>): BigQuery;
+  client(opts?: Omit<BigQueryClientOptions, 'projectId' | 'emulatorHost'>): BigQuery;
   close(): Promise<void>;
 }
 
@@ -190,8 +195,11 @@ function asRecord(value: unknown): Record<string, unknown> {
 }
 
 /** Starts the fake on a free port of 127.0.0.1. */
-export async function startFakeBigQuery(opts: { projectId?: string } = {}): Promise<FakeBigQuery> {
+export async function startFakeBigQuery(
+  opts: { projectId?: string; latencyMs?: number } = {},
+): Promise<FakeBigQuery> {
   const projectId = opts.projectId ?? 'gca-test';
+  const latencyMs = opts.latencyMs ?? 0;
   const requests: RecordedRequest[] = [];
   const scripts: { match: RequestMatcher; responses: ScriptedResponse[] }[] = [];
   const resources = new Map<string, Record<string, unknown>>();
@@ -352,6 +360,7 @@ export async function startFakeBigQuery(opts: { projectId?: string } = {}): Prom
         body: await readBody(req),
       };
       requests.push(recorded);
+      if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
       const scripted = scripts.find(
         (s) => s.responses.length > 0 && matches(s.match, recorded.method, recorded.path),
       );
@@ -389,18 +398,15 @@ export async function startFakeBigQuery(opts: { projectId?: string } = {}): Prom
       queryHandler = handler;
     },
     resources,
-    client: (clientOpts = {}) => {
-      const native = loadNatively();
-      return createBigQueryClient({
+    env: () => ({ BIGQUERY_EMULATOR_HOST: url }),
+    client: (clientOpts = {}) =>
+      // The adapter's emulator path, as BIGQUERY_EMULATOR_HOST would take it.
+      createBigQueryClient({
         ...clientOpts,
         projectId,
-        apiEndpoint: url,
-        // google-auth-library's supported "no credentials" client (for emulators and tests): no
-        // token lookup, no metadata-server probe, no Authorization header.
-        authClient: new native.PassThroughClient(),
-        clientClass: native.BigQuery,
-      });
-    },
+        emulatorHost: url,
+        clientClass: loadNatively(),
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

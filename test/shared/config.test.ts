@@ -9,6 +9,7 @@ import {
   stateEnv,
   warehouseEnv,
 } from '../../shared/config';
+import { DEFAULT_BIGQUERY_LOOKBACK_DAYS } from '../../shared/jobs/recompute';
 import { DEFAULT_RETENTION_POLICY } from '../../shared/state/port';
 
 const LOCAL = { GCA_WAREHOUSE: 'duckdb:/tmp/gca.duckdb', GCA_STATE: 'local:/tmp/gca.state.json' };
@@ -37,7 +38,7 @@ describe('parseConfig', () => {
       firestoreCollection: 'gca_state',
       contentMode: 'scrubbed',
       pseudonymizeKey: null,
-      recomputeLookbackDays: null,
+      recomputeLookbackDays: DEFAULT_BIGQUERY_LOOKBACK_DAYS,
       retentionDefaults: DEFAULT_RETENTION_POLICY,
       logLevel: 'INFO',
     });

@@ -6,12 +6,10 @@ import { GaxiosError, type GaxiosOptionsPrepared } from 'gaxios';
 import {
   PermanentError,
   TransientError,
-  classifyError,
   describeError,
   errorMessage,
   isPermanentError,
   isTransientError,
-  permanentReason,
 } from '../../shared/errors';
 import { StateLockTimeoutError } from '../../shared/state/errors';
 
@@ -285,25 +283,25 @@ const cases: Case[] = [
   ['a number', 42, 'transient', 'unknown'],
 ];
 
-describe('classifyError', () => {
+describe('describeError', () => {
   it.each(cases)('%s', (_name, err, errorClass, signal) => {
-    expect(classifyError(err)).toBe(errorClass);
+    expect(describeError(err).errorClass).toBe(errorClass);
     expect(describeError(err).signal).toBe(signal);
   });
 
   it('gives the quarantine reason of permanent errors only', () => {
-    expect(permanentReason(new PermanentError('too_large', 'x'))).toBe('too_large');
-    expect(permanentReason(bigQueryError(400, 'invalid'))).toBe('row_rejected');
-    expect(permanentReason(apiError(413, 'x'))).toBe('too_large');
-    expect(permanentReason(bigQueryError(503, 'backendError'))).toBeNull();
-    expect(permanentReason(new Error('x'))).toBeNull();
+    expect(describeError(new PermanentError('too_large', 'x')).reason).toBe('too_large');
+    expect(describeError(bigQueryError(400, 'invalid')).reason).toBe('row_rejected');
+    expect(describeError(apiError(413, 'x')).reason).toBe('too_large');
+    expect(describeError(bigQueryError(503, 'backendError')).reason).toBeNull();
+    expect(describeError(new Error('x')).reason).toBeNull();
   });
 
   it('survives cyclic causes', () => {
     const a = new Error('a');
     const b = new Error('b', { cause: a });
     Object.assign(a, { cause: b });
-    expect(classifyError(a)).toBe('transient');
+    expect(describeError(a).errorClass).toBe('transient');
   });
 });
 

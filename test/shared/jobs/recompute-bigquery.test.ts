@@ -1,12 +1,14 @@
 /**
  * An hourly incremental recompute through the real BigQuery adapter and client, against the
  * local fake endpoint: every statement that reads the raw events is bounded by the read
- * horizon, with the horizon's parameters computed from the clock (the default lookback on
- * BigQuery, plus SUGGESTION_SPAN_DAYS); the activity tables are rebuilt for constant day ranges.
+ * horizon, with the horizon's parameters computed from the clock (the lookback configured for
+ * BigQuery by default, plus SUGGESTION_SPAN_DAYS); the activity tables are rebuilt for constant
+ * day ranges.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseConfig } from '../../../shared/config';
 import {
   ACTIVITY_WATERMARK,
   DEFAULT_BIGQUERY_LOOKBACK_DAYS,
@@ -90,7 +92,13 @@ describe('runRecompute on the BigQuery adapter (fake endpoint)', () => {
   it('bounds every read of metadata_events and suggestions by the horizon parameters', async () => {
     await state.setWatermark(RECOMPUTE_JOB, '2026-03-01T11:00:00.000000Z');
     await state.setWatermark(ACTIVITY_WATERMARK, '2026-03-01T11:00:00.000000Z');
-    const result = await runRecompute({ warehouse, state, now: () => NOW });
+    // The window a deployed function passes: configuration's default for BigQuery.
+    const config = parseConfig({ GCA_WAREHOUSE: 'bigquery', GOOGLE_CLOUD_PROJECT: 'acme' });
+    expect(config.recomputeLookbackDays).toBe(DEFAULT_BIGQUERY_LOOKBACK_DAYS);
+    const result = await runRecompute(
+      { warehouse, state, now: () => NOW },
+      { lookbackDays: config.recomputeLookbackDays ?? undefined },
+    );
     expect(result).toMatchObject({ status: 'done', mode: 'incremental', suggestionsWritten: 2 });
 
     const rebuild = queries.filter(

@@ -3,9 +3,7 @@ import {
   contentExpirySql,
   eraseDerivedSql,
   eraseRawSql,
-  forEngine,
   insertRetentionRunSql,
-  renderStructsForDuckDb,
   rowExpirySql,
   USER_DERIVED_TABLES,
 } from '../../../shared/sql/retention';
@@ -87,10 +85,24 @@ describe('retention SQL rendered for BigQuery', () => {
       BQ,
     );
     expect(sql).toContain('INSERT INTO `acme-prod.gca_analytics.retention_runs` (run_id, run_time');
-    expect(sql).toContain(`JSON '{"contentDays":30,"eventDays":400,"quarantineDays":30}'`);
+    expect(sql).toContain(
+      `JSON '{"contentDays":30,"eventDays":400,"quarantineDays":30,"keepDatasetContent":true}'`,
+    );
     expect(sql).toContain(
       "STRUCT('gca_raw.requests' AS table_name, 'deleted' AS action, 3 AS `rows`)",
     );
+  });
+
+  it('keeps the content of dataset members when asked, and counts them with the same WHERE', () => {
+    const stmt = contentExpirySql('requests', { keepDatasets: true });
+    const members =
+      'request_id IN (SELECT m.request_id FROM `acme-prod.gca_raw.dataset_members` AS m)';
+    expect(renderSql(stmt.sql, BQ)).toContain(`AND (request_id IS NULL OR NOT ${members})`);
+    expect(renderSql(stmt.keptCountSql ?? '', BQ)).toMatch(
+      new RegExp(`\\n  AND ${members.replace(/[()`.]/g, '\\$&')}$`),
+    );
+    expect(contentExpirySql('quarantine', { keepDatasets: true }).keptCountSql).toBeNull();
+    expect(contentExpirySql('requests').keptCountSql).toBeNull();
   });
 
   it('refuses audit values that could inject SQL', () => {
@@ -104,21 +116,8 @@ describe('retention SQL rendered for BigQuery', () => {
   });
 });
 
-describe('renderStructsForDuckDb', () => {
-  it('rewrites STRUCT constructors, nested ones and backticked names included', () => {
-    expect(renderStructsForDuckDb("SELECT STRUCT('a,b' AS x, f(1, 2) AS `rows`)")).toBe(
-      "SELECT struct_pack(x := 'a,b', `rows` := f(1, 2))",
-    );
-    expect(renderStructsForDuckDb('STRUCT(STRUCT(1 AS a) AS inner, [1, 2] AS list)')).toBe(
-      'struct_pack(inner := struct_pack(a := 1), list := [1, 2])',
-    );
-    expect(renderStructsForDuckDb('SELECT my_struct(1), t.STRUCT_x FROM t')).toBe(
-      'SELECT my_struct(1), t.STRUCT_x FROM t',
-    );
-    expect(() => renderStructsForDuckDb('STRUCT(1, 2)')).toThrow(/without a name/);
-  });
-
-  it('makes every retention statement renderable for DuckDB and leaves BigQuery text alone', () => {
+describe('retention SQL for DuckDB', () => {
+  it('renders every retention statement for DuckDB (STRUCT constructors included)', () => {
     const all = [
       ...RAW.flatMap((t) => [contentExpirySql(t), rowExpirySql(t), eraseRawSql(t)]),
       ...USER_DERIVED_TABLES.map(eraseDerivedSql),
@@ -127,8 +126,7 @@ describe('renderStructsForDuckDb', () => {
       insertRetentionRunSql(POLICY, [{ table: 'gca_raw.requests', action: 'deleted', rows: 1 }]),
     );
     for (const sql of all) {
-      expect(forEngine(sql, 'bigquery')).toBe(sql);
-      const duck = renderSql(forEngine(sql, 'duckdb'), { engine: 'duckdb' });
+      const duck = renderSql(sql, { engine: 'duckdb' });
       expect(duck).not.toMatch(/\bSTRUCT\(/);
       expect(duck).not.toContain('`');
     }

@@ -282,11 +282,13 @@ describe('runRetention on DuckDB with a fixed clock', () => {
       dry_run: false,
       erasures_done: 0,
       erasures_pending: 0,
+      dataset_content_kept: 0,
     });
     expect(JSON.parse(String(rows[1]?.policy))).toEqual({
       contentDays: 30,
       eventDays: 400,
       quarantineDays: 30,
+      keepDatasetContent: true,
     });
     expect(rows[1]?.changes).toEqual(
       real.changes.map((c) => ({ table_name: c.table, action: c.action, rows: c.rows })),

@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { InvalidTimestampError, toMicrosIso, tryMicrosIso } from '../../../shared/normalize/time';
+import {
+  InvalidTimestampError,
+  isoToMicros,
+  microsToIso,
+  toMicrosIso,
+  tryMicrosIso,
+} from '../../../shared/normalize/time';
 
 describe('tryMicrosIso', () => {
   it.each([
@@ -67,5 +73,16 @@ describe('toMicrosIso', () => {
   it('throws a typed error on invalid input', () => {
     expect(() => toMicrosIso('nope')).toThrow(InvalidTimestampError);
     expect(toMicrosIso('2025-10-08T10:09:52.225165428Z')).toBe('2025-10-08T10:09:52.225165Z');
+  });
+});
+
+describe('isoToMicros and microsToIso', () => {
+  it.each([
+    ['2025-10-08T10:09:52.225165Z', '2025-10-08T10:09:52.225165Z'],
+    ['2025-10-08T10:09:52Z', '2025-10-08T10:09:52.000000Z'],
+    ['1969-12-31T23:59:59.999999Z', '1969-12-31T23:59:59.999999Z'],
+    ['2025-10-08T12:09:52.1+02:00', '2025-10-08T10:09:52.100000Z'],
+  ])('%s -> %s', (input, expected) => {
+    expect(microsToIso(isoToMicros(input))).toBe(expected);
   });
 });

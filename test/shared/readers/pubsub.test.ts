@@ -52,12 +52,35 @@ const expected = {
   source: 'pubsub',
   messageId: '11937923097352347',
   publishTime: '2025-08-25T09:34:02.001Z',
-  attributes: { 'logging.googleapis.com/timestamp': '2025-08-25T09:34:01.240377123Z' },
+  deliveryAttempt: null,
 };
 
 describe('Pub/Sub decoders', () => {
   it('decodes a push body', () => {
     expect(decodePushBody(pushBody)).toEqual(expected);
+  });
+
+  it('reads deliveryAttempt from a push body and from a CloudEvent carrying one', () => {
+    const body = { ...pushBody, deliveryAttempt: 3 };
+    expect(decodePushBody(body).deliveryAttempt).toBe(3);
+    expect(decodeCloudEvent({}, { ...structured, data: body }).deliveryAttempt).toBe(3);
+    expect(decodeCloudEvent(ceHeaders, body).deliveryAttempt).toBe(3);
+  });
+
+  it('refuses a CloudEvent of another type (structured or binary), keeping its id', () => {
+    const other = 'google.cloud.storage.object.v1.finalized';
+    for (const decode of [
+      () => decodeCloudEvent({}, { ...structured, type: other }),
+      () => decodeCloudEvent({ ...ceHeaders, 'ce-type': other }, pushBody),
+    ]) {
+      expect(decode).toThrow(PubsubDecodeError);
+      expect(decode).toThrow(`not a Pub/Sub CloudEvent`);
+      try {
+        decode();
+      } catch (err) {
+        expect((err as PubsubDecodeError).messageId).toBe('11937923097352347');
+      }
+    }
   });
 
   it('decodes a push body given as raw text or a Buffer', () => {

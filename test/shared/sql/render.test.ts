@@ -24,6 +24,21 @@ describe('renderSql for DuckDB', () => {
       'FROM UNNEST(a) AS x WITH OFFSET AS pos ORDER BY pos',
       'FROM (SELECT UNNEST(a) AS x, generate_subscripts(a, 1) - 1 AS pos) AS x__unnest ORDER BY pos',
     ],
+    [
+      'STRUCT constructors, with strings and backticked names',
+      "SELECT STRUCT('a,b' AS x, f(1, 2) AS `rows`, 'STRUCT(1)' AS s)",
+      "SELECT struct_pack(x := 'a,b', rows := f(1, 2), s := 'STRUCT(1)')",
+    ],
+    [
+      'nested STRUCT constructors',
+      'STRUCT(STRUCT(1 AS a) AS inner, [1, 2] AS list)',
+      'struct_pack(inner := struct_pack(a := 1), list := [1, 2])',
+    ],
+    [
+      'keeps names that contain STRUCT',
+      'SELECT my_struct(1), t.STRUCT_x, t.struct(2) FROM t',
+      'SELECT my_struct(1), t.STRUCT_x, t.struct(2) FROM t',
+    ],
     ['leaves strings alone', "SELECT '@x `y` INT64' AS s", "SELECT '@x `y` INT64' AS s"],
     [
       'leaves comments alone',
@@ -39,6 +54,7 @@ describe('renderSql for DuckDB', () => {
     ['backslashes in strings', "SELECT 'a\\'b'"],
     ['# comments', 'SELECT 1 # x'],
     ['unterminated strings', "SELECT 'a"],
+    ['STRUCT fields without a name', 'SELECT STRUCT(1, 2)'],
   ])('refuses %s', (_name, input) => {
     expect(() => renderSql(input, duck)).toThrow(SqlRenderError);
   });

@@ -1,8 +1,8 @@
-import { describeError } from '../../../shared/errors';
-import { normalizeEntry } from '../../../shared/normalize/normalize';
-import { makeQuarantineRow } from '../../../shared/pipeline/ingest';
-import { generateSample } from '../../../shared/sample/generate';
-import { REGISTRY } from '../../../shared/tables/registry';
+import { describeError } from '../../../../shared/errors';
+import { normalizeEntry } from '../../../../shared/normalize/normalize';
+import { makeQuarantineRow } from '../../../../shared/pipeline/ingest';
+import { generateSample } from '../../../../shared/sample/generate';
+import { REGISTRY } from '../../../../shared/tables/registry';
 import {
   BigQueryInsertError,
   BigQueryQueryTimeoutError,
@@ -10,15 +10,15 @@ import {
   createBigQueryWarehouse,
   encodeQueryParameters,
   type BigQueryWarehouseOptions,
-} from '../../../shared/warehouse/bigquery';
-import type { RawBatch, Warehouse } from '../../../shared/warehouse/port';
+} from '../../../../shared/warehouse/bigquery';
+import type { RawBatch, Warehouse } from '../../../../shared/warehouse/port';
 import {
   googleError,
   insertErrors,
   startFakeBigQuery,
   type FakeBigQuery,
   type RecordedRequest,
-} from '../../helpers/fake-bigquery';
+} from '../../../helpers/fake-bigquery';
 
 const INGEST_TIME = '2025-10-08T12:00:00.123456Z';
 
