@@ -8,6 +8,7 @@ import type { BenchModule, BenchResult } from './types';
 const BENCHES: Record<string, () => Promise<BenchModule>> = {
   normalize: () => import('./normalize.js'),
   ingest: () => import('./ingest.js'),
+  local: () => import('./local.js'),
   scrub: () => import('./scrub.js'),
   'cold-start': () => import('./cold-start.js'),
   'ingest-function': () => import('./ingest-function.js'),

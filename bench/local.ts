@@ -1,0 +1,214 @@
+/**
+ * The local job against its peer, side by side in one run. What a user could do instead of
+ * running this command on an export is load it with DuckDB's own JSON reader and write one
+ * query; the command does more (validation, normalization, content policy, dedup, quarantine,
+ * every metric), and this measures what that costs, as a ratio that the machine's load does not
+ * move the way absolute figures do:
+ *
+ * - raw DuckDB: `CREATE TABLE raw AS SELECT * FROM read_json(FILE, format = 'array')` into a
+ *   DuckDB file, then the spec's code acceptance rate (distinct accepted / distinct exposed
+ *   `originalRequestId`s), in a child process;
+ * - the job: `gca-analytics ingest FILE` (recompute included, as the command runs it) and then
+ *   `gca-analytics report --json`, each a child process.
+ *
+ * The two run alternately (peer, job, peer, job, ...) and each figure is the median of its runs,
+ * so a burst of load on the machine lands on both.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeSampleFile } from '../shared/sample/generate';
+import type { BenchOptions, BenchResult } from './types';
+
+const FULL_ENTRIES = 200_000;
+const QUICK_ENTRIES = 5_000;
+const ROUNDS = 3;
+
+/** The peer: DuckDB's JSON reader and the spec's code acceptance query, nothing else. */
+const RAW_DUCKDB = `
+const { DuckDBInstance } = require(process.env.GCA_BENCH_DUCKDB);
+(async () => {
+  const [file, db] = process.argv.slice(1);
+  const instance = await DuckDBInstance.create(db);
+  const conn = await instance.connect();
+  const lit = (s) => "'" + s.replace(/'/g, "''") + "'";
+  await conn.run('CREATE TABLE raw AS SELECT * FROM read_json(' + lit(file) + ", format = 'array')");
+  const reader = await conn.runAndReadAll(\`
+    SELECT COUNT(DISTINCT jsonPayload.codeAcceptance.originalRequestId)
+         / COUNT(DISTINCT jsonPayload.codeExposure.originalRequestId) AS code_acceptance_rate
+    FROM raw\`);
+  const rate = reader.getRows()[0][0];
+  conn.closeSync();
+  instance.closeSync();
+  const usage = process.resourceUsage();
+  process.stdout.write(JSON.stringify({ rate: Number(rate) }) + '\\n');
+  process.stderr.write('\\nGCA_MAXRSS_KB=' + usage.maxRSS + '\\n');
+  process.stderr.write('GCA_CPU_US=' + (usage.userCPUTime + usage.systemCPUTime) + '\\n');
+})().catch((err) => { console.error(err); process.exit(1); });
+`;
+
+/** Runs the CLI's main and reports the process's peak RSS (KiB) on stderr when done. */
+const CLI = `
+const { main } = require(process.env.GCA_BENCH_MAIN);
+main(['node', 'gca-analytics', ...process.argv.slice(1)]).then((code) => {
+  const usage = process.resourceUsage();
+  process.stderr.write('\\nGCA_MAXRSS_KB=' + usage.maxRSS + '\\n');
+  process.stderr.write('GCA_CPU_US=' + (usage.userCPUTime + usage.systemCPUTime) + '\\n');
+  process.exitCode = code;
+});
+`;
+
+interface ChildRun {
+  seconds: number;
+  /** User + system CPU time of the process (all its threads): steadier than wall time. */
+  cpuSeconds: number;
+  peakRssBytes: number;
+  stdout: string;
+}
+
+function runNode(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<ChildRun> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, ['-e', script, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const rss = /GCA_MAXRSS_KB=(\d+)/.exec(stderr);
+      const cpu = /GCA_CPU_US=(\d+)/.exec(stderr);
+      if (code !== 0 || !rss || !cpu) {
+        reject(new Error(`${args.join(' ')} exited ${code}: ${stderr.trim().slice(-500)}`));
+        return;
+      }
+      resolve({
+        seconds,
+        cpuSeconds: Number(cpu[1]) / 1e6,
+        peakRssBytes: Number(rss[1]) * 1024,
+        stdout,
+      });
+    });
+  });
+}
+
+interface JobRun {
+  seconds: number;
+  cpuSeconds: number;
+  ingestSeconds: number;
+  reportSeconds: number;
+  peakRssBytes: number;
+  codeAcceptanceRate: number | null;
+}
+
+async function runJob(mainJs: string, file: string, db: string): Promise<JobRun> {
+  rmSync(db, { force: true });
+  rmSync(`${db}.state.json`, { force: true });
+  const env = { GCA_BENCH_MAIN: mainJs };
+  const ingest = await runNode(CLI, ['ingest', file, '--db', db, '--json'], env);
+  const report = await runNode(CLI, ['report', '--db', db, '--json'], env);
+  const figures = JSON.parse(report.stdout) as { code?: { acceptanceRate?: number | null } };
+  return {
+    seconds: ingest.seconds + report.seconds,
+    cpuSeconds: ingest.cpuSeconds + report.cpuSeconds,
+    ingestSeconds: ingest.seconds,
+    reportSeconds: report.seconds,
+    peakRssBytes: Math.max(ingest.peakRssBytes, report.peakRssBytes),
+    codeAcceptanceRate: figures.code?.acceptanceRate ?? null,
+  };
+}
+
+async function runPeer(file: string, db: string): Promise<ChildRun & { rate: number }> {
+  rmSync(db, { force: true });
+  const run = await runNode(RAW_DUCKDB, [file, db], {
+    GCA_BENCH_DUCKDB: require.resolve('@duckdb/node-api'),
+  });
+  return { ...run, rate: (JSON.parse(run.stdout) as { rate: number }).rate };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+};
+const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MiB`;
+
+/** Alternating runs of the peer and the job on `entries` generated entries. */
+async function measure(mainJs: string, dir: string, entries: number, rounds: number) {
+  const file = join(dir, `export-${entries}.json`);
+  await writeSampleFile(file, { seed: 20251008, entries, users: 200, days: 28 });
+  const fileBytes = statSync(file).size;
+  const peers: (ChildRun & { rate: number })[] = [];
+  const jobs: JobRun[] = [];
+  try {
+    for (let i = 0; i < rounds; i++) {
+      peers.push(await runPeer(file, join(dir, 'raw.duckdb')));
+      jobs.push(await runJob(mainJs, file, join(dir, 'job.duckdb')));
+    }
+  } finally {
+    rmSync(file, { force: true });
+  }
+  return { entries, fileBytes, peers, jobs };
+}
+
+export async function run(opts: BenchOptions): Promise<BenchResult> {
+  const mainJs = join(__dirname, '..', 'cli', 'main.js');
+  if (!existsSync(mainJs)) throw new Error(`${mainJs} not found: run \`npm run build\` first`);
+  const n = opts.quick ? QUICK_ENTRIES : FULL_ENTRIES;
+  const rounds = opts.quick ? 1 : ROUNDS;
+  const dir = mkdtempSync(join(tmpdir(), 'gca-bench-local-'));
+  try {
+    const one = await measure(mainJs, dir, n, rounds);
+    const two = await measure(mainJs, dir, 2 * n, 1);
+    const raw = median(one.peers.map((p) => p.seconds));
+    const job = median(one.jobs.map((j) => j.seconds));
+    const ratios = one.jobs.map((j, i) => j.seconds / (one.peers[i]?.seconds ?? NaN));
+    const rawCpu = median(one.peers.map((p) => p.cpuSeconds));
+    const jobCpu = median(one.jobs.map((j) => j.cpuSeconds));
+    const rss1 = median(one.jobs.map((j) => j.peakRssBytes));
+    const rss2 = median(two.jobs.map((j) => j.peakRssBytes));
+    // The same figure both ways: the job's report and the peer's one query must agree.
+    const peerRate = one.peers[0]?.rate ?? NaN;
+    const jobRate = one.jobs[0]?.codeAcceptanceRate ?? NaN;
+    return {
+      figures: {
+        'local.rawDuckDbSeconds': Number(raw.toFixed(2)),
+        'local.jobSeconds': Number(job.toFixed(2)),
+        'local.ratioToRawDuckDb': Number((job / raw).toFixed(2)),
+        'local.rawDuckDbCpuSeconds': Number(rawCpu.toFixed(2)),
+        'local.jobCpuSeconds': Number(jobCpu.toFixed(2)),
+        'local.cpuRatioToRawDuckDb': Number((jobCpu / rawCpu).toFixed(2)),
+        'local.ingestSeconds': Number(median(one.jobs.map((j) => j.ingestSeconds)).toFixed(2)),
+        'local.reportSeconds': Number(median(one.jobs.map((j) => j.reportSeconds)).toFixed(2)),
+        'local.peakRssBytes': rss1,
+        'local.peakRssBytes2x': rss2,
+        'local.peakRss2xTo1x': Number((rss2 / rss1).toFixed(2)),
+      },
+      lines: [
+        `${n.toLocaleString('en')} entries (${mib(one.fileBytes)} gcloud export), ${rounds} ` +
+          'alternating rounds, medians:',
+        `  raw DuckDB (read_json into a file + the code acceptance query): ${raw.toFixed(2)} s`,
+        `  gca-analytics ingest + report: ${job.toFixed(2)} s (ingest ` +
+          `${median(one.jobs.map((j) => j.ingestSeconds)).toFixed(2)} s with its recompute, report ` +
+          `${median(one.jobs.map((j) => j.reportSeconds)).toFixed(2)} s), peak RSS ${mib(rss1)}`,
+        `  ratio job / raw DuckDB: ${(job / raw).toFixed(2)} ` +
+          `(per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target <= 2.0)`,
+        `  CPU seconds (all threads): raw DuckDB ${rawCpu.toFixed(1)}, job ${jobCpu.toFixed(1)}: ` +
+          `ratio ${(jobCpu / rawCpu).toFixed(2)}`,
+        `  code acceptance rate, raw query vs report: ${peerRate.toFixed(4)} vs ${Number(jobRate).toFixed(4)}`,
+        `${(2 * n).toLocaleString('en')} entries: job ${median(two.jobs.map((j) => j.seconds)).toFixed(2)} s, ` +
+          `peak RSS ${mib(rss2)}; 2x / 1x peak RSS ${(rss2 / rss1).toFixed(2)} (target <= 1.3)`,
+      ],
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
