@@ -13,7 +13,7 @@ import {
   type ReplayCounts,
 } from '../../shared/ops/dead-letters';
 import { loadErasedUsers } from '../../shared/ops/erased-users';
-import { formatCount } from '../../shared/report/format';
+import { formatCount } from '../report/format';
 import { addDbOption, CliError, type CliContext } from '../context';
 import { openDeadLetterPort, type ClosablePort } from '../dead-letter-pubsub';
 import { openOpsState } from '../ops-deps';

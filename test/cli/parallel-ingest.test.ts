@@ -6,7 +6,7 @@ import type { IngestCounts } from '../../shared/normalize/outcome';
 import { ingestRecords, type RawRecord } from '../../shared/pipeline/ingest';
 import { createPseudonymizer } from '../../shared/content/pseudonymize';
 import { readExport } from '../../shared/readers/export-reader';
-import { writeSampleFile } from '../../shared/sample/generate';
+import { writeSampleFile } from '../../cli/sample/generate';
 import { RAW_TABLES, type RawTableName } from '../../shared/tables/registry';
 import { ndjsonText, type StagedTable } from '../../shared/warehouse/duckdb-stage';
 import { openDuckDbWarehouse, type DuckDbWarehouse } from '../../shared/warehouse/duckdb';

@@ -9,7 +9,7 @@ import {
   renderDuckDbTableDdl,
   renderDuckDbType,
 } from '../../../shared/tables/render';
-import { DATA_DICTIONARY_PATH, writeDataDictionary } from '../../../shared/tables/write-dictionary';
+import { DATA_DICTIONARY_PATH, writeDataDictionary } from '../../../tools/write-dictionary';
 import {
   REGISTRY,
   interactionsTable,

@@ -1,7 +1,7 @@
 import { describeError } from '../../../../shared/errors';
 import { normalizeEntry } from '../../../../shared/normalize/normalize';
 import { makeQuarantineRow } from '../../../../shared/pipeline/ingest';
-import { generateSample } from '../../../../shared/sample/generate';
+import { generateSample } from '../../../../cli/sample/generate';
 import { REGISTRY } from '../../../../shared/tables/registry';
 import {
   BigQueryInsertError,

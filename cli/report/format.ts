@@ -1,5 +1,5 @@
 /** Number and label formatting shared by the terminal table and the HTML dashboard. */
-import type { Figures, GroupFigures, Report } from '../metrics/report-schema';
+import type { Figures, GroupFigures, Report } from '../../shared/metrics/report-schema';
 
 /** 12345 -> "12,345" (fixed locale, so output does not depend on the machine). */
 export function formatCount(n: number): string {

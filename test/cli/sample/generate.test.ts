@@ -6,7 +6,7 @@ import {
   RESOURCE_TYPE,
   writeSampleFile,
   type SampleEntry,
-} from '../../../shared/sample/generate';
+} from '../../../cli/sample/generate';
 
 function payload(e: SampleEntry): Record<string, unknown> {
   return (e.jsonPayload ?? {}) as Record<string, unknown>;

@@ -1,5 +1,10 @@
 /** The terminal rendering of a Report: aligned plain-text tables, no colours, no content. */
-import type { Figures, GroupFigures, Report, TeamEngagement } from '../metrics/report-schema';
+import type {
+  Figures,
+  GroupFigures,
+  Report,
+  TeamEngagement,
+} from '../../shared/metrics/report-schema';
 import { formatCount, formatRate, sortGroups, sortedDays, terminalLabel } from './format';
 
 type Align = 'left' | 'right';
