@@ -196,6 +196,8 @@ function nonEmpty(v: string | null | undefined): string | null {
   return v == null || v === '' ? null : v;
 }
 
+// Module state on purpose: a one-slot memo of a pure function (same input, same output), so it
+// cannot change a result; it spares the conversion on every entry, which all share one ingestTime.
 let lastIngestTimeIn = '';
 let lastIngestTimeOut = '';
 /** ctx.ingestTime in the warehouse format; cached, since every entry of a run shares it. */
