@@ -425,6 +425,8 @@ function normalizeMetadata(
   t: Stamps,
   payloadJson: string,
 ): NormalizeOutcome {
+  // The steps of normalizeResponse with this payload's schema and kinds: one generic helper over
+  // the three payload types would lose the narrow row types each branch builds.
   const parsed = check(payload, isMetadataLogFast, MetadataLogSchema);
   if (!parsed.success) return invalidPayload(parsed.error, e.insertId ?? null);
   const p = parsed.data;
