@@ -41,6 +41,7 @@ interface CreateFlags extends DbFlags {
   from?: string;
   to?: string;
   user?: string;
+  team?: string;
   language?: string;
   kind?: string;
   accepted?: boolean;
@@ -98,6 +99,7 @@ export function filterFromFlags(flags: CreateFlags): DatasetFilter {
   }
   const filter: DatasetFilter = { from: range.from ?? flags.from, to: range.to ?? flags.to };
   if (flags.user !== undefined) filter.user = flags.user;
+  if (flags.team !== undefined) filter.team = flags.team;
   if (flags.language !== undefined) filter.language = flags.language;
   if (flags.kind !== undefined) filter.kind = flags.kind as DatasetKind;
   if (flags.accepted) filter.accepted = true;
@@ -192,6 +194,10 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--from <day>', 'first day (UTC, of the request), YYYY-MM-DD; required')
     .option('--to <day>', 'last day included, YYYY-MM-DD; required')
     .option('--user <user>', 'only this user (as stored: the pseudonym when pseudonymized)')
+    .option(
+      '--team <team>',
+      'only users of TEAM (or of its teams, for a parent team) on the day of the request, as `teams import` mapped them',
+    )
     .option('--language <lang>', 'only interactions with a context file or suggestion in LANG')
     .option('--kind <kind>', `only ${DATASET_KINDS.join(', ')}`)
     .option('--accepted', 'only interactions whose suggestions were accepted')
