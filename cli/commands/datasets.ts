@@ -27,9 +27,8 @@ import {
   type ExportFormat,
   type ExportResult,
 } from '../../shared/datasets/export';
-import { addDbOption, CliError, resolvePath, type CliContext } from '../context';
+import { addDbOption, CliError, resolvePath, type CliContext, type CommandDeps } from '../context';
 import { parseDayRange } from '../days';
-import { openCommandWarehouse, type OpenedWarehouse } from '../open-warehouse';
 
 interface DbFlags {
   db?: string;
@@ -56,13 +55,17 @@ interface ShowFlags extends DbFlags {
   limit?: string;
 }
 
-/** Runs `fn` with the command's warehouse; a DatasetError becomes a one-line CliError. */
+/**
+ * Runs `fn` with the command's warehouse, opened as every command opens it (`ctx.open`: --db,
+ * else GCA_WAREHOUSE / GCA_STATE; a local warehouse must exist); a DatasetError becomes a
+ * one-line CliError.
+ */
 async function withWarehouse<T>(
   ctx: CliContext,
   db: string | undefined,
-  fn: (opened: OpenedWarehouse) => Promise<T>,
+  fn: (opened: CommandDeps) => Promise<T>,
 ): Promise<T> {
-  const opened = await openCommandWarehouse(ctx, db);
+  const opened = await ctx.open({ db, existing: true });
   try {
     return await fn(opened);
   } catch (err) {
