@@ -1,9 +1,7 @@
 /**
  * End-to-end local ingest: a generated `gcloud logging read --format=json` export into a fresh
  * DuckDB file through the built command (`gca-analytics ingest FILE --json`), in a child process
- * so its peak RSS is its own; first with batches prepared in process (`--workers 0`) as the
- * baseline, then as the command runs by default (worker threads). Then the same for twice the
- * entries: memory must not grow with the input. Recompute is timed separately
+ * so its peak RSS is its own. Then the same for twice the entries: memory must not grow with the input. Recompute is timed separately
  * (`gca-analytics recompute`), so the headline is ingest.
  */
 import { spawn } from 'node:child_process';
@@ -72,8 +70,6 @@ interface Measured {
   entries: number;
   fileBytes: number;
   ingest: ChildRun;
-  /** The same ingest with batches prepared in process, when measured. */
-  inProcess: ChildRun | null;
   recompute: ChildRun;
 }
 
@@ -82,45 +78,24 @@ async function ingestOnce(
   file: string,
   db: string,
   entries: number,
-  extra: string[] = [],
 ): Promise<ChildRun> {
   rmSync(db, { force: true });
-  const run = await runCli(mainJs, [
-    'ingest',
-    file,
-    '--db',
-    db,
-    '--json',
-    '--no-recompute',
-    ...extra,
-  ]);
+  const run = await runCli(mainJs, ['ingest', file, '--db', db, '--json', '--no-recompute']);
   const counts = JSON.parse(run.stdout) as { read: number };
   if (counts.read !== entries) throw new Error(`read ${counts.read} of ${entries} entries`);
   return run;
 }
 
-/**
- * Ingest and recompute of `entries` generated entries; with `baseline`, first the same ingest
- * with batches prepared in process (`--workers 0`): the worker threads' gain, measured in the
- * same run.
- */
-async function measure(
-  mainJs: string,
-  dir: string,
-  entries: number,
-  baseline = false,
-): Promise<Measured> {
+/** Ingest and recompute of `entries` generated entries. */
+async function measure(mainJs: string, dir: string, entries: number): Promise<Measured> {
   const file = join(dir, `export-${entries}.json`);
   const db = join(dir, `bench-${entries}.duckdb`);
   await writeSampleFile(file, { seed: 20251008, entries, users: 200, days: 28 });
   const fileBytes = statSync(file).size;
-  const inProcess = baseline
-    ? await ingestOnce(mainJs, file, db, entries, ['--workers', '0'])
-    : null;
   const ingest = await ingestOnce(mainJs, file, db, entries);
   rmSync(file, { force: true });
   const recompute = await runCli(mainJs, ['recompute', '--db', db]);
-  return { entries, fileBytes, ingest, inProcess, recompute };
+  return { entries, fileBytes, ingest, recompute };
 }
 
 const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MiB`;
@@ -131,11 +106,9 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const n = opts.quick ? QUICK_ENTRIES : FULL_ENTRIES;
   const dir = mkdtempSync(join(tmpdir(), 'gca-bench-ingest-'));
   try {
-    const one = await measure(mainJs, dir, n, true);
+    const one = await measure(mainJs, dir, n);
     const two = await measure(mainJs, dir, 2 * n);
     const rate = (m: Measured) => m.entries / m.ingest.seconds;
-    const inProcess = one.inProcess as ChildRun;
-    const inProcessRate = one.entries / inProcess.seconds;
     const line = (m: Measured) =>
       `${m.entries.toLocaleString('en')} entries (${mib(m.fileBytes)} file): ingest ` +
       `${m.ingest.seconds.toFixed(1)} s = ${Math.round(rate(m)).toLocaleString('en')} entries/s ` +
@@ -150,15 +123,9 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
         'ingest.entriesPerSecond2x': Math.round(rate(two)),
         'ingest.cpuSeconds': Number(one.ingest.cpuSeconds.toFixed(2)),
         'ingest.recomputeSeconds': Number(one.recompute.seconds.toFixed(2)),
-        'ingest.entriesPerSecondInProcess': Math.round(inProcessRate),
-        'ingest.workerSpeedup': Number((rate(one) / inProcessRate).toFixed(2)),
       },
       lines: [
-        `${one.entries.toLocaleString('en')} entries, batches prepared in process (--workers 0): ` +
-          `${inProcess.seconds.toFixed(1)} s = ${Math.round(inProcessRate).toLocaleString('en')} ` +
-          `entries/s (CPU ${inProcess.cpuSeconds.toFixed(1)} s), peak RSS ${mib(inProcess.peakRssBytes)}`,
         line(one),
-        `worker threads / in process: ${(rate(one) / inProcessRate).toFixed(2)}x`,
         line(two),
         `peak RSS 2x / 1x: ${(two.ingest.peakRssBytes / one.ingest.peakRssBytes).toFixed(2)} ` +
           '(memory must not grow with the input)',

@@ -66,7 +66,7 @@ export interface LocalDeps extends CommandDeps {
 export interface CommandDeps {
   warehouse: Warehouse;
   state: StateStore;
-  /** The same warehouse when it is a local DuckDB file (ingest prepares batches for it on worker threads), else null. */
+  /** The same warehouse when it is a local DuckDB file (ingest sizes its batches for it), else null. */
   duckdb: DuckDbWarehouse | null;
   /** Where the figures are, for messages: the DuckDB file, or `BigQuery PROJECT (RAW, ANALYTICS; LOCATION)`. */
   where: string;
@@ -110,11 +110,6 @@ export interface CliContext {
    * previous API, kept for commands that only run locally; prefer `open`.
    */
   openLocal(db: string): Promise<LocalDeps>;
-  /**
-   * The compiled worker script that prepares ingest batches on other cores
-   * (cli/ingest-worker.ts), or null to prepare them in process (when running from sources).
-   */
-  readonly ingestWorkerScript: string | null;
   /** Exit code of the run; 0 unless an action sets it (or throws). */
   exitCode: number;
 }

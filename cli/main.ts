@@ -18,8 +18,6 @@ export interface CliDeps extends CliIo {
   env: Record<string, string | undefined>;
   cwd: string;
   now: () => Date;
-  /** See CliContext.ingestWorkerScript. */
-  ingestWorkerScript: string | null;
   /** How the ports are opened (shared/deps.ts); tests point BigQuery at a local endpoint. */
   factories: DepsFactories;
 }
@@ -39,12 +37,6 @@ export function packageVersion(): string {
   }
 }
 
-/** The compiled ingest worker beside this file; null when running from TypeScript sources. */
-function compiledIngestWorker(): string | null {
-  const script = join(__dirname, 'ingest-worker.js');
-  return existsSync(script) ? script : null;
-}
-
 function processDeps(): CliDeps {
   return {
     stdin: process.stdin,
@@ -55,7 +47,6 @@ function processDeps(): CliDeps {
     env: process.env,
     cwd: process.cwd(),
     now: () => new Date(),
-    ingestWorkerScript: compiledIngestWorker(),
     factories: DEFAULT_FACTORIES,
   };
 }
@@ -118,7 +109,6 @@ export async function main(argv: string[], deps: Partial<CliDeps> = {}): Promise
     err: (text) => void d.stderr.write(`${text}\n`),
     open: (opts) => openCommandDeps(ctx, opts, d.factories),
     openLocal: (db) => openLocalDeps(db),
-    ingestWorkerScript: d.ingestWorkerScript,
     exitCode: 0,
   };
   const program = buildProgram(ctx);

@@ -7,14 +7,13 @@
  * Logical (Pulumi) names are a different thing: they are per stack, so they carry no prefix; the
  * components name their children from their own name (pulumi-awsx's convention).
  */
+import { NAME_PREFIX_PATTERN, prefixedName, pubsubNames } from '../shared/ops/pubsub-names';
 import type { IdentityName } from './components/identities';
 import type { FunctionName } from './bundle';
 
-/**
- * At most 6 lowercase letters or digits, starting with a letter: the longest service account id,
- * `gca-retention-scheduler` (23 characters), plus the prefix and a hyphen must fit IAM's 30.
- */
-export const NAME_PREFIX_PATTERN = /^([a-z][a-z0-9]{0,5})?$/;
+// The prefix rule and the Pub/Sub names live in shared/ops/pubsub-names.ts, so the command
+// (`dead-letters --name-prefix`) derives the same names without loading Pulumi.
+export { NAME_PREFIX_PATTERN };
 
 /** Service account ids: 6-30 characters, `[a-z][-a-z0-9]*[a-z0-9]` (IAM's rule). */
 export const SERVICE_ACCOUNT_ID_PATTERN = /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/;
@@ -64,10 +63,8 @@ export function stackNames(
   project: string,
   overrides: DatasetOverrides = {},
 ): StackNames {
-  if (!NAME_PREFIX_PATTERN.test(prefix)) {
-    throw new Error(`namePrefix ${JSON.stringify(prefix)} must match ${NAME_PREFIX_PATTERN}`);
-  }
-  const hyphen = (base: string): string => (prefix ? `${prefix}-${base}` : base);
+  const pubsub = pubsubNames(prefix); // throws for a bad prefix
+  const hyphen = (base: string): string => prefixedName(prefix, base);
   const underscore = (base: string): string => (prefix ? `${prefix}_${base}` : base);
   const serviceAccounts = Object.fromEntries(
     Object.entries(SERVICE_ACCOUNT_BASE_IDS).map(([k, id]) => [k, hyphen(id)]),
@@ -77,10 +74,7 @@ export function stackNames(
   }
   return {
     prefix,
-    topic: hyphen('gca-logs'),
-    deadLetterTopic: hyphen('gca-logs-dead-letter'),
-    deadLetterSubscription: hyphen('gca-logs-dead-letter-pull'),
-    pushSubscription: hyphen('gca-logs-ingest-push'),
+    ...pubsub,
     sink: hyphen('gca-analytics-logs'),
     datasets: {
       gca_raw: overrides.rawDatasetId ?? underscore('gca_raw'),

@@ -27,9 +27,8 @@ import {
   type ExportFormat,
   type ExportResult,
 } from '../../shared/datasets/export';
-import { addDbOption, CliError, resolvePath, type CliContext } from '../context';
+import { addDbOption, CliError, resolvePath, type CliContext, type CommandDeps } from '../context';
 import { parseDayRange } from '../days';
-import { openCommandWarehouse, type OpenedWarehouse } from '../open-warehouse';
 
 interface DbFlags {
   db?: string;
@@ -41,6 +40,7 @@ interface CreateFlags extends DbFlags {
   from?: string;
   to?: string;
   user?: string;
+  team?: string;
   language?: string;
   kind?: string;
   accepted?: boolean;
@@ -55,13 +55,17 @@ interface ShowFlags extends DbFlags {
   limit?: string;
 }
 
-/** Runs `fn` with the command's warehouse; a DatasetError becomes a one-line CliError. */
+/**
+ * Runs `fn` with the command's warehouse, opened as every command opens it (`ctx.open`: --db,
+ * else GCA_WAREHOUSE / GCA_STATE; a local warehouse must exist); a DatasetError becomes a
+ * one-line CliError.
+ */
 async function withWarehouse<T>(
   ctx: CliContext,
   db: string | undefined,
-  fn: (opened: OpenedWarehouse) => Promise<T>,
+  fn: (opened: CommandDeps) => Promise<T>,
 ): Promise<T> {
-  const opened = await openCommandWarehouse(ctx, db);
+  const opened = await ctx.open({ db, existing: true });
   try {
     return await fn(opened);
   } catch (err) {
@@ -98,6 +102,7 @@ export function filterFromFlags(flags: CreateFlags): DatasetFilter {
   }
   const filter: DatasetFilter = { from: range.from ?? flags.from, to: range.to ?? flags.to };
   if (flags.user !== undefined) filter.user = flags.user;
+  if (flags.team !== undefined) filter.team = flags.team;
   if (flags.language !== undefined) filter.language = flags.language;
   if (flags.kind !== undefined) filter.kind = flags.kind as DatasetKind;
   if (flags.accepted) filter.accepted = true;
@@ -192,6 +197,10 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--from <day>', 'first day (UTC, of the request), YYYY-MM-DD; required')
     .option('--to <day>', 'last day included, YYYY-MM-DD; required')
     .option('--user <user>', 'only this user (as stored: the pseudonym when pseudonymized)')
+    .option(
+      '--team <team>',
+      'only users of TEAM (or of its teams, for a parent team) on the day of the request, as `teams import` mapped them',
+    )
     .option('--language <lang>', 'only interactions with a context file or suggestion in LANG')
     .option('--kind <kind>', `only ${DATASET_KINDS.join(', ')}`)
     .option('--accepted', 'only interactions whose suggestions were accepted')

@@ -13,21 +13,43 @@ import {
   type ReplayCounts,
 } from '../../shared/ops/dead-letters';
 import { loadErasedUsers } from '../../shared/ops/erased-users';
+import { NAME_PREFIX_PATTERN, pubsubNames } from '../../shared/ops/pubsub-names';
 import { formatCount } from '../report/format';
 import { addDbOption, CliError, type CliContext } from '../context';
 import { openDeadLetterPort, type ClosablePort } from '../dead-letter-pubsub';
 import { openOpsState } from '../ops-deps';
 import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from '../pseudonymize-key';
 
-/** The names infra/ gives them (infra/components/eventBus.ts). */
-export const DEFAULT_TOPIC = 'gca-logs';
-export const DEFAULT_DEAD_LETTER_SUBSCRIPTION = 'gca-logs-dead-letter-pull';
-
 interface PubsubFlags {
   project?: string;
-  subscription: string;
-  topic: string;
+  namePrefix?: string;
+  subscription?: string;
+  topic?: string;
   json?: boolean;
+}
+
+/**
+ * The topic and dead-letter subscription: `--topic` / `--subscription` when given, else the
+ * names infra/ gives a stack with `gca-analytics:namePrefix` = `--name-prefix` (default none:
+ * `gca-logs`, `gca-logs-dead-letter-pull`), derived by the same function
+ * (shared/ops/pubsub-names.ts). A prefix infra would refuse is a usage error.
+ */
+export function pubsubTargets(flags: Pick<PubsubFlags, 'namePrefix' | 'topic' | 'subscription'>): {
+  topic: string;
+  subscription: string;
+} {
+  const prefix = flags.namePrefix?.trim() ?? '';
+  if (!NAME_PREFIX_PATTERN.test(prefix)) {
+    throw new CliError(
+      `--name-prefix must be the stack's gca-analytics:namePrefix (at most 6 lowercase letters or digits, a letter first), got ${JSON.stringify(flags.namePrefix)}`,
+      2,
+    );
+  }
+  const names = pubsubNames(prefix);
+  return {
+    topic: flags.topic ?? names.topic,
+    subscription: flags.subscription ?? names.deadLetterSubscription,
+  };
 }
 
 /**
@@ -55,21 +77,21 @@ async function openPort(ctx: CliContext, flags: PubsubFlags): Promise<ClosablePo
   const options = emulator
     ? { apiEndpoint: emulator, emulatorMode: true, credentials: EMULATOR_CREDENTIALS }
     : {};
-  return openDeadLetterPort(
-    { projectId, subscription: flags.subscription, topic: flags.topic },
-    options,
-  );
+  return openDeadLetterPort({ projectId, ...pubsubTargets(flags) }, options);
 }
 
 function addPubsubOptions(cmd: Command): Command {
   return cmd
     .option('--project <id>', 'Google Cloud project of the topic (default: $GOOGLE_CLOUD_PROJECT)')
     .option(
-      '--subscription <name>',
-      'dead-letter pull subscription',
-      DEFAULT_DEAD_LETTER_SUBSCRIPTION,
+      '--name-prefix <p>',
+      "the stack's gca-analytics:namePrefix: names the topic and subscription as infra does (dev: dev-gca-logs, dev-gca-logs-dead-letter-pull)",
     )
-    .option('--topic <name>', 'main topic replays publish to', DEFAULT_TOPIC)
+    .option(
+      '--subscription <name>',
+      'dead-letter pull subscription (default: [P-]gca-logs-dead-letter-pull)',
+    )
+    .option('--topic <name>', 'main topic replays publish to (default: [P-]gca-logs)')
     .option('--json', 'print one JSON object');
 }
 

@@ -10,7 +10,7 @@ import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
 import { PRIVACY_ENV, RECOMPUTE_ENV, recomputeLookbackFor } from '../../shared/config';
 import { CONTENT_MODES, type ContentMode } from '../../shared/content/mode';
-import type { IngestCounts } from '../../shared/normalize/outcome';
+import type { IngestCounts, NormalizeContext } from '../../shared/normalize/outcome';
 import { toMicrosIso } from '../../shared/normalize/time';
 import { DEFAULT_BATCH_SIZE, ingestRecords, type RawRecord } from '../../shared/pipeline/ingest';
 import { readExport, splitExport, type ExportInspection } from '../../shared/readers/export-reader';
@@ -24,7 +24,7 @@ import {
 } from '../context';
 import { addPseudonymizeKeyOption, pseudonymizeKeyFrom, type KeyFlags } from '../pseudonymize-key';
 import { checkUsable, screenRecords, type InputVerdict } from '../input-check';
-import { contextOf, ingestInWorkers, type WorkerSetup } from '../parallel-ingest';
+import { createPseudonymizer } from '../../shared/content/pseudonymize';
 import { NO_PROGRESS, startProgress, type Progress } from '../progress';
 import { recomputeLocal, describeRecompute } from '../recompute-local';
 import { formatCount } from '../report/format';
@@ -38,16 +38,8 @@ import { formatCount } from '../report/format';
  */
 export const LOCAL_BATCH_SIZE = 5_000;
 
-/**
- * Records per batch when worker threads prepare them: up to two batches per worker are in
- * flight, so smaller ones keep memory down. Measured on 200k entries with 2 workers: the same
- * wall time as 5,000 (within noise, 4 runs each) and ~130 MiB less peak RSS.
- */
-export const WORKER_BATCH_SIZE = 2_000;
-
 interface IngestFlags extends KeyFlags {
   batchSize?: string;
-  workers?: string;
   db?: string;
   json?: boolean;
   contentMode?: ContentMode;
@@ -126,37 +118,24 @@ export async function ingestInputs(
     json: boolean;
     batchSize?: number;
     pseudonymizeKey?: string | null;
-    /**
-     * Worker threads preparing batches (the hidden `--workers N`); 0, the default, prepares them
-     * in process. Measured on 50k and 200k entries, `taskset` 1 and 2 cores, alternating: the
-     * workers gained at most 1.08x wall on 2 cores (and lost on a lighter machine), for the same
-     * or ~1 CPU-second more and up to 60 MiB more peak RSS, so in process is the default.
-     */
-    workers?: number;
   },
 ): Promise<IngestSummary> {
   let total: IngestCounts = { read: 0, normalized: 0, duplicates: 0, quarantined: 0, skipped: 0 };
   const refused: string[] = [];
   const ingestTime = toMicrosIso(ctx.now());
   const pseudonymizeKey = opts.pseudonymizeKey ?? null;
-  const setup: WorkerSetup = { ingestTime, contentMode: opts.contentMode, pseudonymizeKey };
-  const context = contextOf(setup);
-  const script = ctx.ingestWorkerScript;
-  const workers = opts.workers ?? 0;
-  // Worker threads stage batches for DuckDB; BigQuery batches are sized for insertAll.
-  const duckdb = deps.duckdb;
-  const ingest = (records: AsyncIterable<RawRecord>, workers: number): Promise<IngestCounts> =>
-    duckdb !== null && script !== null && workers > 0
-      ? ingestInWorkers(records, duckdb, {
-          setup,
-          batchSize: opts.batchSize ?? WORKER_BATCH_SIZE,
-          workers,
-          script,
-        })
-      : ingestRecords(records, deps.warehouse, {
-          context,
-          batchSize: opts.batchSize ?? (duckdb !== null ? LOCAL_BATCH_SIZE : DEFAULT_BATCH_SIZE),
-        });
+  // Batches are prepared in process while DuckDB writes the last one. Worker threads preparing
+  // them were measured (50k and 200k entries, `taskset` 1 and 2 cores, alternating) and removed:
+  // at most 1.08x wall on 2 cores, slower on a lighter machine, 60-100 MiB more peak RSS.
+  const context: NormalizeContext = {
+    ingestTime,
+    contentMode: opts.contentMode,
+    ...(pseudonymizeKey !== null ? { pseudonymizeUser: createPseudonymizer(pseudonymizeKey) } : {}),
+  };
+  // DuckDB amortizes a transaction and an anti-join over larger batches; BigQuery batches are
+  // sized for insertAll.
+  const batchSize =
+    opts.batchSize ?? (deps.duckdb !== null ? LOCAL_BATCH_SIZE : DEFAULT_BATCH_SIZE);
   for (const input of inputs) {
     let records: AsyncIterable<RawRecord>;
     let progress: Progress = NO_PROGRESS;
@@ -178,7 +157,10 @@ export async function ingestInputs(
       const screened = await screenRecords(records, context);
       let verdict: InputVerdict = checkUsable(screened.sample, inspection, false);
       if (verdict.usable) {
-        const counts = await ingest(screened.records, workers);
+        const counts = await ingestRecords(screened.records, deps.warehouse, {
+          context,
+          batchSize,
+        });
         total = addCounts(total, counts);
         verdict = checkUsable(counts, inspection, true);
       }
@@ -236,7 +218,6 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .option('--no-recompute', 'only load the raw tables; run `recompute` later')
     .addOption(new Option('--batch-size <rows>', 'records per warehouse write').hideHelp())
-    .addOption(new Option('--workers <n>', 'threads preparing batches (0: in process)').hideHelp())
     .addHelpText(
       'after',
       '\nExit status 0 when every input was processed, even if some entries were quarantined.\n' +
@@ -250,7 +231,6 @@ export function register(program: Command, ctx: CliContext): void {
       const json = flags.json === true;
       const pseudonymizeKey = await pseudonymizeKeyFrom(ctx, flags);
       const batchSize = countFlag('--batch-size', flags.batchSize, 1);
-      const workers = countFlag('--workers', flags.workers, 0);
       const env = commandEnv(ctx, [PRIVACY_ENV, RECOMPUTE_ENV]);
       const deps = await ctx.open({ db: flags.db });
       try {
@@ -259,7 +239,6 @@ export function register(program: Command, ctx: CliContext): void {
           json,
           pseudonymizeKey,
           ...(batchSize !== undefined ? { batchSize } : {}),
-          ...(workers !== undefined ? { workers } : {}),
         });
         // Recompute whenever entries were read (also when all were duplicates: an earlier
         // --no-recompute may have left them uncomputed); not when every input was refused.

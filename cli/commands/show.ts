@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { renderInteractionText, showInteraction } from '../../shared/datasets/show';
 import { addDbOption, CliError, type CliContext } from '../context';
-import { openCommandWarehouse } from '../open-warehouse';
 
 interface ShowFlags {
   db?: string;
@@ -26,7 +25,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (requestId: string, flags: ShowFlags) => {
       const id = requestId.trim();
       if (id === '') throw new CliError('the request id is empty', 2);
-      const opened = await openCommandWarehouse(ctx, flags.db);
+      const opened = await ctx.open({ db: flags.db, existing: true });
       try {
         const view = await showInteraction(opened.warehouse, id);
         if (!view) {

@@ -1,7 +1,8 @@
 /**
  * Per-user erasure, processed by the retention run: every row of a user in the raw tables
  * (requests, responses, metadata events, quarantined input that names them, and their
- * interactions in curated datasets, gca_raw.dataset_members) is deleted, the
+ * interactions in curated datasets, gca_raw.dataset_members, and their periods in the team
+ * mapping, gca_analytics.user_teams) is deleted, the
  * user's suggestions and the daily tables of the affected days are rebuilt from what remains
  * (recompute's `rebuildUsers`), and leftovers of the user in derived tables are deleted. The
  * request is then marked done with the rows removed per table.
@@ -19,6 +20,7 @@ import {
   eraseDatasetMembersSql,
   eraseDerivedSql,
   eraseRawSql,
+  eraseUserTeamsSql,
   USER_DERIVED_TABLES,
   type CountedStatement,
 } from '../sql/retention';
@@ -120,8 +122,13 @@ export async function eraseUsers(
     users: [...userIds],
     user_needles: userIds.map((u) => JSON.stringify(u)),
   };
-  // Curated datasets too: an erased user's interactions leave every dataset.
-  const raw = [...ERASURE_RAW_TABLES.map(eraseRawSql), eraseDatasetMembersSql()];
+  // Curated datasets too: an erased user's interactions leave every dataset; and the user's
+  // periods in the team mapping.
+  const raw = [
+    ...ERASURE_RAW_TABLES.map(eraseRawSql),
+    eraseDatasetMembersSql(),
+    eraseUserTeamsSql(),
+  ];
   const derived = USER_DERIVED_TABLES.map(eraseDerivedSql);
   if (opts.dryRun) {
     for (const stmt of [...raw, ...derived]) {

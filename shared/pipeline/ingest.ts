@@ -113,8 +113,7 @@ function pseudonymized<R extends { user_id: string | null }>(row: R, ctx: Normal
 }
 
 // ---------------------------------------------------------------------------------------------
-// Preparing a batch: pure, so it runs wherever the records are (the ingest function, the CLI,
-// or a CLI worker thread).
+// Preparing a batch: pure, so it runs wherever the records are (the ingest function, the CLI).
 
 /** One batch of records, normalized and ready to write. */
 export interface PreparedBatch {

@@ -215,9 +215,32 @@ function rewriteStructs(text: string): string {
   return out + text.slice(last);
 }
 
+/**
+ * Two correlated subqueries over an array column, as DuckDB list functions evaluated per row
+ * instead of a subquery DuckDB decorrelates into joins (that form took ~4x the CPU of the
+ * interactions rebuild, shared/sql/activity.ts, on 200k entries):
+ * `(SELECT COUNT(a.f) FROM UNNEST(col) AS a)` -> how many elements have a non-null `f` (0 for a
+ * NULL array), and `ARRAY(SELECT a.f FROM UNNEST(col) AS a WITH OFFSET AS o ORDER BY o)` -> the
+ * `f` of each element in order (`[]` for a NULL array).
+ */
+function rewriteArrayFieldSubqueries(text: string): string {
+  return text
+    .replace(
+      /\(\s*SELECT\s+COUNT\s*\(\s*(\w+)\.(\w+)\s*\)\s+FROM\s+UNNEST\s*\(\s*([\w.]+)\s*\)\s+AS\s+\1\s*\)/gi,
+      (_m, a: string, f: string, col: string) =>
+        `COALESCE(len(list_filter(${col}, ${a} -> ${a}.${f} IS NOT NULL)), 0)`,
+    )
+    .replace(
+      /\bARRAY\s*\(\s*SELECT\s+(\w+)\.(\w+)\s+FROM\s+UNNEST\s*\(\s*([\w.]+)\s*\)\s+AS\s+\1\s+WITH\s+OFFSET\s+AS\s+(\w+)\s+ORDER\s+BY\s+\4\s*\)/gi,
+      (_m, a: string, f: string, col: string) =>
+        `COALESCE(list_transform(${col}, ${a} -> ${a}.${f}), [])`,
+    );
+}
+
 function rewriteCodeForDuckDb(code: string): string {
   let text = rewriteStructs(code);
   text = text.replace(/\bIN\s+UNNEST\s*\(\s*@(\w+)\s*\)/gi, 'IN (SELECT UNNEST($$$1))');
+  text = rewriteArrayFieldSubqueries(text);
   text = rewriteUnnestAliases(text);
   text = text.replace(/@(\w+)/g, '$$$1');
   text = text.replace(/\bSAFE_CAST\s*\(/gi, 'TRY_CAST(');

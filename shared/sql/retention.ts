@@ -217,6 +217,22 @@ export function eraseDatasetMembersSql(): CountedStatement {
   };
 }
 
+/**
+ * Erasure in the team mapping (`gca-analytics teams import`): the users' periods in teams.
+ * The mapping holds the ids as stored (pseudonyms when pseudonymization is on, mapped through
+ * the same key as the raw rows), so the same `users` match. Parameters: users (ARRAY<STRING>).
+ */
+export function eraseUserTeamsSql(): CountedStatement {
+  const table = 'gca_analytics.user_teams';
+  const where = 'WHERE user_id IN UNNEST(@users)';
+  return {
+    table,
+    action: 'erased',
+    countSql: `SELECT COUNT(*) AS n FROM \`${table}\`\n${where}`,
+    sql: `DELETE FROM \`${table}\`\n${where}`,
+  };
+}
+
 /** One entry of the audit row's `changes`. */
 export interface RetentionChange {
   /** `dataset.table` */

@@ -1,8 +1,7 @@
 /**
  * Staging for the DuckDB adapter's bulk insert: a batch's rows as one NDJSON text per raw table,
  * with the INSERT ... SELECT that reads it through DuckDB's (native) JSON reader. Pure, with no
- * native module, so it also runs on a worker thread (cli/ingest-worker.ts): preparing a batch,
- * serialization included, is most of an ingest's JavaScript time.
+ * native module (the adapter, shared/warehouse/duckdb.ts, writes the files and runs the SQL).
  */
 import { quoteIdent, renderDuckDbType } from '../tables/render';
 import { RAW_TABLES, type ColumnDef, type RawTableName, type TableDef } from '../tables/registry';
@@ -153,23 +152,12 @@ function toNdjson(rows: readonly object[], key: string): { text: string; distinc
 /** One raw table of a batch, staged: its rows as NDJSON and what its INSERT needs. */
 export interface StagedTable {
   table: RawTableName;
-  /**
-   * One line per distinct key (the first row of a key wins), as text or as its UTF-8 bytes (a
-   * worker thread sends bytes: they transfer without a copy and are written as they are).
-   */
-  ndjson: string | Uint8Array;
+  /** One line per distinct key (the first row of a key wins). */
+  ndjson: string;
   /** Rows of the batch for this table, repeats of a key included. */
   rows: number;
   /** The pruning predicate for the INSERT's anti-join (see StagePlan.pruneBy). */
   prune: string;
-}
-
-/** The NDJSON of a staged table as text. */
-export function ndjsonText(staged: StagedTable): string {
-  const { ndjson } = staged;
-  return typeof ndjson === 'string'
-    ? ndjson
-    : Buffer.from(ndjson.buffer, ndjson.byteOffset, ndjson.byteLength).toString('utf8');
 }
 
 /** Stages each non-empty table of a batch. */

@@ -29,7 +29,7 @@ import {
 import { SerialQueue } from '../keyed-queue';
 import { DUCKDB_COMPAT_MACROS, renderSql } from '../sql/render';
 import { isoToMicros, microsToIso } from '../normalize/time';
-import { ndjsonText, sqlString, stageBatch, STAGE_PLANS, type StagedTable } from './duckdb-stage';
+import { sqlString, stageBatch, STAGE_PLANS, type StagedTable } from './duckdb-stage';
 import { FORMER_VIEWS } from '../sql/views';
 import { renderDuckDbDdl } from '../tables/render';
 import type { RawTableName } from '../tables/registry';
@@ -154,14 +154,9 @@ function resultOf(staged: readonly StagedInsert[]): InsertResult {
 
 const EMPTY_BATCH: RawBatch = { requests: [], responses: [], metadata_events: [], quarantine: [] };
 
-/** The DuckDB warehouse: the port, plus writing batches staged elsewhere (a worker thread). */
+/** The DuckDB warehouse: the port, on a local file (or in memory). */
 export interface DuckDbWarehouse extends Warehouse {
   readonly engine: 'duckdb';
-  /**
-   * insertRaw for a batch already staged with stageBatch (shared/warehouse/duckdb-stage.ts),
-   * e.g. on a worker thread: the same dedup, rejected rows and transactions.
-   */
-  insertStaged(tables: readonly StagedTable[]): Promise<InsertResult>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -204,11 +199,7 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
   }
 
   insertRaw(batch: RawBatch): Promise<InsertResult> {
-    return this.serialize(() => this.insertStagedNow(stageBatch(batch)));
-  }
-
-  insertStaged(tables: readonly StagedTable[]): Promise<InsertResult> {
-    return this.serialize(() => this.insertStagedNow(tables));
+    return this.serialize(() => this.insertNow(stageBatch(batch)));
   }
 
   query<R extends object = Record<string, unknown>>(
@@ -266,7 +257,7 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
   private bulkThreads = false;
   private defaultThreads: number | null = null;
 
-  private async insertStagedNow(tables: readonly StagedTable[]): Promise<InsertResult> {
+  private async insertNow(tables: readonly StagedTable[]): Promise<InsertResult> {
     await this.useThreads(true);
     try {
       return await this.insertInTransaction(tables, this.bulkCommitRows ?? 1);
@@ -276,10 +267,10 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
     // A row DuckDB refuses (invalid JSON, missing REQUIRED value, bad timestamp) must not sink
     // the batch: find it row by row (rare, so slow is fine) and report it as rejected, as the
     // BigQuery adapter does with per-row insertAll errors. Rows are read back from the staged
-    // text (one JSON object per line), so this works however the batch was staged.
+    // text (one JSON object per line, repeats of a key already dropped).
     const result: InsertResult = { inserted: 0, duplicates: 0, rejected: [] };
     for (const staged of tables) {
-      const lines = ndjsonText(staged).split('\n');
+      const lines = staged.ndjson.split('\n');
       // Repeats of a key were dropped from the text: they are duplicates.
       result.duplicates += staged.rows - lines.length;
       for (const line of lines) {

@@ -150,3 +150,36 @@ it('refuses --db together with GCA_WAREHOUSE, and a cloud warehouse without a pr
   expect(fake.requests).toHaveLength(0);
   expect(readdirSync(dir)).toEqual([]);
 });
+
+it('show and datasets open BigQuery and Firestore as every command does', async () => {
+  // Through the factories of the run (ctx.open): the configured datasets and location.
+  const listed = await run(['datasets', 'list']);
+  expect(listed.stderr).toBe('');
+  expect(listed.code).toBe(0);
+  expect(listed.stdout).toBe(
+    `No datasets in BigQuery ${emu.projectId} (raw_dev, analytics_dev; EU).\n`,
+  );
+  const sql = fake.requestsTo(/\/jobs$/, 'POST').map((j) => JSON.stringify(j.body));
+  expect(sql.join('\n')).toContain('raw_dev');
+  const shown = await run(['show', 'no-such-request']);
+  expect(shown.code).toBe(1);
+  expect(shown.stderr).toBe(
+    `gca-analytics: no request, response or metadata event with request_id no-such-request in BigQuery ${emu.projectId} (raw_dev, analytics_dev; EU)\n`,
+  );
+  for (const args of [
+    ['show', 'r1', '--db', 'w.duckdb'],
+    ['datasets', 'list', '--db', 'w.duckdb'],
+  ]) {
+    const both = await run(args);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--db and GCA_WAREHOUSE=bigquery both say where the data is/);
+  }
+  // A local GCA_WAREHOUSE names the file; a missing one is a clear error, nothing is created.
+  const local = await runCli(['datasets', 'list'], {
+    cwd: dir,
+    env: { GCA_WAREHOUSE: 'duckdb:missing.duckdb' },
+  });
+  expect(local.code).toBe(1);
+  expect(local.stderr).toMatch(/no warehouse at .*missing\.duckdb/);
+  expect(readdirSync(dir)).toEqual([]);
+});

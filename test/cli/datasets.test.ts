@@ -74,6 +74,33 @@ describe('datasets', () => {
     expect(await membersOf(...ALL_DAYS, '--user', 'nobody@company.com')).toEqual([]);
   });
 
+  it('selects by team: the team of the user on the day of the request (--team)', async () => {
+    await ingest();
+    // The spec's user moved from Platform to Agents on 2025-01-01; both under Engineering.
+    writeFileSync(
+      join(dir, 'teams.csv'),
+      'user_id,team,parent_team,from,to\n' +
+        'user@company.com,Platform,Engineering,2023-01-01,2024-12-31\n' +
+        'user@company.com,Agents,Engineering,2025-01-01,\n',
+    );
+    expect((await cli('teams', 'import', 'teams.csv')).code).toBe(0);
+    const sorted = (ids: string[]) => [...ids].sort();
+    expect(await membersOf(...ALL_DAYS, '--team', 'Platform')).toEqual(
+      sorted([CHAT_ID, COMPLETION_ID]),
+    );
+    expect(await membersOf(...ALL_DAYS, '--team', 'Agents')).toEqual(
+      sorted([AGENT1_ID, AGENT2_ID]),
+    );
+    expect(await membersOf(...ALL_DAYS, '--team', 'Engineering')).toEqual(
+      sorted([CHAT_ID, COMPLETION_ID, AGENT1_ID, AGENT2_ID]),
+    );
+    expect((await cli('datasets', 'show', 'd')).stdout).toContain('--team Engineering\n');
+    expect(await membersOf(...ALL_DAYS, '--team', 'Agents', '--kind', 'chat')).toEqual([]);
+    const none = await cli('datasets', 'create', 'x', ...ALL_DAYS, '--team', 'Nobody');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no interaction matches the filter/);
+  });
+
   it('samples deterministically with a seed', async () => {
     await ingest();
     const a = await membersOf(...ALL_DAYS, '--sample', '2', '--seed', 's1');

@@ -216,3 +216,22 @@ it('lists dead letters without consuming them, then replays them through the pus
   expect(await rowsOf('dl-eve')).toBe(0);
   expect((await listed()).count).toBe(0);
 }, 180_000);
+
+it('dead-letters list --name-prefix reads the dead-letter subscription of a prefixed stack', async () => {
+  // The names infra/ gives a stack with gca-analytics:namePrefix = dev.
+  const [deadLetter] = await pubsub.createTopic('dev-gca-logs-dead-letter');
+  await deadLetter.createSubscription('dev-gca-logs-dead-letter-pull', { ackDeadlineSeconds: 60 });
+  await deadLetter.publishMessage({ data: Buffer.from(ANN) });
+  const prefixed = async () => {
+    const run = await cli(['dead-letters', 'list', '--name-prefix', 'dev', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    return JSON.parse(run.stdout) as { subscription: string; count: number };
+  };
+  await waitFor('the prefixed dead letter', async () => (await prefixed()).count === 1, 30_000);
+  expect((await prefixed()).subscription).toBe(
+    `projects/${emu.projectId}/subscriptions/dev-gca-logs-dead-letter-pull`,
+  );
+  // The unprefixed stack's subscription is another one.
+  expect((await listed()).count).toBe(0);
+}, 60_000);

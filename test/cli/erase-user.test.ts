@@ -5,7 +5,7 @@
  * filed with `request-erasure` in the state file of a local warehouse is processed by
  * `gca-analytics retention`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLocalDeps } from '../../cli/main';
@@ -70,14 +70,22 @@ async function requestsOf(user: string): Promise<number> {
 
 it('erase-user and the local state store work without the Firestore SDK', async () => {
   await seed();
+  writeFileSync(join(dir, 't.csv'), 'user_id,team\nalice@x.com,Platform\nbob@x.com,Search\n');
+  expect((await runCli(['teams', 'import', 't.csv', '--db', db], { cwd: dir })).code).toBe(0);
   const erased = await runCli(['erase-user', 'bob@x.com', '--db', db, '--json'], {
     cwd: dir,
     now: NOW,
   });
   expect(erased.stderr).toBe('');
   expect(erased.code).toBe(0);
-  expect(ErasureRequestSchema.parse(JSON.parse(erased.stdout)).status).toBe('done');
+  const done = ErasureRequestSchema.parse(JSON.parse(erased.stdout));
+  expect(done.status).toBe('done');
+  expect(done.counts).toMatchObject({ 'gca_raw.requests': 1, 'gca_analytics.user_teams': 1 });
   expect(await requestsOf('bob@x.com')).toBe(0);
+  // Bob left the team mapping too; Alice stays in it.
+  const teams = await runCli(['teams', 'list', '--db', db], { cwd: dir });
+  expect(teams.stdout).toContain('alice@x.com');
+  expect(teams.stdout).not.toContain('bob@x.com');
 
   // A request filed in the warehouse's state file waits for the next retention run.
   const env = { GCA_STATE: `local:${statePathFor('w.duckdb')}` };

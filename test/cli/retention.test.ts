@@ -42,7 +42,6 @@ async function run(args: string[], cwd: string, env: Record<string, string> = {}
     err: (t) => void (stderr += `${t}\n`),
     open: (opts) => openCommandDeps({ cwd, env }, opts),
     openLocal: (db) => openLocalDeps(db),
-    ingestWorkerScript: null,
     exitCode: 0,
   };
   const program = new Command().exitOverride().configureOutput({

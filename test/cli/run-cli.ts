@@ -14,8 +14,6 @@ export interface RunOptions {
   stdin?: string | Buffer;
   now?: Date;
   env?: Record<string, string | undefined>;
-  /** A compiled ingest worker script (see buildIngestWorker); default: ingest in process. */
-  ingestWorkerScript?: string;
   /** How the ports are opened; default the real ones (e.g. BigQuery pointed at a local endpoint). */
   factories?: DepsFactories;
 }
@@ -32,7 +30,6 @@ export async function runCli(args: string[], opts: RunOptions): Promise<CliRun> 
     env: opts.env ?? {},
     cwd: opts.cwd,
     now: () => opts.now ?? new Date('2025-10-20T12:00:00Z'),
-    ingestWorkerScript: opts.ingestWorkerScript ?? null,
     factories: opts.factories ?? DEFAULT_FACTORIES,
   });
   return { code, stdout, stderr };

@@ -9,6 +9,7 @@ import { RECOMPUTE_JOB, runRecompute } from '../../../shared/jobs/recompute';
 import { runRetention } from '../../../shared/jobs/retention';
 import { buildReport } from '../../../shared/metrics/report';
 import { ingestRecords } from '../../../shared/pipeline/ingest';
+import { replaceUserTeams } from '../../../shared/teams/store';
 import { openLocalStateStore } from '../../../shared/state/local';
 import type { StateStore } from '../../../shared/state/port';
 import { REGISTRY } from '../../../shared/tables/registry';
@@ -102,6 +103,25 @@ async function load(
   });
 }
 
+/** The team mapping: each user in Platform, and Bob also in Search after a move (ids as stored). */
+async function mapTeams(w: Warehouse, users: readonly string[], id = (u: string) => u) {
+  const row = (u: string, team: string, from: string | null, to: string | null) => ({
+    userId: id(u),
+    team,
+    parentTeam: null,
+    seat: true,
+    from,
+    to,
+    line: 0,
+  });
+  const rows = users.flatMap((u) =>
+    u === BOB
+      ? [row(u, 'Platform', null, '2026-01-31'), row(u, 'Search', '2026-02-01', null)]
+      : [row(u, 'Platform', null, null)],
+  );
+  await replaceUserTeams(w, rows, NOW);
+}
+
 /** Every table and view (not the audit table), rows sorted, without updated_at. */
 async function snapshot(w: Warehouse): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
@@ -181,6 +201,8 @@ describe('erasure on DuckDB', () => {
     const entries = entriesOf([ALICE, BOB, CAROL]);
     await load(a.warehouse, [ALICE, BOB, CAROL], undefined, entries);
     await load(b.warehouse, [ALICE, CAROL], undefined, entries);
+    await mapTeams(a.warehouse, [ALICE, BOB, CAROL]);
+    await mapTeams(b.warehouse, [ALICE, CAROL]);
     await runRecompute({ warehouse: a.warehouse, state, now: () => NOW });
     await runRecompute({ warehouse: b.warehouse, state: stateB, now: () => NOW });
     const reportA = await buildReport(a.warehouse);
@@ -214,6 +236,7 @@ describe('erasure on DuckDB', () => {
       'gca_raw.metadata_events': 20,
       'gca_raw.quarantine': 1,
       'gca_raw.dataset_members': 0,
+      'gca_analytics.user_teams': 2,
       'gca_analytics.suggestions': 10,
       'gca_analytics.acceptance_daily': 6,
       'gca_analytics.lines_accepted_daily': 6,
@@ -224,6 +247,7 @@ describe('erasure on DuckDB', () => {
       expect.arrayContaining([
         { table: 'gca_raw.metadata_events', action: 'erased', rows: 20 },
         { table: 'gca_analytics.suggestions', action: 'erased', rows: 10 },
+        { table: 'gca_analytics.user_teams', action: 'erased', rows: 2 },
       ]),
     );
   });
@@ -258,6 +282,7 @@ describe('erasure on DuckDB', () => {
       'gca_raw.metadata_events': 20,
       'gca_raw.quarantine': 1,
       'gca_raw.dataset_members': 0,
+      'gca_analytics.user_teams': 0,
       'gca_analytics.suggestions': 10,
       'gca_analytics.acceptance_daily': 6,
       'gca_analytics.lines_accepted_daily': 6,
@@ -273,6 +298,8 @@ describe('erasure on DuckDB', () => {
   it('erases by raw id when user ids were pseudonymized at ingest', async () => {
     const pseudonymize = createPseudonymizer(KEY);
     await load(a.warehouse, [ALICE, BOB], pseudonymize);
+    // teams import maps the ids through the same key.
+    await mapTeams(a.warehouse, [ALICE, BOB], pseudonymize);
     await runRecompute({ warehouse: a.warehouse, state, now: () => NOW });
     const users = await a.warehouse.query<{ user_id: string }>(
       'SELECT DISTINCT user_id FROM `gca_raw.requests` ORDER BY user_id',
@@ -295,6 +322,9 @@ describe('erasure on DuckDB', () => {
       expect({ name, hits }).toEqual({ name, hits: [] });
     }
     expect(after['gca_analytics.suggestions']?.length).toBe(10);
+    expect(after['gca_analytics.user_teams']?.length).toBe(1);
+    const [done] = await state.listErasureRequests('done');
+    expect(done?.counts?.['gca_analytics.user_teams']).toBe(2);
   });
 
   it('leaves requests pending while recompute holds its lease', async () => {

@@ -4,6 +4,7 @@
  */
 import { ingestRecords, type RawRecord } from '../../../shared/pipeline/ingest';
 import type { IngestCounts, NormalizeContext } from '../../../shared/normalize/outcome';
+import type { Warehouse } from '../../../shared/warehouse/port';
 import { generateSample } from '../../../cli/sample/generate';
 import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
 
@@ -71,5 +72,76 @@ describe('ingestRecords on DuckDB', () => {
       skipped: first.skipped,
     });
     expect(await count(temp, 'quarantine')).toBe(first.quarantined);
+  });
+
+  it('quarantines a row the warehouse rejects, with the record it came from', async () => {
+    const other = await openTempWarehouse();
+    let rejectedKey = '';
+    // The warehouse refuses the first response row it is given: it is not stored and is
+    // reported, as DuckDB reports a row it cannot convert.
+    const w = other.warehouse;
+    const refusing: Warehouse = {
+      engine: w.engine,
+      ensureSchema: () => w.ensureSchema(),
+      query: (sql, params) => w.query(sql, params),
+      execute: (sql, params) => w.execute(sql, params),
+      close: () => w.close(),
+      insertRaw: async (batch) => {
+        const [first, ...rest] = batch.responses;
+        if (rejectedKey || !first) return w.insertRaw(batch);
+        rejectedKey = first.entry_key;
+        const result = await w.insertRaw({ ...batch, responses: rest });
+        const refused = { table: 'responses' as const, key: rejectedKey, detail: 'refused' };
+        return { ...result, rejected: [...result.rejected, refused] };
+      },
+    };
+    try {
+      const counts = await ingestRecords(sampleRecords(), refusing, {
+        context: ctx,
+        batchSize: 500,
+      });
+      expect(conserved(counts)).toBe(true);
+      const rows = await w.query<{
+        source: string;
+        raw: string;
+        detail: string;
+        insert_id: string;
+      }>(
+        "SELECT source, raw, detail, insert_id FROM `gca_raw.quarantine` WHERE reason = 'row_rejected'",
+      );
+      expect(rows).toHaveLength(1);
+      expect(rows[0]?.detail).toBe('responses: refused');
+      expect(rows[0]?.source).toMatch(/^file:sample\.jsonl#\d+$/);
+      const entry = JSON.parse(rows[0]?.raw ?? '{}') as { insertId?: string };
+      expect(entry.insertId).toBe(rows[0]?.insert_id);
+      const stored = await w.query('SELECT 1 FROM `gca_raw.responses` WHERE entry_key = @k', {
+        k: rejectedKey,
+      });
+      expect(stored).toEqual([]);
+    } finally {
+      await other.cleanup();
+    }
+  });
+
+  it('fails when reading fails, after the batches already read are written', async () => {
+    const other = await openTempWarehouse();
+    function* failing(): Iterable<RawRecord> {
+      let n = 0;
+      for (const r of sampleRecords()) {
+        if (++n > 1_000) throw Object.assign(new Error('disk gone'), { code: 'EIO' });
+        yield r;
+      }
+    }
+    try {
+      await expect(
+        ingestRecords(failing(), other.warehouse, { context: ctx, batchSize: 100 }),
+      ).rejects.toThrow('disk gone');
+      const [n] = await other.warehouse.query<{ n: number }>(
+        'SELECT (SELECT COUNT(*) FROM `gca_raw.requests`) + (SELECT COUNT(*) FROM `gca_raw.responses`) + (SELECT COUNT(*) FROM `gca_raw.metadata_events`) AS n',
+      );
+      expect(n?.n).toBeGreaterThan(0);
+    } finally {
+      await other.cleanup();
+    }
   });
 });

@@ -106,3 +106,27 @@ describe('compatibility macros on DuckDB', () => {
     });
   });
 });
+
+describe('array field subqueries on DuckDB', () => {
+  it('count non-null fields and list fields in order, as BigQuery does, NULL arrays included', async () => {
+    const sql = `SELECT id,
+        (SELECT COUNT(a.chars) FROM UNNEST(items) AS a) AS n,
+        ARRAY(SELECT a.name FROM UNNEST(items) AS a WITH OFFSET AS pos ORDER BY pos) AS names
+      FROM (
+        SELECT 1 AS id, [STRUCT('b' AS name, 2 AS chars), STRUCT('a' AS name, NULL AS chars),
+          STRUCT('c' AS name, 5 AS chars)] AS items
+        UNION ALL
+        SELECT 2 AS id, NULL AS items
+      ) AS t
+      ORDER BY id`;
+    // The list functions, not a correlated subquery (its decorrelation was the slow part).
+    expect(renderSql(sql, { engine: 'duckdb' })).toContain('list_filter(items');
+    expect(renderSql(sql, { engine: 'duckdb' })).toContain('list_transform(items');
+    await withTempWarehouse(async (w) => {
+      expect(await w.query(sql)).toEqual([
+        { id: 1, n: 2, names: ['b', 'a', 'c'] },
+        { id: 2, n: 0, names: [] },
+      ]);
+    });
+  });
+});
