@@ -25,7 +25,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { generateSample } from '../shared/sample/generate';
+import { generateSample } from '../cli/sample/generate';
 import type { BenchOptions, BenchResult } from './types';
 
 const LEVELS = [1, 8, 64] as const;

@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeSampleFile } from '../shared/sample/generate';
+import { writeSampleFile } from '../cli/sample/generate';
 import type { BenchOptions, BenchResult } from './types';
 
 const FULL_ENTRIES = 200_000;

@@ -1,6 +1,6 @@
 /**
  * Normalization throughput beside JSON.parse alone, on the same texts in the same process:
- * a realistic mixed set of generated entries (shared/sample/generate.ts) serialized to JSON, then
+ * a realistic mixed set of generated entries (cli/sample/generate.ts) serialized to JSON, then
  * `JSON.parse` over all of them and `normalizeText` (mode full) over all of them, each warmed up
  * and timed as the best of several runs. Target: ratio >= 0.5, i.e. validation and normalization
  * cost no more than parsing itself.
@@ -8,7 +8,7 @@
 import { normalizeText } from '../shared/normalize/normalize';
 import type { NormalizeContext } from '../shared/normalize/outcome';
 import { ExportSplitter } from '../shared/readers/export-reader';
-import { generateSample } from '../shared/sample/generate';
+import { generateSample } from '../cli/sample/generate';
 import type { BenchOptions, BenchResult } from './types';
 
 const FULL_ENTRIES = 100_000;

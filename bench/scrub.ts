@@ -3,7 +3,7 @@
  * whole `scrubbed` content policy per row, the default on the ingest hot path.
  *
  * Corpora, each cut into prompt-sized pieces (0.5-4 kB) as the scrubber sees them:
- * - code: generated source lines in every sample language (shared/sample/content.ts);
+ * - code: generated source lines in every sample language (cli/sample/content.ts);
  * - prose: chat prompts and agent thoughts;
  * - secrets: code and prose with one credential or `password = "..."` line per ~1.5 kB;
  * - json: the payload JSON of generated log entries (scrubJsonText, as for payload columns).
@@ -14,9 +14,9 @@ import { applyContentPolicy } from '../shared/content/policy';
 import { scrubJsonText, scrubSecrets } from '../shared/content/scrub';
 import { normalizeText } from '../shared/normalize/normalize';
 import type { NormalizeContext } from '../shared/normalize/outcome';
-import { agentPrompt, chatPrompt, codeLines, LANGUAGES, thought } from '../shared/sample/content';
-import { generateSample } from '../shared/sample/generate';
-import { Rng } from '../shared/sample/prng';
+import { agentPrompt, chatPrompt, codeLines, LANGUAGES, thought } from '../cli/sample/content';
+import { generateSample } from '../cli/sample/generate';
+import { Rng } from '../cli/sample/prng';
 import type { BenchOptions, BenchResult } from './types';
 
 /** Fake credentials of every kind the scrubber knows, assembled so none is a literal here. */

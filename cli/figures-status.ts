@@ -4,7 +4,7 @@
  * nothing, or less than the raw tables, and a report would print zeros as if they were figures.
  */
 import { RECOMPUTE_JOB } from '../shared/jobs/recompute';
-import { formatCount } from '../shared/report/format';
+import { formatCount } from './report/format';
 import { CliError, type CliContext, type CommandDeps } from './context';
 
 /**

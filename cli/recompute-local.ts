@@ -1,6 +1,6 @@
 /** Runs the recompute job against the command's warehouse and state store. */
 import { runRecompute, type RecomputeResult } from '../shared/jobs/recompute';
-import { formatCount } from '../shared/report/format';
+import { formatCount } from './report/format';
 import { CliError, type CliContext, type CommandDeps } from './context';
 
 /**

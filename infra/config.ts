@@ -152,7 +152,7 @@ const StackKeysSchema = z
     contentRetentionDays: intText(1, 3650).default(DEFAULT_RETENTION_POLICY.contentDays),
     eventRetentionDays: intText(1, 3650).default(DEFAULT_RETENTION_POLICY.eventDays),
     quarantineRetentionDays: intText(1, 3650).default(DEFAULT_RETENTION_POLICY.quarantineDays),
-    // Hourly at :15, away from the top-of-the-hour rush; DESIGN.md asks for hourly recompute.
+    // Hourly, so figures are at most an hour behind; at :15, away from the top-of-the-hour rush.
     recomputeSchedule: CronSchema.default('15 * * * *'),
     // Daily at 03:30, a quiet hour, after the previous day's late entries have landed.
     retentionSchedule: CronSchema.default('30 3 * * *'),

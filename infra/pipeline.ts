@@ -8,8 +8,6 @@ import * as path from 'node:path';
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import type { EnvVar } from '../shared/config';
-import { renderSql } from '../shared/sql/render';
-import { VIEWS } from '../shared/sql/views';
 import { REGISTRY } from '../shared/tables/registry';
 import { bundleFunction, FUNCTION_NAMES, type FunctionArtifact, type FunctionName } from './bundle';
 import type { InfraConfig } from './config';
@@ -133,12 +131,6 @@ export function createPipeline(
     location: config.datasetLocation,
     kmsKeyName: config.kmsKeyName,
     registry: REGISTRY,
-    viewSql: Object.fromEntries(
-      VIEWS.map((v) => [
-        v.table.name,
-        renderSql(v.select, { engine: 'bigquery', projectId: project, datasets: names.datasets }),
-      ]),
-    ),
     writers: {
       ingest: sa.ingest.email,
       recompute: sa.recompute.email,

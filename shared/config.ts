@@ -167,38 +167,21 @@ const datasetVar = (fallback: string) =>
         .regex(/^[A-Za-z0-9_]{1,1024}$/, 'expected a BigQuery dataset id (letters, digits, _)'),
     );
 
+/** Decimal digits -> a whole number in [min, max], one message for every way it can be wrong. */
+const wholeNumber = (min: number, max: number) => {
+  const message = `expected a whole number between ${min} and ${max}`;
+  return z
+    .string()
+    .regex(/^\d+$/, message)
+    .transform(Number)
+    .pipe(z.number().int().min(min, message).max(max, message));
+};
+
 const intVar = (fallback: number, min: number, max: number) =>
-  optionalText
-    .transform((v) => v ?? String(fallback))
-    .pipe(
-      z
-        .string()
-        .regex(/^\d+$/, `expected a whole number between ${min} and ${max}`)
-        .transform(Number)
-        .pipe(
-          z
-            .number()
-            .int()
-            .min(min, `expected a whole number between ${min} and ${max}`)
-            .max(max, `expected a whole number between ${min} and ${max}`),
-        ),
-    );
+  optionalText.transform((v) => v ?? String(fallback)).pipe(wholeNumber(min, max));
 
 const optionalIntVar = (min: number, max: number) =>
-  optionalText.pipe(
-    z
-      .string()
-      .regex(/^\d+$/, `expected a whole number between ${min} and ${max}`)
-      .transform(Number)
-      .pipe(
-        z
-          .number()
-          .int()
-          .min(min, `expected a whole number between ${min} and ${max}`)
-          .max(max, `expected a whole number between ${min} and ${max}`),
-      )
-      .optional(),
-  );
+  optionalText.pipe(wholeNumber(min, max).optional());
 
 const enumVar = <const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
   optionalText

@@ -4,7 +4,7 @@
  * and latencies, never prompt or response text: keys that name content are dropped here as a
  * second line of defence, whatever a caller passes.
  */
-import { LOG_LEVELS, type LogLevel } from './config';
+import type { LogLevel } from './config';
 import { REGISTRY, type ColumnDef } from './tables/registry';
 
 export type Severity = LogLevel;
@@ -110,9 +110,4 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     summary: emit,
     child: (fields) => createLogger({ level, write, fields: { ...base, ...fields } }),
   };
-}
-
-/** True for a known severity name. */
-export function isSeverity(value: string): value is Severity {
-  return (LOG_LEVELS as readonly string[]).includes(value);
 }

@@ -17,7 +17,7 @@ import {
 } from '../../shared/ops/logging-source';
 import { rebuildTouchedDays } from '../../shared/ops/rebuild';
 import { parseGsUrl, storageSource } from '../../shared/ops/storage-source';
-import { formatCount } from '../../shared/report/format';
+import { formatCount } from '../report/format';
 import { openLoggingList, openStoragePort } from '../backfill-clients';
 import { addDbOption, CliError, commandEnv, type CliContext } from '../context';
 import { parseDayRange } from '../days';

@@ -14,7 +14,7 @@ import {
 } from '../../shared/ops/dead-letters';
 import { loadErasedUsers } from '../../shared/ops/erased-users';
 import { NAME_PREFIX_PATTERN, pubsubNames } from '../../shared/ops/pubsub-names';
-import { formatCount } from '../../shared/report/format';
+import { formatCount } from '../report/format';
 import { addDbOption, CliError, type CliContext } from '../context';
 import { openDeadLetterPort, type ClosablePort } from '../dead-letter-pubsub';
 import { openOpsState } from '../ops-deps';

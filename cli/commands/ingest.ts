@@ -27,7 +27,7 @@ import { checkUsable, screenRecords, type InputVerdict } from '../input-check';
 import { createPseudonymizer } from '../../shared/content/pseudonymize';
 import { NO_PROGRESS, startProgress, type Progress } from '../progress';
 import { recomputeLocal, describeRecompute } from '../recompute-local';
-import { formatCount } from '../../shared/report/format';
+import { formatCount } from '../report/format';
 
 /**
  * Rows per warehouse write. Larger than the pipeline's default (BigQuery's insertAll limit):

@@ -15,7 +15,7 @@ import {
 } from '../../shared/ops/quarantine';
 import { rebuildTouchedDays } from '../../shared/ops/rebuild';
 import { QUARANTINE_REASONS } from '../../shared/tables/registry';
-import { formatCount } from '../../shared/report/format';
+import { formatCount } from '../report/format';
 import { addDbOption, CliError, commandEnv, type CliContext } from '../context';
 import { parseDayRange } from '../days';
 import { openOpsDeps } from '../ops-deps';

@@ -1,10 +1,10 @@
 /** `gca-analytics report`: the figures as a terminal table, one JSON object, or an HTML page. */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { renderHtmlReport } from '../../shared/report/html';
-import { renderTextReport } from '../../shared/report/text';
+import { renderHtmlReport } from '../report/html';
+import { renderTextReport } from '../report/text';
 import { DEFAULT_MIN_TEAM_SIZE, omitPeople, parseMinTeamSize } from '../../shared/metrics/report';
-import { writeReportCsv } from '../../shared/report/csv-files';
+import { writeReportCsv } from '../report/csv-files';
 import { addDbOption, CliError, resolvePath, type CliContext } from '../context';
 import { parseDayRange } from '../days';
 import { checkFiguresComputed } from '../figures-status';

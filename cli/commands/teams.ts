@@ -4,8 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { formatCount } from '../../shared/report/format';
-import { renderTable } from '../../shared/report/text';
+import { formatCount } from '../report/format';
+import { renderTable } from '../report/text';
 import {
   parseTeamMapping,
   pseudonymizeAssignments,

@@ -26,10 +26,8 @@ export interface AnalyticsDatasetsArgs {
   datasetIds: Readonly<Record<Dataset, string>>;
   location: string;
   kmsKeyName?: string;
-  /** The table registry: every table and view to create. */
+  /** The table registry: every table to create. */
   registry: readonly TableDef[];
-  /** BigQuery SQL of each view, by view name (`interactions`, `daily_active_users`). */
-  viewSql: Readonly<Record<string, string>>;
   /** Service account emails of the functions. */
   writers: DatasetWriters;
   /** IAM principals (`user:`, `group:`, `serviceAccount:`, `domain:`) reading gca_analytics. */
@@ -70,11 +68,10 @@ export function accessEntityOf(
 
 /**
  * The two datasets, every registry table (day-partitioned, clustered, deletion-protected unless
- * `deletionProtection` is off), the
- * views in gca_analytics authorized on gca_raw, and the dataset grants.
+ * `deletionProtection` is off) and the dataset grants.
  *
  * Grants on the datasets are all `DatasetAccess` entries: BigQuery's dataset IAM resources would
- * rewrite the dataset's access list and drop the authorized views. Each dataset starts with an
+ * rewrite the dataset's access list and drop entries made outside this program. Each dataset starts with an
  * access list of project owners only, which removes the defaults that let every project viewer
  * and editor read it (ignoreChanges lets the DatasetAccess entries live beside it, as the
  * provider documents). Ingest gets table-level dataEditor on the four raw tables: insertAll needs
@@ -125,7 +122,7 @@ export class AnalyticsDatasets extends pulumi.ComponentResource {
     this.datasets = datasets;
 
     const tables: Record<string, gcp.bigquery.Table> = {};
-    for (const def of args.registry.filter((t) => t.kind === 'table')) {
+    for (const def of args.registry) {
       const options = renderBigQueryTableOptions(def);
       tables[`${def.dataset}.${def.name}`] = new gcp.bigquery.Table(
         `${name}-${def.dataset}-${def.name}`,
@@ -144,48 +141,12 @@ export class AnalyticsDatasets extends pulumi.ComponentResource {
         child(`${def.dataset}-${def.name}`),
       );
     }
-    const baseTables = Object.values(tables);
-    for (const def of args.registry.filter((t) => t.kind === 'view')) {
-      const query = args.viewSql[def.name];
-      if (!query) throw new Error(`no SQL for view ${def.dataset}.${def.name}`);
-      tables[`${def.dataset}.${def.name}`] = new gcp.bigquery.Table(
-        `${name}-${def.dataset}-${def.name}`,
-        {
-          project: args.project,
-          datasetId: datasets[def.dataset].datasetId,
-          tableId: def.name,
-          description: def.description,
-          view: { query, useLegacySql: false },
-          // Analysts' and Looker's queries name the views: keep them as long as the tables.
-          deletionProtection: args.deletionProtection,
-          labels: { app: 'gca-analytics' },
-        },
-        // A view is validated against the tables it reads: create it after them.
-        { ...child(`${def.dataset}-${def.name}`), dependsOn: baseTables },
-      );
-    }
     this.tables = tables;
-
-    // Authorized views: the views read gca_raw on behalf of their readers, who need no access
-    // to gca_raw and so never to prompts or responses.
-    for (const def of args.registry.filter((t) => t.kind === 'view')) {
-      const view = tables[`${def.dataset}.${def.name}`];
-      if (!view) continue;
-      new gcp.bigquery.DatasetAccess(
-        `${name}-gca_raw-authorize-${def.name}`,
-        {
-          project: args.project,
-          datasetId: datasets.gca_raw.datasetId,
-          view: { projectId: view.project, datasetId: view.datasetId, tableId: view.tableId },
-        },
-        child(`gca_raw-authorize-${def.name}`),
-      );
-    }
 
     // Ingest: insert rows into the raw tables it writes (RAW_TABLES), nothing else: not the
     // curated datasets that also live in gca_raw.
     const ingestTables = args.registry.filter(
-      (t) => t.kind === 'table' && t.dataset === 'gca_raw' && t.name in RAW_TABLES,
+      (t) => t.dataset === 'gca_raw' && t.name in RAW_TABLES,
     );
     for (const def of ingestTables) {
       const table = tables[`${def.dataset}.${def.name}`];

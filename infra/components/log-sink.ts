@@ -1,9 +1,9 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
+import { GEMINI_RESOURCE_TYPE } from '../../shared/schemas/log-entry';
 import type { SinkScope } from '../config';
 
-/** The Gemini for Google Cloud resource type: the sink exports these entries and nothing else. */
-export const GEMINI_RESOURCE_TYPE = 'cloudaicompanion.googleapis.com/Instance';
+/** The sink exports Gemini for Google Cloud entries and nothing else. */
 export const SINK_FILTER = `resource.type="${GEMINI_RESOURCE_TYPE}"`;
 
 export interface LogSinkArgs {

@@ -32,8 +32,8 @@ export interface PushSubscriptionArgs {
 }
 
 /**
- * Our own push subscription to the ingest function (DESIGN.md: the one a function trigger makes
- * cannot be given a dead-letter topic): OIDC-authenticated, exponential backoff, dead-letter
+ * Our own push subscription to the ingest function (the one a function trigger makes cannot be
+ * given a dead-letter topic): OIDC-authenticated, exponential backoff, dead-letter
  * topic after N attempts, and the two grants the Pub/Sub service agent needs for dead-lettering.
  */
 export class PushSubscription extends pulumi.ComponentResource {

@@ -3,7 +3,3 @@ export const CONTENT_MODES = ['full', 'scrubbed', 'metadata-only'] as const;
 export type ContentMode = (typeof CONTENT_MODES)[number];
 /** Scrubbed by default: text is kept for debugging, with secrets replaced by [FILTERED]. */
 export const DEFAULT_CONTENT_MODE: ContentMode = 'scrubbed';
-
-export function isContentMode(value: string): value is ContentMode {
-  return (CONTENT_MODES as readonly string[]).includes(value);
-}

@@ -8,7 +8,7 @@
  * listed, shown, exported) only once all its members are written, and a failed create leaves
  * members that the next create or delete of the name removes.
  */
-import { toTimestampParam } from '../jobs/recompute';
+import { toMicrosIso } from '../normalize/time';
 import type { QueryParams, Warehouse } from '../warehouse/port';
 import { DATASET_NAME, DatasetFilterSchema, selectionSql, type DatasetFilter } from './selection';
 
@@ -140,7 +140,7 @@ export async function createDataset(
   }
   // A leftover of a create that failed half-way, or the dataset being replaced.
   await removeDataset(warehouse, opts.name);
-  const now = toTimestampParam(opts.now);
+  const now = toMicrosIso(opts.now);
   const params: QueryParams = {
     ...sel.params,
     dataset_name: opts.name,

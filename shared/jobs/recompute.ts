@@ -1,5 +1,5 @@
 /**
- * The recompute job (DESIGN.md "Incremental recompute"): rebuilds the suggestions touched since
+ * The incremental recompute job (docs/functions.md, `recompute`): rebuilds the suggestions touched since
  * the watermark, writes only those whose figures changed, then rebuilds the daily tables for
  * every day whose suggestions changed (old and new day). Running it twice, or over overlapping
  * windows, changes nothing. Runs on any Warehouse (BigQuery, DuckDB).
@@ -36,6 +36,7 @@ import {
   suggestionChangesSql,
   type SuggestionScope,
 } from '../sql/metrics';
+import { toMicrosIso } from '../normalize/time';
 import type { StateStore } from '../state/port';
 import type { QueryParams, Warehouse } from '../warehouse/port';
 
@@ -119,11 +120,6 @@ export interface RecomputeResult {
   watermark: string | null;
 }
 
-/** ISO-8601 with 6 fractional digits and Z, the registry's TIMESTAMP convention. */
-export function toTimestampParam(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
 interface ScopeChanges {
   touched: number;
   removed: number;
@@ -190,7 +186,7 @@ export async function rebuildDays(
   };
   const params: QueryParams = {
     ...dayParams,
-    now: { type: 'TIMESTAMP', value: toTimestampParam(now) },
+    now: { type: 'TIMESTAMP', value: toMicrosIso(now) },
   };
   for (const table of DAILY_TABLES) {
     await warehouse.execute(deleteDailySql(table, 'param'), dayParams);
@@ -199,7 +195,7 @@ export async function rebuildDays(
 }
 
 async function rebuildAllDays(warehouse: Warehouse, now: Date): Promise<void> {
-  const params: QueryParams = { now: { type: 'TIMESTAMP', value: toTimestampParam(now) } };
+  const params: QueryParams = { now: { type: 'TIMESTAMP', value: toMicrosIso(now) } };
   for (const table of DAILY_TABLES) {
     await warehouse.execute(deleteDailySql(table, 'all'));
     await warehouse.execute(insertDailySql(table, 'all'), params);
@@ -215,7 +211,7 @@ async function allDays(warehouse: Warehouse): Promise<string[]> {
 
 const DAY = (day: string, offset: number): string =>
   new Date(Date.parse(`${day}T00:00:00Z`) + offset * DAY_MS).toISOString().slice(0, 10);
-const startOf = (day: string): string => toTimestampParam(new Date(`${day}T00:00:00Z`));
+const startOf = (day: string): string => toMicrosIso(new Date(`${day}T00:00:00Z`));
 
 /**
  * The day ranges a table's rebuild covers for the touched days: each day widened by the
@@ -315,7 +311,7 @@ export async function rebuildUsers(
   if (userIds.length === 0) return [];
   const params: QueryParams = {
     users: [...userIds],
-    now: { type: 'TIMESTAMP', value: toTimestampParam(now) },
+    now: { type: 'TIMESTAMP', value: toMicrosIso(now) },
   };
   const changes = await rebuildSuggestions(warehouse, { kind: 'users' }, params);
   await rebuildDays(warehouse, changes.days, now);
@@ -348,7 +344,7 @@ export async function runRecompute(
   };
   if (!lease) return result;
   try {
-    const until = toTimestampParam(start);
+    const until = toMicrosIso(start);
     const nowParam = { type: 'TIMESTAMP' as const, value: until };
     let changes: ScopeChanges;
     let activity: string[];
@@ -361,14 +357,14 @@ export async function runRecompute(
       const since = new Date(Date.parse(previous ?? until) - RECOMPUTE_OVERLAP_MS);
       const params: QueryParams = {
         now: nowParam,
-        since: { type: 'TIMESTAMP', value: toTimestampParam(since) },
+        since: { type: 'TIMESTAMP', value: toMicrosIso(since) },
         until: nowParam,
       };
       if (lookbackDays !== undefined) {
         const min = new Date(start.getTime() - lookbackDays * DAY_MS);
         const horizon = new Date(min.getTime() - SUGGESTION_SPAN_DAYS * DAY_MS);
-        params.min_event_time = { type: 'TIMESTAMP', value: toTimestampParam(min) };
-        params.rebuild_min_time = { type: 'TIMESTAMP', value: toTimestampParam(horizon) };
+        params.min_event_time = { type: 'TIMESTAMP', value: toMicrosIso(min) };
+        params.rebuild_min_time = { type: 'TIMESTAMP', value: toMicrosIso(horizon) };
         // A DATE parameter for the day-partitioned table: a plain constant BigQuery prunes on.
         params.rebuild_min_day = { type: 'DATE', value: horizon.toISOString().slice(0, 10) };
       }

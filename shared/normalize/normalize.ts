@@ -196,6 +196,8 @@ function nonEmpty(v: string | null | undefined): string | null {
   return v == null || v === '' ? null : v;
 }
 
+// Module state on purpose: a one-slot memo of a pure function (same input, same output), so it
+// cannot change a result; it spares the conversion on every entry, which all share one ingestTime.
 let lastIngestTimeIn = '';
 let lastIngestTimeOut = '';
 /** ctx.ingestTime in the warehouse format; cached, since every entry of a run shares it. */
@@ -423,6 +425,8 @@ function normalizeMetadata(
   t: Stamps,
   payloadJson: string,
 ): NormalizeOutcome {
+  // The steps of normalizeResponse with this payload's schema and kinds: one generic helper over
+  // the three payload types would lose the narrow row types each branch builds.
   const parsed = check(payload, isMetadataLogFast, MetadataLogSchema);
   if (!parsed.success) return invalidPayload(parsed.error, e.insertId ?? null);
   const p = parsed.data;

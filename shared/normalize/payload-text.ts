@@ -24,7 +24,10 @@ function skipString(text: string, i: number): number {
   return -1;
 }
 
-/** Deepest nesting seen by the last skipValue call. */
+/**
+ * Deepest nesting seen by the last skipValue call: skipValue's second result, read right after the
+ * call with no await in between (so no other call can interleave), without allocating a pair per value.
+ */
 let lastDepth = 0;
 
 /** Index just after the value starting at `i` (an object, array or string); -1 if malformed. */

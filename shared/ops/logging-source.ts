@@ -8,10 +8,8 @@
  * RESOURCE_EXHAUSTED (or a 503 / UNAVAILABLE) is retried with exponential backoff and jitter.
  */
 import type { RawRecord } from '../pipeline/ingest';
+import { GEMINI_RESOURCE_TYPE } from '../schemas/log-entry';
 import type { BackfillPage, BackfillSource } from './backfill';
-
-/** The resource type of Gemini Code Assist logs: the only entries a backfill asks for. */
-export const GEMINI_RESOURCE_TYPE = 'cloudaicompanion.googleapis.com/Instance';
 
 /** entries.list's quota per project and its largest page. */
 export const ENTRIES_LIST_REQUESTS_PER_MINUTE = 60;

@@ -1,7 +1,7 @@
 /**
  * The activity tables `gca_analytics.interactions` and `gca_analytics.daily_active_users`: what
  * used to be views over the whole raw history, now day-partitioned tables that recompute
- * rebuilds for a range of days (DESIGN.md "Incremental recompute"). Written once in BigQuery
+ * rebuilds for a range of days (../jobs/recompute.ts). Written once in BigQuery
  * Standard SQL (see ./render.ts).
  *
  * A range rebuild is a DELETE and an INSERT of the days `@first_day`..`@last_day` (DATE

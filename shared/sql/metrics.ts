@@ -1,5 +1,5 @@
 /**
- * The metric SQL (DESIGN.md "Metric definitions"), written once in BigQuery Standard SQL and
+ * The metric SQL (definitions in docs/analysts.md, "What the figures mean"), written once in BigQuery Standard SQL and
  * rendered for DuckDB by ./render.ts. Builders return SQL text; which suggestions a statement
  * touches is a `SuggestionScope`, so incremental, full and per-user rebuilds share one query.
  *

@@ -39,10 +39,9 @@ export interface ColumnDef {
 export interface TableDef {
   readonly dataset: Dataset;
   readonly name: string;
-  readonly kind: 'table' | 'view';
   readonly description: string;
   readonly columns: readonly ColumnDef[];
-  /** Day partitioning on a TIMESTAMP or DATE column (tables only). */
+  /** Day partitioning on a TIMESTAMP or DATE column . */
   readonly partitionBy?: string;
   readonly clusterBy?: readonly string[];
   /** Columns that identify a row; the dedup key for raw tables. */
@@ -196,7 +195,6 @@ const PAYLOAD = col(
 export const requestsTable = defineTable({
   dataset: 'gca_raw',
   name: 'requests',
-  kind: 'table',
   description: 'One row per request log entry (prompts and IDE context).',
   columns: [
     ...ENTRY_COLUMNS,
@@ -239,7 +237,6 @@ export const requestsTable = defineTable({
 export const responsesTable = defineTable({
   dataset: 'gca_raw',
   name: 'responses',
-  kind: 'table',
   description: 'One row per response log entry (model output, agent tool calls, citations).',
   columns: [
     ...ENTRY_COLUMNS,
@@ -290,7 +287,6 @@ export type MetadataEventType = (typeof METADATA_EVENT_TYPES)[number];
 export const metadataEventsTable = defineTable({
   dataset: 'gca_raw',
   name: 'metadata_events',
-  kind: 'table',
   description:
     'One row per metadata log entry: exposures and acceptances of code and chat suggestions, agent API requests.',
   columns: [
@@ -347,7 +343,6 @@ export type QuarantineReason = (typeof QUARANTINE_REASONS)[number];
 export const quarantineTable = defineTable({
   dataset: 'gca_raw',
   name: 'quarantine',
-  kind: 'table',
   description:
     'Input that could not be understood, kept with the reason instead of being dropped. Never retried.',
   columns: [
@@ -395,7 +390,6 @@ export const quarantineTable = defineTable({
 export const datasetsTable = defineTable({
   dataset: 'gca_raw',
   name: 'datasets',
-  kind: 'table',
   description:
     'Curated datasets of interactions (gca-analytics datasets create): one row per dataset, with the filter that selected its members.',
   columns: [
@@ -423,7 +417,6 @@ export const datasetsTable = defineTable({
 export const datasetMembersTable = defineTable({
   dataset: 'gca_raw',
   name: 'dataset_members',
-  kind: 'table',
   description:
     "One row per interaction (request_id) of a curated dataset. Retention keeps the content of these interactions past content expiry (policy keepDatasetContent); erasure deletes a user's rows.",
   columns: [
@@ -479,7 +472,6 @@ const GROUP_COLUMNS = [
 export const suggestionsTable = defineTable({
   dataset: 'gca_analytics',
   name: 'suggestions',
-  kind: 'table',
   description:
     'One row per suggestion: (kind, original_request_id) with its exposures and acceptances folded together.',
   columns: [
@@ -513,7 +505,6 @@ export const suggestionsTable = defineTable({
 export const acceptanceDailyTable = defineTable({
   dataset: 'gca_analytics',
   name: 'acceptance_daily',
-  kind: 'table',
   description:
     'Suggestions exposed and accepted per day and group. Rates add up: sum(accepted) / sum(exposed) over any slice.',
   columns: [
@@ -543,7 +534,6 @@ export const acceptanceDailyTable = defineTable({
 export const linesAcceptedDailyTable = defineTable({
   dataset: 'gca_analytics',
   name: 'lines_accepted_daily',
-  kind: 'table',
   description:
     'Lines accepted per day and group: the sum over accepted suggestions of their max linesCount.',
   columns: [
@@ -566,7 +556,6 @@ export const linesAcceptedDailyTable = defineTable({
 export const retentionRunsTable = defineTable({
   dataset: 'gca_analytics',
   name: 'retention_runs',
-  kind: 'table',
   description: 'Audit: one row per retention run (or dry run), with what it changed per table.',
   columns: [
     col('run_id', 'STRING', 'REQUIRED', 'Unique id of the run.'),
@@ -599,7 +588,6 @@ export const retentionRunsTable = defineTable({
 export const userTeamsTable = defineTable({
   dataset: 'gca_analytics',
   name: 'user_teams',
-  kind: 'table',
   description:
     'User to team mapping loaded by `gca-analytics teams import`: a suggestion belongs to the team of its user on its day. Replaced whole at each import.',
   columns: [
@@ -634,7 +622,6 @@ export const userTeamsTable = defineTable({
 export const interactionsTable = defineTable({
   dataset: 'gca_analytics',
   name: 'interactions',
-  kind: 'table',
   description:
     'One row per request_id: request, response and api_request metadata joined. Sizes, latency and tool calls; no content. ' +
     'Rebuilt by recompute for the days touched since its last run.',
@@ -673,7 +660,6 @@ export const interactionsTable = defineTable({
 export const dailyActiveUsersTable = defineTable({
   dataset: 'gca_analytics',
   name: 'daily_active_users',
-  kind: 'table',
   description:
     'One row per user and UTC day with any request or metadata event. COUNT(DISTINCT user_id) gives active users over any range. ' +
     'Rebuilt by recompute for the days touched since its last run.',

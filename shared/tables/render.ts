@@ -92,11 +92,8 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** `CREATE TABLE IF NOT EXISTS` for one registry table (views come from shared/sql). */
+/** `CREATE TABLE IF NOT EXISTS` for one registry table. */
 export function renderDuckDbTableDdl(table: TableDef): string {
-  if (table.kind !== 'table') {
-    throw new Error(`${table.dataset}.${table.name} is a view: its DDL is its SQL`);
-  }
   const cols = table.columns.map((c) => {
     // REQUIRED -> NOT NULL; REPEATED columns are never null in BigQuery, the adapter writes [].
     const notNull = c.mode === 'REQUIRED' ? ' NOT NULL' : '';
@@ -113,7 +110,7 @@ export function renderDuckDbTableDdl(table: TableDef): string {
 export function renderDuckDbDdl(registry: readonly TableDef[] = REGISTRY): string[] {
   return [
     ...DATASETS.map((d: Dataset) => `CREATE SCHEMA IF NOT EXISTS ${d}`),
-    ...registry.filter((t) => t.kind === 'table').map(renderDuckDbTableDdl),
+    ...registry.map(renderDuckDbTableDdl),
   ];
 }
 
@@ -134,12 +131,7 @@ function dictionaryRows(columns: readonly ColumnDef[], prefix: string): string[]
 }
 
 function renderTableSection(table: TableDef): string[] {
-  const lines = [
-    `### \`${table.dataset}.${table.name}\` (${table.kind})`,
-    '',
-    table.description,
-    '',
-  ];
+  const lines = [`### \`${table.dataset}.${table.name}\` (table)`, '', table.description, ''];
   const facts: string[] = [];
   if (table.partitionBy) facts.push(`partitioned by day of \`${table.partitionBy}\``);
   if (table.clusterBy?.length) {

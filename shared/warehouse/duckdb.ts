@@ -30,7 +30,7 @@ import { SerialQueue } from '../keyed-queue';
 import { DUCKDB_COMPAT_MACROS, renderSql } from '../sql/render';
 import { isoToMicros, microsToIso } from '../normalize/time';
 import { sqlString, stageBatch, STAGE_PLANS, type StagedTable } from './duckdb-stage';
-import { FORMER_VIEWS, VIEWS } from '../sql/views';
+import { FORMER_VIEWS } from '../sql/views';
 import { renderDuckDbDdl } from '../tables/render';
 import type { RawTableName } from '../tables/registry';
 import type { InsertResult, QueryParamType, QueryParams, RawBatch, Warehouse } from './port';
@@ -234,7 +234,6 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
     }
     for (const ddl of renderDuckDbDdl()) await this.conn.run(ddl);
     for (const macro of DUCKDB_COMPAT_MACROS) await this.conn.run(macro);
-    for (const view of VIEWS) await this.conn.run(renderSql(view.ddl, { engine: 'duckdb' }));
   }
 
   /**

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReportSchema, type Report } from '../../shared/metrics/report-schema';
-import { writeSampleFile } from '../../shared/sample/generate';
+import { writeSampleFile } from '../../cli/sample/generate';
 import { runCli } from './run-cli';
 
 const FIXTURE = join(__dirname, 'fixtures', 'tiny-export.jsonl');

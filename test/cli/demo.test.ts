@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ReportSchema } from '../../shared/metrics/report-schema';
-import { DASHBOARD_CHARTS } from '../../shared/report/html';
-import { inspectDashboard, launchChromium } from '../shared/report/inspect-dashboard';
+import { DASHBOARD_CHARTS } from '../../cli/report/html';
+import { inspectDashboard, launchChromium } from './report/inspect-dashboard';
 import { runCli } from './run-cli';
 
 let dir: string;

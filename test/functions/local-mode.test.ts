@@ -14,7 +14,7 @@ import { createLogger } from '../../shared/log';
 import { buildReport } from '../../shared/metrics/report';
 import type { Report } from '../../shared/metrics/report-schema';
 import { ingestRecords } from '../../shared/pipeline/ingest';
-import { generateSample } from '../../shared/sample/generate';
+import { generateSample } from '../../cli/sample/generate';
 import { makeLocalSetup, pushBody, type LocalSetup } from './helpers';
 
 const ENTRIES = [

@@ -15,6 +15,7 @@ export type GeminiLogName = 'request' | 'response' | 'metadata';
 
 export const PROJECT_ID = 'my-project-id';
 export const USER_ID = 'user@company.com';
+// Spelled out, not imported: fixtures state the wire format independently of the code under test.
 export const RESOURCE_TYPE = 'cloudaicompanion.googleapis.com/Instance';
 export const PAYLOAD_TYPE: Record<GeminiLogName, string> = {
   request: 'type.googleapis.com/google.cloud.cloudaicompanion.logging.v1.RequestLog',

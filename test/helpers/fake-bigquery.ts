@@ -113,6 +113,22 @@ export interface FakeBigQuery {
   close(): Promise<void>;
 }
 
+/** Named parameters of a recorded query as { name: { type, value } } (an array's values as a list). */
+export function paramsOf(q: QueryRequestInfo): Record<string, { type: string; value: unknown }> {
+  const out: Record<string, { type: string; value: unknown }> = {};
+  for (const p of (q.queryParameters ?? []) as {
+    name: string;
+    parameterType: { type: string };
+    parameterValue: { value?: unknown; arrayValues?: { value: unknown }[] };
+  }[]) {
+    out[p.name] = {
+      type: p.parameterType.type,
+      value: p.parameterValue.value ?? p.parameterValue.arrayValues?.map((v) => v.value),
+    };
+  }
+  return out;
+}
+
 /** A Google API error body, as BigQuery sends it. */
 export function googleError(
   code: number,

@@ -76,17 +76,14 @@ export function makeMetadataEvent(spec: EventSpec): MetadataEventRow {
   };
 }
 
-/** A request row for a request id. */
-export function makeRequest(
-  over: Partial<RequestRow> & { request_id: string; at: string },
-): RequestRow {
-  const { at, ...rest } = over;
-  const log = 'projects/p/logs/cloudaicompanion.googleapis.com%2Frequest';
+/** The columns a request and a response row share, for one request id at one time. */
+function logColumns(log: 'request' | 'response', requestId: string, at: string) {
+  const logName = `projects/p/logs/cloudaicompanion.googleapis.com%2F${log}`;
   const t = ts(at);
   return {
-    entry_key: key([log, t, over.request_id]),
-    log_name: log,
-    insert_id: over.request_id,
+    entry_key: key([logName, t, requestId]),
+    log_name: logName,
+    insert_id: requestId,
     event_timestamp: t,
     receive_timestamp: t,
     ingest_time: t,
@@ -98,6 +95,16 @@ export function makeRequest(
     method: 'CompleteTask',
     client_name: 'VSCode',
     client_version: '1.0',
+  };
+}
+
+/** A request row for a request id. */
+export function makeRequest(
+  over: Partial<RequestRow> & { request_id: string; at: string },
+): RequestRow {
+  const { at, ...rest } = over;
+  return {
+    ...logColumns('request', over.request_id, at),
     request_kind: 'task_completion',
     prompt_text: 'hello',
     preamble: null,
@@ -116,23 +123,8 @@ export function makeResponse(
   over: Partial<ResponseRow> & { request_id: string; at: string },
 ): ResponseRow {
   const { at, ...rest } = over;
-  const log = 'projects/p/logs/cloudaicompanion.googleapis.com%2Fresponse';
-  const t = ts(at);
   return {
-    entry_key: key([log, t, over.request_id]),
-    log_name: log,
-    insert_id: over.request_id,
-    event_timestamp: t,
-    receive_timestamp: t,
-    ingest_time: t,
-    project_id: 'p',
-    location: 'global',
-    instance_id: 'default',
-    user_id: 'alice@example.com',
-    product: 'code_assist',
-    method: 'CompleteTask',
-    client_name: 'VSCode',
-    client_version: '1.0',
+    ...logColumns('response', over.request_id, at),
     response_kind: 'task_completion',
     response_text: 'hi',
     message_count: 1,

@@ -10,7 +10,7 @@ import { buildReport, UNKNOWN_LABEL } from '../../shared/metrics/report';
 import type { GroupFigures, Report } from '../../shared/metrics/report-schema';
 import { normalizeEntry } from '../../shared/normalize/normalize';
 import { openLocalStateStore } from '../../shared/state/local';
-import { generateSample } from '../../shared/sample/generate';
+import { generateSample } from '../../cli/sample/generate';
 import type { Warehouse, RawBatch } from '../../shared/warehouse/port';
 import { openTempWarehouse, type TempWarehouse } from '../helpers/duckdb';
 import { measureQuery, TABLE_ALIAS } from './measure-sql';

@@ -1,5 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { parseConfig, type Config } from '../../shared/config';
 import {
@@ -170,21 +171,32 @@ describe('createDepsProvider', () => {
   });
 });
 
+/** Every TCP or TLS connection, HTTP/1, HTTP/2 and gRPC alike, goes through Socket#connect. */
+function spyOnConnect(): jest.SpyInstance {
+  return jest.spyOn(Socket.prototype, 'connect');
+}
+
+afterEach(() => jest.restoreAllMocks());
+
 describe('openWarehouse (bigquery)', () => {
   it('builds a BigQuery warehouse without any network call', async () => {
+    const connect = spyOnConnect();
     const warehouse = await openWarehouse(parseConfig({ GOOGLE_CLOUD_PROJECT: 'p' }));
     expect(warehouse.engine).toBe('bigquery');
     await warehouse.close();
+    expect(connect).not.toHaveBeenCalled();
   });
 });
 
 describe('openState (firestore)', () => {
   it('builds a Firestore-backed store without any network call', async () => {
+    const connect = spyOnConnect();
     const store = await openState(
       parseConfig({ GOOGLE_CLOUD_PROJECT: 'p', GCA_WAREHOUSE: `duckdb:${join(dir, 'x.duckdb')}` }),
     );
     expect(typeof store.acquireLease).toBe('function');
     await store.close();
+    expect(connect).not.toHaveBeenCalled();
   });
 });
 

@@ -18,7 +18,6 @@
  */
 import type { BigQuery, Table } from '@google-cloud/bigquery';
 import { renderSql } from '../../sql/render';
-import { VIEWS } from '../../sql/views';
 import { renderBigQuerySchema, renderBigQueryTableOptions } from '../../tables/render';
 import {
   DATASETS,
@@ -163,9 +162,7 @@ class BigQueryWarehouse implements Warehouse {
         ).catch(ignoreAlreadyExists(`datasets.insert ${id}`));
       }
     }
-    // Tables before views: a view's query must resolve its tables.
-    const ordered = [...REGISTRY.filter((t) => t.kind === 'table'), ...VIEWS.map((v) => v.table)];
-    for (const def of ordered) {
+    for (const def of REGISTRY) {
       const table = this.table(def);
       const name = `${this.datasetNames[def.dataset]}.${def.name}`;
       const [exists] = await this.call(`tables.get ${name}`, () => table.exists()).catch(
@@ -174,20 +171,11 @@ class BigQueryWarehouse implements Warehouse {
         },
       );
       if (exists) continue;
-      const view = VIEWS.find((v) => v.table === def);
-      const metadata = view
-        ? {
-            description: def.description,
-            view: {
-              query: renderSql(view.select, this.sqlTarget()),
-              useLegacySql: false,
-            },
-          }
-        : {
-            description: def.description,
-            schema: { fields: renderBigQuerySchema(def) },
-            ...renderBigQueryTableOptions(def),
-          };
+      const metadata = {
+        description: def.description,
+        schema: { fields: renderBigQuerySchema(def) },
+        ...renderBigQueryTableOptions(def),
+      };
       await this.call(`tables.insert ${name}`, () =>
         table.dataset.createTable(def.name, metadata),
       ).catch(ignoreAlreadyExists(`tables.insert ${name}`));

@@ -13,7 +13,7 @@ import {
 } from '../../../shared/jobs/recompute';
 import type { NormalizeContext } from '../../../shared/normalize/outcome';
 import { ingestRecords, type RawRecord } from '../../../shared/pipeline/ingest';
-import { generateSample, type SampleEntry } from '../../../shared/sample/generate';
+import { generateSample, type SampleEntry } from '../../../cli/sample/generate';
 import { openLocalStateStore } from '../../../shared/state/local';
 import type { StateStore } from '../../../shared/state/port';
 import type { Warehouse } from '../../../shared/warehouse/port';

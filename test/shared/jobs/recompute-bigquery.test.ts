@@ -23,23 +23,11 @@ import type { Warehouse } from '../../../shared/warehouse/port';
 import {
   startFakeBigQuery,
   type FakeBigQuery,
+  paramsOf,
   type QueryRequestInfo,
 } from '../../helpers/fake-bigquery';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
-
-/** Named parameters of a recorded query as { name: { type, value } }. */
-function paramsOf(q: QueryRequestInfo): Record<string, { type: string; value: unknown }> {
-  const out: Record<string, { type: string; value: unknown }> = {};
-  for (const p of (q.queryParameters ?? []) as {
-    name: string;
-    parameterType: { type: string };
-    parameterValue: { value?: unknown };
-  }[]) {
-    out[p.name] = { type: p.parameterType.type, value: p.parameterValue.value };
-  }
-  return out;
-}
 
 describe('runRecompute on the BigQuery adapter (fake endpoint)', () => {
   let fake: FakeBigQuery;

@@ -15,28 +15,13 @@ import type { Warehouse } from '../../../shared/warehouse/port';
 import {
   startFakeBigQuery,
   type FakeBigQuery,
+  paramsOf,
   type QueryRequestInfo,
 } from '../../helpers/fake-bigquery';
 
 const NOW = new Date('2026-03-01T00:00:00Z');
 const STREAMING_BUFFER =
   'UPDATE or DELETE statement over table gca-test.gca_raw.responses would affect rows in the streaming buffer, which is not supported';
-
-/** Named parameters of a recorded query as { name: { type, value } }. */
-function paramsOf(q: QueryRequestInfo): Record<string, { type: string; value: unknown }> {
-  const out: Record<string, { type: string; value: unknown }> = {};
-  for (const p of (q.queryParameters ?? []) as {
-    name: string;
-    parameterType: { type: string };
-    parameterValue: { value?: unknown; arrayValues?: { value: unknown }[] };
-  }[]) {
-    out[p.name] = {
-      type: p.parameterType.type,
-      value: p.parameterValue.value ?? p.parameterValue.arrayValues?.map((v) => v.value),
-    };
-  }
-  return out;
-}
 
 describe('runRetention on the BigQuery adapter (fake endpoint)', () => {
   let fake: FakeBigQuery;

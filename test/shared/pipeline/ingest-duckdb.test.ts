@@ -5,7 +5,7 @@
 import { ingestRecords, type RawRecord } from '../../../shared/pipeline/ingest';
 import type { IngestCounts, NormalizeContext } from '../../../shared/normalize/outcome';
 import type { Warehouse } from '../../../shared/warehouse/port';
-import { generateSample } from '../../../shared/sample/generate';
+import { generateSample } from '../../../cli/sample/generate';
 import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
 
 const ctx: NormalizeContext = { ingestTime: '2026-02-01T00:00:00Z', contentMode: 'scrubbed' };

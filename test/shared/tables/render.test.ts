@@ -9,7 +9,7 @@ import {
   renderDuckDbTableDdl,
   renderDuckDbType,
 } from '../../../shared/tables/render';
-import { DATA_DICTIONARY_PATH, writeDataDictionary } from '../../../shared/tables/write-dictionary';
+import { DATA_DICTIONARY_PATH, writeDataDictionary } from '../../../tools/write-dictionary';
 import {
   REGISTRY,
   interactionsTable,
@@ -20,10 +20,9 @@ import {
   type TableDef,
 } from '../../../shared/tables/registry';
 
-/** A view definition (the registry has none today; the renderers still handle one). */
-const aView: TableDef = {
+/** A table without partitioning or clustering (every registry table has both today). */
+const plainTable: TableDef = {
   ...interactionsTable,
-  kind: 'view',
   partitionBy: undefined,
   clusterBy: undefined,
 };
@@ -64,7 +63,7 @@ describe('BigQuery schema rendering', () => {
       timePartitioning: { type: 'DAY', field: 'day' },
       clustering: { fields: ['user_id', 'method', 'client_name'] },
     });
-    expect(renderBigQueryTableOptions(aView)).toEqual({});
+    expect(renderBigQueryTableOptions(plainTable)).toEqual({});
   });
 });
 
@@ -106,16 +105,15 @@ describe('DuckDB DDL rendering', () => {
     expect(ddl).toMatch(/^CREATE TABLE IF NOT EXISTS gca_raw\.metadata_events \(/);
     expect(ddl).toContain('"entry_key" VARCHAR NOT NULL');
     expect(ddl).toContain('"lines_count" BIGINT,');
-    expect(() => renderDuckDbTableDdl(aView)).toThrow(/view/);
   });
 
-  it('creates schemas first, then every table and no view', () => {
+  it('creates schemas first, then every table', () => {
     const ddl = renderDuckDbDdl();
     expect(ddl.slice(0, 2)).toEqual([
       'CREATE SCHEMA IF NOT EXISTS gca_raw',
       'CREATE SCHEMA IF NOT EXISTS gca_analytics',
     ]);
-    expect(ddl).toHaveLength(2 + REGISTRY.filter((t) => t.kind === 'table').length);
+    expect(ddl).toHaveLength(2 + REGISTRY.length);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describeError } from '../../../../shared/errors';
 import { normalizeEntry } from '../../../../shared/normalize/normalize';
 import { makeQuarantineRow } from '../../../../shared/pipeline/ingest';
-import { generateSample } from '../../../../shared/sample/generate';
+import { generateSample } from '../../../../cli/sample/generate';
 import { REGISTRY } from '../../../../shared/tables/registry';
 import {
   BigQueryInsertError,
@@ -539,11 +539,7 @@ describe('ensureSchema', () => {
       { datasetReference: { datasetId: 'gca_analytics' }, location: 'EU', projectId: 'gca-test' },
     ]);
     const tables = created.filter((r) => r.path.endsWith('/tables'));
-    expect(tables.map((r) => r.path.split('/')[4])).toEqual(
-      REGISTRY.filter((t) => t.kind === 'table')
-        .concat(REGISTRY.filter((t) => t.kind === 'view'))
-        .map((t) => t.dataset),
-    );
+    expect(tables.map((r) => r.path.split('/')[4])).toEqual(REGISTRY.map((t) => t.dataset));
     const requests = fake.resources.get('gca_raw.requests') as {
       schema: { fields: { name: string; type: string; mode: string }[] };
       timePartitioning: unknown;

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Figures, GroupFigures, Report } from '../metrics/report-schema';
+import type { Figures, GroupFigures, Report } from '../../shared/metrics/report-schema';
 import { reportCsvTables, toCsv } from './csv';
 import { formatCount, formatRate, sortGroups, sortedDays } from './format';
 import {

@@ -1,5 +1,5 @@
-import { sampleUserIds } from '../../../shared/sample/generate';
-import { sampleTeamMappingCsv } from '../../../shared/sample/teams';
+import { sampleUserIds } from '../../../cli/sample/generate';
+import { sampleTeamMappingCsv } from '../../../cli/sample/teams';
 import { parseTeamMapping } from '../../../shared/teams/mapping';
 
 describe('sample team mapping', () => {

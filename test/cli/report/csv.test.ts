@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { csvField, reportCsvTables, toCsv } from '../../../shared/report/csv';
+import { csvField, reportCsvTables, toCsv } from '../../../cli/report/csv';
 import { HOSTILE_USER, sampleReport } from './make-report';
 
 describe('CSV (RFC 4180)', () => {

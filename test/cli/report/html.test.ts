@@ -1,4 +1,4 @@
-import { escapeHtml, jsonForScript, renderHtmlReport } from '../../../shared/report/html';
+import { escapeHtml, jsonForScript, renderHtmlReport } from '../../../cli/report/html';
 import { HOSTILE_USER, sampleReport } from './make-report';
 
 describe('escapeHtml / jsonForScript', () => {

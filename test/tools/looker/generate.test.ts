@@ -2,17 +2,17 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'lookml-parser';
-import { ACCEPTANCE_DAILY, INTERACTIONS, type ViewConfig } from '../../shared/looker/config';
+import { ACCEPTANCE_DAILY, INTERACTIONS, type ViewConfig } from '../../../tools/looker/config';
 import {
   generateViewFiles,
   LookerConfigError,
   quoteLookml,
   renderView,
   VIEWS_DIR,
-} from '../../shared/looker/generate';
-import { writeViewFiles } from '../../shared/looker/write';
+} from '../../../tools/looker/generate';
+import { writeViewFiles } from '../../../tools/looker/write';
 
-const ROOT = join(__dirname, '..', '..');
+const ROOT = join(__dirname, '..', '..', '..');
 
 describe('generated LookML views', () => {
   it('are committed up to date (regenerate with `npm run looker`)', () => {
@@ -21,7 +21,7 @@ describe('generated LookML views', () => {
     expect(committed.sort()).toEqual(files.map((f) => f.path.split('/').pop()).sort());
     for (const f of files) {
       const onDisk = readFileSync(join(ROOT, f.path), 'utf8');
-      // On failure: run `npm run looker` (npm run build && node dist/shared/looker/write.js).
+      // On failure: run `npm run looker` (npm run build && node dist/tools/looker/write.js).
       expect({ path: f.path, stale: onDisk !== f.content }).toEqual({ path: f.path, stale: false });
     }
   });

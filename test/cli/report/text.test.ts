@@ -1,12 +1,12 @@
 import { omitPeople } from '../../../shared/metrics/report';
 import { ReportSchema } from '../../../shared/metrics/report-schema';
-import { formatCount, formatRate, terminalLabel } from '../../../shared/report/format';
+import { formatCount, formatRate, terminalLabel } from '../../../cli/report/format';
 import {
   LANGUAGE_HEADERS,
   LANGUAGE_NOTE,
   renderTable,
   renderTextReport,
-} from '../../../shared/report/text';
+} from '../../../cli/report/text';
 import { makeReport, sampleReport } from './make-report';
 
 describe('format', () => {

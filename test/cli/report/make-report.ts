@@ -43,7 +43,7 @@ function by(
   return out;
 }
 
-/** Builds a consistent Report from suggestions (the same arithmetic as DESIGN.md). */
+/** Builds a consistent Report from suggestions (the arithmetic of docs/analysts.md, "What the figures mean"). */
 export function makeReport(list: TestSuggestion[]): Report {
   const g = group(list);
   const dau: Record<string, number> = {};

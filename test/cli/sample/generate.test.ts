@@ -1,12 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  generateSample,
-  RESOURCE_TYPE,
-  writeSampleFile,
-  type SampleEntry,
-} from '../../../shared/sample/generate';
+import { generateSample, writeSampleFile, type SampleEntry } from '../../../cli/sample/generate';
+import { RESOURCE_TYPE } from '../../helpers/entries';
 
 function payload(e: SampleEntry): Record<string, unknown> {
   return (e.jsonPayload ?? {}) as Record<string, unknown>;

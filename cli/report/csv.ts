@@ -3,7 +3,7 @@
  * embed the very same text): a header row, ISO days, rates as fractions (0.25, not 25%),
  * empty cells for null, RFC 4180 quoting and CRLF line ends.
  */
-import type { GroupFigures, Report } from '../metrics/report-schema';
+import type { GroupFigures, Report } from '../../shared/metrics/report-schema';
 
 export type CsvCell = string | number | boolean | null;
 

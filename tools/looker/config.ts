@@ -4,7 +4,7 @@
  * renamed column changes the views and the staleness test fails until they are regenerated.
  *
  * Every rate is a ratio of sums, `sum(accepted) / NULLIF(sum(exposed), 0)`: the daily tables are
- * additive (DESIGN.md, Metric definitions), so this equals the spec's distinct-id formula on any
+ * additive (docs/analysts.md, "Why rates are sums divided by sums"), so this equals the spec's distinct-id formula on any
  * slice, while an average of daily rates would weight a quiet day like a busy one.
  */
 
@@ -86,8 +86,8 @@ const SUM_LATE_DAY_NOTE =
 
 /**
  * Gemini logs no language on chat exposures (only on chat acceptances), so a chat suggestion takes
- * its acceptance's language and every unaccepted one lands on `unknown` (DESIGN.md, attribute
- * rule). Any figure over chat exposures is therefore wrong by language; the dashboards show by
+ * its acceptance's language and every unaccepted one lands on `unknown` (the attribute
+ * rule of ../../shared/sql/metrics.ts). Any figure over chat exposures is therefore wrong by language; the dashboards show by
  * language the code rate and chat accepted/lines only, and these descriptions say why.
  */
 const RATE_NOT_BY_LANGUAGE =

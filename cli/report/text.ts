@@ -1,8 +1,23 @@
 /** The terminal rendering of a Report: aligned plain-text tables, no colours, no content. */
-import type { Figures, GroupFigures, Report, TeamEngagement } from '../metrics/report-schema';
+import type {
+  Figures,
+  GroupFigures,
+  Report,
+  TeamEngagement,
+} from '../../shared/metrics/report-schema';
 import { formatCount, formatRate, sortGroups, sortedDays, terminalLabel } from './format';
 
 type Align = 'left' | 'right';
+/** A label column, then six figures. */
+const LABEL_THEN_SIX_NUMBERS: Align[] = [
+  'left',
+  'right',
+  'right',
+  'right',
+  'right',
+  'right',
+  'right',
+];
 
 /** Renders rows as columns padded to their widest cell. */
 export function renderTable(headers: string[], rows: string[][], align: Align[]): string[] {
@@ -55,15 +70,11 @@ function groupTable(title: string, groups: [string, GroupFigures][]): string[] {
     formatRate(g.code.acceptanceRate),
     formatRate(g.chat.acceptanceRate),
   ]);
-  return renderTable([title, ...FIGURE_HEADERS, 'Code rate', 'Chat rate'], rows, [
-    'left',
-    'right',
-    'right',
-    'right',
-    'right',
-    'right',
-    'right',
-  ]);
+  return renderTable(
+    [title, ...FIGURE_HEADERS, 'Code rate', 'Chat rate'],
+    rows,
+    LABEL_THEN_SIX_NUMBERS,
+  );
 }
 
 /**
@@ -81,15 +92,7 @@ function languageTable(groups: [string, GroupFigures][]): string[] {
     formatCount(g.chat.accepted),
     formatCount(g.chat.linesAccepted),
   ]);
-  return renderTable(['Language', ...LANGUAGE_HEADERS], rows, [
-    'left',
-    'right',
-    'right',
-    'right',
-    'right',
-    'right',
-    'right',
-  ]);
+  return renderTable(['Language', ...LANGUAGE_HEADERS], rows, LABEL_THEN_SIX_NUMBERS);
 }
 
 /** Columns of the team engagement tables (terminal, HTML, CSV). */

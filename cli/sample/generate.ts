@@ -47,9 +47,9 @@ import {
   thought,
   type SampleLanguage,
 } from './content';
+import { GEMINI_RESOURCE_TYPE } from '../../shared/schemas/log-entry';
 import { mixSeed, Rng } from './prng';
 
-export const RESOURCE_TYPE = 'cloudaicompanion.googleapis.com/Instance';
 const TYPE_PREFIX = 'type.googleapis.com/google.cloud.cloudaicompanion.logging.v1.';
 
 export const SAMPLE_CLIENTS = ['CloudCodeVscode', 'IntelliJ', 'cloudcode_cli'] as const;
@@ -356,7 +356,7 @@ class Builder {
 
   private resource(): SampleEntry {
     return {
-      type: RESOURCE_TYPE,
+      type: GEMINI_RESOURCE_TYPE,
       labels: {
         resource_container: this.p.user.project,
         location: 'global',

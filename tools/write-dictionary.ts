@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { renderDataDictionary } from './render';
+import { renderDataDictionary } from '../shared/tables/render';
 
 /** Path of the dictionary, relative to the repository root. */
 export const DATA_DICTIONARY_PATH = 'docs/data-dictionary.md';

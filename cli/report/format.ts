@@ -1,5 +1,5 @@
 /** Number and label formatting shared by the terminal table and the HTML dashboard. */
-import type { Figures, GroupFigures, Report } from '../metrics/report-schema';
+import type { GroupFigures, Report } from '../../shared/metrics/report-schema';
 
 /** 12345 -> "12,345" (fixed locale, so output does not depend on the machine). */
 export function formatCount(n: number): string {
@@ -36,9 +36,4 @@ export function sortGroups(
 /** Days of the report in order. */
 export function sortedDays(report: Report): string[] {
   return Object.keys(report.byDay).sort();
-}
-
-/** Figures with nothing in them, for a slice that has no row. */
-export function emptyFigures(): Figures {
-  return { exposed: 0, accepted: 0, acceptanceRate: null, linesAccepted: 0 };
 }

@@ -1,7 +1,7 @@
 /** Writes the report's CSV tables into a directory (`report --csv DIR`). */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Report } from '../metrics/report-schema';
+import type { Report } from '../../shared/metrics/report-schema';
 import { reportCsvTables, toCsv } from './csv';
 
 /** Creates `dir` if needed and writes `<table>.csv` for every table; returns the paths. */
