@@ -4,67 +4,15 @@
  * so its peak RSS is its own. Then the same for twice the entries: memory must not grow with the input. Recompute is timed separately
  * (`gca-analytics recompute`), so the headline is ingest.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSampleFile } from '../cli/sample/generate';
+import { runCli, type ChildRun } from './child';
 import type { BenchOptions, BenchResult } from './types';
 
 const FULL_ENTRIES = 200_000;
 const QUICK_ENTRIES = 5_000;
-
-/**
- * Runs the CLI's main and reports the process's peak RSS (KiB) and CPU time (user + system, µs)
- * on stderr when done. CPU time is the steadier figure on a shared machine: wall time also
- * counts what other processes took from the 2 cores.
- */
-const WRAPPER = `
-const { main } = require(process.env.GCA_BENCH_MAIN);
-main(['node', 'gca-analytics', ...process.argv.slice(1)]).then((code) => {
-  const usage = process.resourceUsage();
-  process.stderr.write('\\nGCA_MAXRSS_KB=' + usage.maxRSS + '\\n');
-  process.stderr.write('GCA_CPU_US=' + (usage.userCPUTime + usage.systemCPUTime) + '\\n');
-  process.exitCode = code;
-});
-`;
-
-interface ChildRun {
-  seconds: number;
-  cpuSeconds: number;
-  peakRssBytes: number;
-  stdout: string;
-}
-
-function runCli(mainJs: string, args: string[]): Promise<ChildRun> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['-e', WRAPPER, ...args], {
-      env: { ...process.env, GCA_BENCH_MAIN: mainJs },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const rss = /GCA_MAXRSS_KB=(\d+)/.exec(stderr);
-      const cpu = /GCA_CPU_US=(\d+)/.exec(stderr);
-      if (code !== 0 || !rss || !cpu) {
-        reject(new Error(`gca-analytics ${args[0]} exited ${code}: ${stderr.trim().slice(-500)}`));
-        return;
-      }
-      resolve({
-        seconds,
-        cpuSeconds: Number(cpu[1]) / 1e6,
-        peakRssBytes: Number(rss[1]) * 1024,
-        stdout,
-      });
-    });
-  });
-}
 
 interface Measured {
   entries: number;

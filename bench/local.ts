@@ -14,11 +14,11 @@
  * The two run alternately (peer, job, peer, job, ...) and each figure is the median of its runs,
  * so a burst of load on the machine lands on both.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSampleFile } from '../cli/sample/generate';
+import { CLI_SCRIPT, runNode, USAGE_LINES, type ChildRun } from './child';
 import type { BenchOptions, BenchResult } from './types';
 
 const FULL_ENTRIES = 200_000;
@@ -41,65 +41,9 @@ const { DuckDBInstance } = require(process.env.GCA_BENCH_DUCKDB);
   const rate = reader.getRows()[0][0];
   conn.closeSync();
   instance.closeSync();
-  const usage = process.resourceUsage();
-  process.stdout.write(JSON.stringify({ rate: Number(rate) }) + '\\n');
-  process.stderr.write('\\nGCA_MAXRSS_KB=' + usage.maxRSS + '\\n');
-  process.stderr.write('GCA_CPU_US=' + (usage.userCPUTime + usage.systemCPUTime) + '\\n');
+  process.stdout.write(JSON.stringify({ rate: Number(rate) }) + '\\n');${USAGE_LINES}
 })().catch((err) => { console.error(err); process.exit(1); });
 `;
-
-/** Runs the CLI's main and reports the process's peak RSS (KiB) on stderr when done. */
-const CLI = `
-const { main } = require(process.env.GCA_BENCH_MAIN);
-main(['node', 'gca-analytics', ...process.argv.slice(1)]).then((code) => {
-  const usage = process.resourceUsage();
-  process.stderr.write('\\nGCA_MAXRSS_KB=' + usage.maxRSS + '\\n');
-  process.stderr.write('GCA_CPU_US=' + (usage.userCPUTime + usage.systemCPUTime) + '\\n');
-  process.exitCode = code;
-});
-`;
-
-interface ChildRun {
-  seconds: number;
-  /** User + system CPU time of the process (all its threads): steadier than wall time. */
-  cpuSeconds: number;
-  peakRssBytes: number;
-  stdout: string;
-}
-
-function runNode(
-  script: string,
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<ChildRun> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(process.execPath, ['-e', script, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const rss = /GCA_MAXRSS_KB=(\d+)/.exec(stderr);
-      const cpu = /GCA_CPU_US=(\d+)/.exec(stderr);
-      if (code !== 0 || !rss || !cpu) {
-        reject(new Error(`${args.join(' ')} exited ${code}: ${stderr.trim().slice(-500)}`));
-        return;
-      }
-      resolve({
-        seconds,
-        cpuSeconds: Number(cpu[1]) / 1e6,
-        peakRssBytes: Number(rss[1]) * 1024,
-        stdout,
-      });
-    });
-  });
-}
 
 interface JobRun {
   seconds: number;
@@ -114,8 +58,8 @@ async function runJob(mainJs: string, file: string, db: string): Promise<JobRun>
   rmSync(db, { force: true });
   rmSync(`${db}.state.json`, { force: true });
   const env = { GCA_BENCH_MAIN: mainJs };
-  const ingest = await runNode(CLI, ['ingest', file, '--db', db, '--json'], env);
-  const report = await runNode(CLI, ['report', '--db', db, '--json'], env);
+  const ingest = await runNode(CLI_SCRIPT, ['ingest', file, '--db', db, '--json'], env);
+  const report = await runNode(CLI_SCRIPT, ['report', '--db', db, '--json'], env);
   const figures = JSON.parse(report.stdout) as { code?: { acceptanceRate?: number | null } };
   return {
     seconds: ingest.seconds + report.seconds,
