@@ -192,7 +192,11 @@ export function eraseRawSql(name: RawTableName): CountedStatement {
  * in. Parameters: users (ARRAY<STRING>).
  */
 export function eraseDerivedSql(name: (typeof USER_DERIVED_TABLES)[number]): CountedStatement {
-  const table = `gca_analytics.${name}`;
+  return eraseUserRowsSql(`gca_analytics.${name}`);
+}
+
+/** Count and delete the rows of `table` whose user_id is in `@users`. */
+function eraseUserRowsSql(table: string): CountedStatement {
   const where = 'WHERE user_id IN UNNEST(@users)';
   return {
     table,
@@ -207,14 +211,7 @@ export function eraseDerivedSql(name: (typeof USER_DERIVED_TABLES)[number]): Cou
  * the user id they were stored with). Parameters: users (ARRAY<STRING>).
  */
 export function eraseDatasetMembersSql(): CountedStatement {
-  const table = 'gca_raw.dataset_members';
-  const where = 'WHERE user_id IN UNNEST(@users)';
-  return {
-    table,
-    action: 'erased',
-    countSql: `SELECT COUNT(*) AS n FROM \`${table}\`\n${where}`,
-    sql: `DELETE FROM \`${table}\`\n${where}`,
-  };
+  return eraseUserRowsSql('gca_raw.dataset_members');
 }
 
 /**
@@ -223,14 +220,7 @@ export function eraseDatasetMembersSql(): CountedStatement {
  * the same key as the raw rows), so the same `users` match. Parameters: users (ARRAY<STRING>).
  */
 export function eraseUserTeamsSql(): CountedStatement {
-  const table = 'gca_analytics.user_teams';
-  const where = 'WHERE user_id IN UNNEST(@users)';
-  return {
-    table,
-    action: 'erased',
-    countSql: `SELECT COUNT(*) AS n FROM \`${table}\`\n${where}`,
-    sql: `DELETE FROM \`${table}\`\n${where}`,
-  };
+  return eraseUserRowsSql('gca_analytics.user_teams');
 }
 
 /** One entry of the audit row's `changes`. */
