@@ -128,7 +128,7 @@ function isRowDataError(err: unknown): boolean {
   return ROW_DATA_ERRORS.test(errorMessage(err));
 }
 
-/** One table of a batch written to an NDJSON file, with the INSERT that reads it. */
+/** One table of a batch written to a JSON file, with the INSERT that reads it. */
 interface StagedInsert {
   table: RawTableName;
   file: string;
@@ -266,15 +266,12 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
     }
     // A row DuckDB refuses (invalid JSON, missing REQUIRED value, bad timestamp) must not sink
     // the batch: find it row by row (rare, so slow is fine) and report it as rejected, as the
-    // BigQuery adapter does with per-row insertAll errors. Rows are read back from the staged
-    // text (one JSON object per line, repeats of a key already dropped).
+    // BigQuery adapter does with per-row insertAll errors (repeats of a key already dropped).
     const result: InsertResult = { inserted: 0, duplicates: 0, rejected: [] };
     for (const staged of tables) {
-      const lines = staged.ndjson.split('\n');
-      // Repeats of a key were dropped from the text: they are duplicates.
-      result.duplicates += staged.rows - lines.length;
-      for (const line of lines) {
-        const row = JSON.parse(line) as Record<string, unknown>;
+      // Repeats of a key were not staged: they are duplicates.
+      result.duplicates += staged.rows - staged.distinct.length;
+      for (const row of staged.distinct as readonly Record<string, unknown>[]) {
         try {
           const single = stageBatch({ ...EMPTY_BATCH, [staged.table]: [row] });
           const r = await this.insertInTransaction(single, 1);
@@ -365,15 +362,15 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
     }
   }
 
-  /** Writes each staged table to its own NDJSON file, with the INSERT that reads it. */
+  /** Writes each staged table to its own JSON file, with the INSERT that reads it. */
   private writeStaged(tables: readonly StagedTable[]): StagedInsert[] {
     if (tables.length === 0) return [];
     this.stageDir ??= mkdtempSync(join(tmpdir(), 'gca-duckdb-stage-'));
     const staged: StagedInsert[] = [];
     try {
       for (const t of tables) {
-        const file = join(this.stageDir, `${this.stageSeq++}-${t.table}.ndjson`);
-        writeFileSync(file, t.ndjson);
+        const file = join(this.stageDir, `${this.stageSeq++}-${t.table}.json`);
+        writeFileSync(file, t.json);
         const sql = STAGE_PLANS[t.table].insertSql
           .replace('$$FILE$$', sqlString(file))
           .replace('$$PRUNE$$', t.prune);
