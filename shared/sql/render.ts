@@ -141,34 +141,53 @@ function matchParen(text: string, open: number): number {
 }
 
 /**
- * BigQuery's `FROM UNNEST(arr) AS a [WITH OFFSET AS o]` makes `a` the element; DuckDB makes `a`
- * a table whose column is `unnest`. Rewrite to a subquery whose column is `a`.
+ * Rewrites each call the global regex `re` finds (its match ends at the call's opening
+ * parenthesis): `rewrite` gets the indexes of both parentheses and returns the text
+ * replacing the call from its start up to `end`, or null to keep the call as it is. `what` names
+ * the call in the error for unbalanced parentheses.
  */
-function rewriteUnnestAliases(text: string): string {
-  const re = /\bUNNEST\s*\(/gi;
-  let result = '';
+function rewriteCalls(
+  text: string,
+  re: RegExp,
+  what: string,
+  rewrite: (open: number, close: number) => { text: string; end: number } | null,
+): string {
+  let out = '';
   let last = 0;
   let m: RegExpExecArray | null;
   while ((m = re.exec(text)) !== null) {
     const open = m.index + m[0].length - 1;
     const close = matchParen(text, open);
-    if (close < 0) throw new SqlRenderError('unbalanced parentheses after UNNEST');
-    const rest = text.slice(close + 1);
+    if (close < 0) throw new SqlRenderError(`unbalanced parentheses after ${what}`);
+    const replaced = rewrite(open, close);
+    if (!replaced) continue;
+    out += text.slice(last, m.index) + replaced.text;
+    last = replaced.end;
+    re.lastIndex = last;
+  }
+  return out + text.slice(last);
+}
+
+/**
+ * BigQuery's `FROM UNNEST(arr) AS a [WITH OFFSET AS o]` makes `a` the element; DuckDB makes `a`
+ * a table whose column is `unnest`. Rewrite to a subquery whose column is `a`.
+ */
+function rewriteUnnestAliases(text: string): string {
+  return rewriteCalls(text, /\bUNNEST\s*\(/gi, 'UNNEST', (open, close) => {
     const alias = /^\s+AS\s+([A-Za-z_]\w*)(\s+WITH\s+OFFSET(?:\s+AS\s+([A-Za-z_]\w*))?)?/i.exec(
-      rest,
+      text.slice(close + 1),
     );
-    if (!alias) continue;
+    if (!alias) return null;
     const expr = text.slice(open + 1, close);
     const name = alias[1] ?? '';
     const offset = alias[2]
       ? `, generate_subscripts(${expr}, 1) - 1 AS ${alias[3] ?? 'offset'}`
       : '';
-    result += text.slice(last, m.index);
-    result += `(SELECT UNNEST(${expr}) AS ${name}${offset}) AS ${name}__unnest`;
-    last = close + 1 + alias[0].length;
-    re.lastIndex = last;
-  }
-  return result + text.slice(last);
+    return {
+      text: `(SELECT UNNEST(${expr}) AS ${name}${offset}) AS ${name}__unnest`,
+      end: close + 1 + alias[0].length,
+    };
+  });
 }
 
 /** Splits on commas outside parentheses and brackets (strings are placeholders by now). */
@@ -195,24 +214,14 @@ function splitTopLevel(text: string): string[] {
  * DuckDB needs the names.
  */
 function rewriteStructs(text: string): string {
-  const re = /(?<![\w.])STRUCT\s*\(/gi;
-  let out = '';
-  let last = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
-    const open = m.index + m[0].length - 1;
-    const close = matchParen(text, open);
-    if (close < 0) throw new SqlRenderError('unbalanced parentheses after STRUCT');
+  return rewriteCalls(text, /(?<![\w.])STRUCT\s*\(/gi, 'STRUCT', (open, close) => {
     const fields = splitTopLevel(text.slice(open + 1, close)).map((item) => {
       const named = /^([\s\S]*\S)\s+AS\s+([A-Za-z_]\w*|"(?:[^"]|"")+")\s*$/i.exec(item.trim());
       if (!named) throw new SqlRenderError(`STRUCT field without a name: ${item.trim()}`);
       return `${named[2]} := ${rewriteStructs(named[1] ?? '')}`;
     });
-    out += `${text.slice(last, m.index)}struct_pack(${fields.join(', ')})`;
-    last = close + 1;
-    re.lastIndex = last;
-  }
-  return out + text.slice(last);
+    return { text: `struct_pack(${fields.join(', ')})`, end: close + 1 };
+  });
 }
 
 /**
