@@ -11,9 +11,9 @@
  * input, that a guard never accepts what its schema rejects.
  */
 import type { LogEntry } from '../schemas/log-entry';
-import type { MetadataLog } from '../schemas/metadata-log';
-import type { RequestLog } from '../schemas/request-log';
-import type { ResponseLog } from '../schemas/response-log';
+import { METADATA_EVENT_KINDS, type MetadataLog } from '../schemas/metadata-log';
+import { REQUEST_KINDS, type RequestLog } from '../schemas/request-log';
+import { RESPONSE_KINDS, type ResponseLog } from '../schemas/response-log';
 
 type Obj = Record<string, unknown>;
 
@@ -137,14 +137,21 @@ function optRequestBody(v: unknown): boolean {
   return optInputDataContext(v.input_data_context) && optInputDataContext(v.inputDataContext);
 }
 
+/** `@type` absent or a string, and each of `keys` absent or accepted by `body`. */
+function typedBodies(p: Obj, keys: readonly string[], body: (v: unknown) => boolean): boolean {
+  if (!optStr(p['@type'])) return false;
+  for (const k of keys) if (!body(p[k])) return false;
+  return true;
+}
+
+// The body keys the schemas know (the zod schemas list the same ones).
+const REQUEST_BODIES = Object.keys(REQUEST_KINDS);
+const RESPONSE_BODIES = Object.keys(RESPONSE_KINDS);
+const METADATA_EVENTS = Object.keys(METADATA_EVENT_KINDS);
+
 /** A request payload (RequestLogSchema). */
 export function isRequestLogFast(p: Obj): p is RequestLog {
-  return (
-    optStr(p['@type']) &&
-    optRequestBody(p.taskCompletionRequest) &&
-    optRequestBody(p.codeCompletionRequest) &&
-    optRequestBody(p.codeGenerationRequest)
-  );
+  return typedBodies(p, REQUEST_BODIES, optRequestBody);
 }
 
 function optAttribution(v: unknown): boolean {
@@ -167,15 +174,14 @@ function optResponseBody(v: unknown): boolean {
 /** A response payload (ResponseLogSchema). */
 export function isResponseLogFast(p: Obj): p is ResponseLog {
   return (
-    optStr(p['@type']) &&
-    optResponseBody(p.taskCompletionResponse) &&
-    optResponseBody(p.codeCompletionResponse) &&
-    optResponseBody(p.codeGenerationResponse) &&
+    typedBodies(p, RESPONSE_BODIES, optResponseBody) &&
     optAttribution(p.attribution_context) &&
     optAttribution(p.attributionContext)
   );
 }
 
+// Like the other guards, a run of field checks in the order of its schema (here
+// MetadataEventBodySchema): each guard mirrors one schema, so their runs look alike.
 function optEvent(v: unknown): boolean {
   if (absent(v)) return true;
   return (
@@ -193,14 +199,9 @@ function optEvent(v: unknown): boolean {
 /** A metadata payload (MetadataLogSchema). */
 export function isMetadataLogFast(p: Obj): p is MetadataLog {
   return (
-    optStr(p['@type']) &&
     optStr(p.clientName) &&
     optStr(p.clientVersion) &&
     optStr(p.requestId) &&
-    optEvent(p.codeExposure) &&
-    optEvent(p.codeAcceptance) &&
-    optEvent(p.chatExposure) &&
-    optEvent(p.chatAcceptance) &&
-    optEvent(p.apiRequest)
+    typedBodies(p, METADATA_EVENTS, optEvent)
   );
 }

@@ -248,6 +248,24 @@ function firstOtherObject(payload: Record<string, unknown>, ignore: readonly str
   return undefined;
 }
 
+/**
+ * A payload's kind and body: the body under the first of `keys` present, with its kind from
+ * `kinds`; else (a kind not known yet: 'unknown') the first other object, as far as `lenient`
+ * reads it (the fields it shares with the known kinds), ignoring the top-level keys `ignore`.
+ */
+function kindAndBody<K extends string, Kind extends string, B>(
+  payload: Partial<Record<K, B | null>> & Record<string, unknown>,
+  keys: readonly K[],
+  kinds: Readonly<Record<K, Kind>>,
+  lenient: z.ZodType<B>,
+  ignore: readonly string[],
+): { kind: Kind | 'unknown'; body: B | null } {
+  const key = firstKnownKey(payload, keys);
+  if (key !== null) return { kind: kinds[key], body: payload[key] ?? null };
+  const read = lenient.safeParse(firstOtherObject(payload, ignore));
+  return { kind: 'unknown', body: read.success ? read.data : null };
+}
+
 function invalidPayload(error: z.ZodError, insertId: string | null): Quarantined {
   return quarantine('invalid_payload', describeIssue(error, 'jsonPayload').detail, insertId);
 }
@@ -272,17 +290,13 @@ function normalizeRequest(
 ): NormalizeOutcome {
   const parsed = check(payload, isRequestLogFast, RequestLogSchema);
   if (!parsed.success) return invalidPayload(parsed.error, e.insertId ?? null);
-  const key = firstKnownKey(parsed.data, REQUEST_KEYS);
-  let kind: RequestKind = 'unknown';
-  let body: RequestBody | null = null;
-  if (key !== null) {
-    kind = REQUEST_KINDS[key];
-    body = parsed.data[key] ?? null;
-  } else {
-    // An unknown request kind: read what it shares with the known ones, if it does.
-    const lenient = RequestBodySchema.safeParse(firstOtherObject(parsed.data, TYPE_KEY_ONLY));
-    if (lenient.success) body = lenient.data;
-  }
+  const { kind, body } = kindAndBody<keyof typeof REQUEST_KINDS, RequestKind, RequestBody>(
+    parsed.data,
+    REQUEST_KEYS,
+    REQUEST_KINDS,
+    RequestBodySchema,
+    TYPE_KEY_ONLY,
+  );
 
   const messages = body?.input?.messages ?? [];
   const promptParts: string[] = [];
@@ -313,7 +327,8 @@ function normalizeRequest(
   }
 
   const row: RequestRow = {
-    // Spelled out, not spread or copied from a shared object: a literal of fixed shape is much
+    // The envelope columns repeat in the request, response and metadata literals on purpose:
+    // spelled out, not spread or copied from a shared object, a literal of fixed shape is much
     // cheaper to build (measured).
     entry_key: entryKey(e.logName, e.timestamp, e.insertId),
     log_name: e.logName,
@@ -353,16 +368,13 @@ function normalizeResponse(
   const parsed = check(payload, isResponseLogFast, ResponseLogSchema);
   if (!parsed.success) return invalidPayload(parsed.error, e.insertId ?? null);
   const p = parsed.data;
-  const key = firstKnownKey(p, RESPONSE_KEYS);
-  let kind: ResponseKind = 'unknown';
-  let body: ResponseBody | null = null;
-  if (key !== null) {
-    kind = RESPONSE_KINDS[key];
-    body = p[key] ?? null;
-  } else {
-    const lenient = ResponseBodySchema.safeParse(firstOtherObject(p, RESPONSE_IGNORE));
-    if (lenient.success) body = lenient.data;
-  }
+  const { kind, body } = kindAndBody<keyof typeof RESPONSE_KINDS, ResponseKind, ResponseBody>(
+    p,
+    RESPONSE_KEYS,
+    RESPONSE_KINDS,
+    ResponseBodySchema,
+    RESPONSE_IGNORE,
+  );
 
   const output = body?.output;
   const messages: Message[] =
@@ -389,7 +401,8 @@ function normalizeResponse(
     null;
 
   const row: ResponseRow = {
-    // Spelled out, not spread or copied from a shared object: a literal of fixed shape is much
+    // The envelope columns repeat in the request, response and metadata literals on purpose:
+    // spelled out, not spread or copied from a shared object, a literal of fixed shape is much
     // cheaper to build (measured).
     entry_key: entryKey(e.logName, e.timestamp, e.insertId),
     log_name: e.logName,
@@ -425,27 +438,21 @@ function normalizeMetadata(
   t: Stamps,
   payloadJson: string,
 ): NormalizeOutcome {
-  // The steps of normalizeResponse with this payload's schema and kinds: one generic helper over
-  // the three payload types would lose the narrow row types each branch builds.
   const parsed = check(payload, isMetadataLogFast, MetadataLogSchema);
   if (!parsed.success) return invalidPayload(parsed.error, e.insertId ?? null);
   const p = parsed.data;
-  const key = firstKnownKey(p, METADATA_KEYS);
-  let eventType: MetadataEventType = 'unknown';
-  let event: MetadataEventBody | null = null;
-  if (key !== null) {
-    eventType = METADATA_EVENT_KINDS[key];
-    event = p[key] ?? null;
-  } else {
-    // A kind not known yet: keep the fields it shares with the known ones; it is stored as
-    // 'unknown' either way, so a field of an unexpected type is dropped, not quarantined.
-    const lenient = MetadataEventBodySchema.safeParse(firstOtherObject(p, NOT_AN_EVENT));
-    if (lenient.success) event = lenient.data;
-  }
+  // A kind not known yet keeps the fields it shares with the known ones; it is stored as
+  // 'unknown' either way, so a field of an unexpected type is dropped, not quarantined.
+  const { kind: eventType, body: event } = kindAndBody<
+    MetadataEventKey,
+    MetadataEventType,
+    MetadataEventBody
+  >(p, METADATA_KEYS, METADATA_EVENT_KINDS, MetadataEventBodySchema, NOT_AN_EVENT);
 
   const agentic = event?.is_agentic ?? event?.isAgentic;
   const row: MetadataEventRow = {
-    // Spelled out, not spread or copied from a shared object: a literal of fixed shape is much
+    // The envelope columns repeat in the request, response and metadata literals on purpose:
+    // spelled out, not spread or copied from a shared object, a literal of fixed shape is much
     // cheaper to build (measured).
     entry_key: entryKey(e.logName, e.timestamp, e.insertId),
     log_name: e.logName,
