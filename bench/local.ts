@@ -13,6 +13,10 @@
  *
  * The two run alternately (peer, job, peer, job, ...) and each figure is the median of its runs,
  * so a burst of load on the machine lands on both.
+ *
+ * Before/after: with `GCA_BENCH_BASELINE` set to another build's `dist/cli/main.js` (say a copy
+ * of main's `dist/`), each round runs that build's job too (peer, job, baseline job, ...), and the
+ * figures include its times and whether its `report --json` is identical to this build's.
  */
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,6 +56,8 @@ interface JobRun {
   reportSeconds: number;
   peakRssBytes: number;
   codeAcceptanceRate: number | null;
+  /** `report --json` as printed. */
+  report: string;
 }
 
 async function runJob(mainJs: string, file: string, db: string): Promise<JobRun> {
@@ -68,6 +74,7 @@ async function runJob(mainJs: string, file: string, db: string): Promise<JobRun>
     reportSeconds: report.seconds,
     peakRssBytes: Math.max(ingest.peakRssBytes, report.peakRssBytes),
     codeAcceptanceRate: figures.code?.acceptanceRate ?? null,
+    report: report.stdout,
   };
 }
 
@@ -85,22 +92,62 @@ const median = (xs: number[]): number => {
 };
 const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(0)} MiB`;
 
-/** Alternating runs of the peer and the job on `entries` generated entries. */
-async function measure(mainJs: string, dir: string, entries: number, rounds: number) {
+/**
+ * Alternating runs of the peer and the job (and the baseline's job, given `baselineJs`) on
+ * `entries` generated entries.
+ */
+async function measure(
+  mainJs: string,
+  dir: string,
+  entries: number,
+  rounds: number,
+  baselineJs: string | null = null,
+) {
   const file = join(dir, `export-${entries}.json`);
   await writeSampleFile(file, { seed: 20251008, entries, users: 200, days: 28 });
   const fileBytes = statSync(file).size;
   const peers: (ChildRun & { rate: number })[] = [];
   const jobs: JobRun[] = [];
+  const baselines: JobRun[] = [];
   try {
     for (let i = 0; i < rounds; i++) {
       peers.push(await runPeer(file, join(dir, 'raw.duckdb')));
       jobs.push(await runJob(mainJs, file, join(dir, 'job.duckdb')));
+      if (baselineJs) baselines.push(await runJob(baselineJs, file, join(dir, 'baseline.duckdb')));
     }
   } finally {
     rmSync(file, { force: true });
   }
-  return { entries, fileBytes, peers, jobs };
+  return { entries, fileBytes, peers, jobs, baselines };
+}
+
+/** The baseline build's figures beside this build's (see the module comment). */
+function baselineFigures(
+  jobs: readonly JobRun[],
+  baselines: readonly JobRun[],
+  raw: number,
+): { figures: Record<string, number>; lines: string[] } {
+  if (baselines.length === 0) return { figures: {}, lines: [] };
+  const seconds = median(baselines.map((b) => b.seconds));
+  const cpu = median(baselines.map((b) => b.cpuSeconds));
+  const rss = median(baselines.map((b) => b.peakRssBytes));
+  const identical = jobs.every((j, i) => j.report === baselines[i]?.report);
+  return {
+    figures: {
+      'local.baselineJobSeconds': Number(seconds.toFixed(2)),
+      'local.baselineRatioToRawDuckDb': Number((seconds / raw).toFixed(2)),
+      'local.baselineJobCpuSeconds': Number(cpu.toFixed(2)),
+      'local.baselinePeakRssBytes': rss,
+      'local.reportIdenticalToBaseline': identical ? 1 : 0,
+    },
+    lines: [
+      `  baseline build (GCA_BENCH_BASELINE), same rounds: job ${seconds.toFixed(2)} s ` +
+        `(ratio ${(seconds / raw).toFixed(2)}; per round ` +
+        `${baselines.map((b) => b.seconds.toFixed(2)).join(', ')} vs ` +
+        `${jobs.map((j) => j.seconds.toFixed(2)).join(', ')}), ${cpu.toFixed(1)} CPU s, ` +
+        `peak RSS ${mib(rss)}; report --json ${identical ? 'identical' : 'DIFFERENT'}`,
+    ],
+  };
 }
 
 export async function run(opts: BenchOptions): Promise<BenchResult> {
@@ -110,7 +157,9 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const rounds = opts.quick ? 1 : ROUNDS;
   const dir = mkdtempSync(join(tmpdir(), 'gca-bench-local-'));
   try {
-    const one = await measure(mainJs, dir, n, rounds);
+    const baselineJs = process.env.GCA_BENCH_BASELINE || null;
+    if (baselineJs && !existsSync(baselineJs)) throw new Error(`${baselineJs} not found`);
+    const one = await measure(mainJs, dir, n, rounds, baselineJs);
     const two = await measure(mainJs, dir, 2 * n, 1);
     const raw = median(one.peers.map((p) => p.seconds));
     const job = median(one.jobs.map((j) => j.seconds));
@@ -122,6 +171,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
     // The same figure both ways: the job's report and the peer's one query must agree.
     const peerRate = one.peers[0]?.rate ?? NaN;
     const jobRate = one.jobs[0]?.codeAcceptanceRate ?? NaN;
+    const baseline = baselineFigures(one.jobs, one.baselines, raw);
     return {
       figures: {
         'local.rawDuckDbSeconds': Number(raw.toFixed(2)),
@@ -135,6 +185,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
         'local.peakRssBytes': rss1,
         'local.peakRssBytes2x': rss2,
         'local.peakRss2xTo1x': Number((rss2 / rss1).toFixed(2)),
+        ...baseline.figures,
       },
       lines: [
         `${n.toLocaleString('en')} entries (${mib(one.fileBytes)} gcloud export), ${rounds} ` +
@@ -148,6 +199,7 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
         `  CPU seconds (all threads): raw DuckDB ${rawCpu.toFixed(1)}, job ${jobCpu.toFixed(1)}: ` +
           `ratio ${(jobCpu / rawCpu).toFixed(2)}`,
         `  code acceptance rate, raw query vs report: ${peerRate.toFixed(4)} vs ${Number(jobRate).toFixed(4)}`,
+        ...baseline.lines,
         `${(2 * n).toLocaleString('en')} entries: job ${median(two.jobs.map((j) => j.seconds)).toFixed(2)} s, ` +
           `peak RSS ${mib(rss2)}; 2x / 1x peak RSS ${(rss2 / rss1).toFixed(2)} (target <= 1.3)`,
       ],
