@@ -1,5 +1,5 @@
 import { stageBatch } from '../../../shared/warehouse/duckdb-stage';
-import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import { withTempWarehouse } from '../../helpers/duckdb';
 import { batchOf, makeMetadataEvent } from '../../helpers/metadata-events';
 
 const at = '2025-10-08T10:00:00Z';
@@ -26,36 +26,28 @@ describe('DuckDB staging (one JSON array per raw table)', () => {
     expect(staged?.distinct).toBe(rows);
   });
 
-  describe('read back by DuckDB', () => {
-    let temp: TempWarehouse;
-    beforeEach(async () => {
-      temp = await openTempWarehouse();
-    });
-    afterEach(async () => {
-      await temp.cleanup();
-    });
-
-    it('stores the first row of a repeated key and counts the repeats', async () => {
-      const a = makeMetadataEvent({ type: 'code_exposure', id: 'a', at, user: 'first' });
-      const aLater = { ...a, user_id: 'second' };
-      const result = await temp.warehouse.insertRaw(batchOf({ metadata_events: [a, aLater] }));
+  it('stores the first row of a repeated key and counts the repeats', async () => {
+    const a = makeMetadataEvent({ type: 'code_exposure', id: 'a', at, user: 'first' });
+    const aLater = { ...a, user_id: 'second' };
+    await withTempWarehouse(async (warehouse) => {
+      const result = await warehouse.insertRaw(batchOf({ metadata_events: [a, aLater] }));
       expect(result).toEqual({ inserted: 1, duplicates: 1, rejected: [] });
-      const rows = await temp.warehouse.query('SELECT user_id FROM `gca_raw.metadata_events`');
+      const rows = await warehouse.query('SELECT user_id FROM `gca_raw.metadata_events`');
       expect(rows).toEqual([{ user_id: 'first' }]);
     });
+  });
 
-    it('finds a refused row among repeated keys row by row, from the staged rows', async () => {
-      const good = makeMetadataEvent({ type: 'code_exposure', id: 'a', at });
-      const bad = { ...makeMetadataEvent({ type: 'code_exposure', id: 'b', at }), payload: '{' };
-      const result = await temp.warehouse.insertRaw(
+  it('finds a refused row among repeated keys row by row, from the staged rows', async () => {
+    const good = makeMetadataEvent({ type: 'code_exposure', id: 'a', at });
+    const bad = { ...makeMetadataEvent({ type: 'code_exposure', id: 'b', at }), payload: '{' };
+    await withTempWarehouse(async (warehouse) => {
+      const result = await warehouse.insertRaw(
         batchOf({ metadata_events: [bad, good, bad, { ...good, user_id: 'later' }] }),
       );
       expect(result.inserted).toBe(1);
       expect(result.duplicates).toBe(2);
       expect(result.rejected.map((r) => r.key)).toEqual([bad.entry_key]);
-      const rows = await temp.warehouse.query<{ user_id: string | null }>(
-        'SELECT user_id FROM `gca_raw.metadata_events`',
-      );
+      const rows = await warehouse.query('SELECT user_id FROM `gca_raw.metadata_events`');
       expect(rows).toEqual([{ user_id: good.user_id }]);
     });
   });
