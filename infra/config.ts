@@ -184,6 +184,17 @@ const StackKeysSchema = z
         ),
       )
       .optional(),
+    // Logical: BigQuery's default, billed on uncompressed bytes. PHYSICAL bills the compressed
+    // bytes at twice the rate, plus time-travel and fail-safe bytes: cheaper once the raw tables
+    // compress better than about 2.2x (docs/deploy.md, What it costs: ~$13 less a month at
+    // 10,000 developers at 4x). Only gca_raw, the one dataset whose storage is a line of the bill.
+    rawStorageBillingModel: z.enum(['LOGICAL', 'PHYSICAL']).default('LOGICAL'),
+    // BigQuery's default window (7 days) for reading or restoring raw rows as they were. Under
+    // physical billing its bytes are billed (every content expiry rewrites a day of requests and
+    // responses): 48, BigQuery's minimum, bills 5 fewer days of them. Whole days only.
+    rawTimeTravelHours: intText(48, 168)
+      .refine((v) => v % 24 === 0, 'a multiple of 24 (whole days)')
+      .default(168),
     // No CMEK by default: Google-managed encryption needs no key administration.
     kmsKeyName: KmsKeySchema.optional(),
     // Nobody reads the analytics dataset until someone is named.
@@ -232,7 +243,7 @@ const StackKeysSchema = z
     // 5xx answers of ingest per 5 minutes tolerated: each is a redelivery, and a BigQuery blip
     // makes a few; 50 in 5 minutes is a failing dependency.
     ingestErrorAlertThreshold: intText(0, 1_000_000).default(50),
-    // On: the BigQuery tables and views, the datasets' contents and the Firestore database (which
+    // On: the BigQuery tables, the datasets' contents and the Firestore database (which
     // holds pending erasure requests) hold data the logs no longer have, so no `pulumi destroy`,
     // and no `pulumi up` that would replace one of them, may delete it as a side effect. Set false
     // only to tear the stack down (docs/deploy.md, Tear down).

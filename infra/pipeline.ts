@@ -138,6 +138,10 @@ export function createPipeline(
     },
     readers: [...config.analystPrincipals, ...config.lookerPrincipals],
     deletionProtection: config.deletionProtection,
+    rawStorage: {
+      billingModel: config.rawStorageBillingModel,
+      timeTravelHours: config.rawTimeTravelHours,
+    },
     dependsOn: afterKeys,
   });
   // Readers run their own queries: jobUser lets them start query jobs, and grants no data.

@@ -33,18 +33,23 @@ export interface AnalyticsDatasetsArgs {
   /** IAM principals (`user:`, `group:`, `serviceAccount:`, `domain:`) reading gca_analytics. */
   readers: readonly string[];
   /**
-   * True (the stack default): tables and views refuse deletion and a dataset is never emptied
+   * True (the stack default): tables refuse deletion and a dataset is never emptied
    * on destroy. False only to tear the stack down: everything, data included, can be deleted.
    */
   deletionProtection: boolean;
+  /**
+   * gca_raw's storage billing (LOGICAL or PHYSICAL) and time-travel window in hours (48 to
+   * 168): its storage is the one that counts on the bill (docs/deploy.md, What it costs).
+   */
+  rawStorage: { billingModel: 'LOGICAL' | 'PHYSICAL'; timeTravelHours: number };
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 const DATASET_DESCRIPTIONS: Record<Dataset, string> = {
   gca_raw:
     'Gemini Code Assist log entries as rows, prompts and responses included (under the content ' +
-    'policy). Restricted: only the pipeline service accounts and authorized views read it.',
-  gca_analytics: 'Acceptance and usage figures and views without content, for analysts and Looker.',
+    'policy). Restricted: only the pipeline service accounts read it.',
+  gca_analytics: 'Acceptance and usage figures without content, for analysts and Looker.',
 };
 
 /** The entity of a dataset access entry for an IAM principal. */
@@ -115,6 +120,12 @@ export class AnalyticsDatasets extends pulumi.ComponentResource {
           deleteContentsOnDestroy: !args.deletionProtection,
           accesses: [{ role: 'OWNER', specialGroup: 'projectOwners' }],
           ...encryption,
+          ...(dataset === 'gca_raw'
+            ? {
+                storageBillingModel: args.rawStorage.billingModel,
+                maxTimeTravelHours: String(args.rawStorage.timeTravelHours),
+              }
+            : {}),
         },
         { ...child(dataset), dependsOn: args.dependsOn, ignoreChanges: ['accesses'] },
       );

@@ -52,6 +52,8 @@ const outputs = createPipeline(
       'gca-analytics:ingestMaxInstances': '40',
       'gca-analytics:deadLetterRetentionDays': '1',
       'gca-analytics:allowedPersistenceRegions': 'europe-west1,europe-west4',
+      'gca-analytics:rawStorageBillingModel': 'PHYSICAL',
+      'gca-analytics:rawTimeTravelHours': '48',
     }),
   ),
   {
@@ -94,6 +96,13 @@ describe('CMEK', () => {
       expect(ds.inputs.defaultEncryptionConfiguration).toEqual({ kmsKeyName: KEY });
       expect(ds.inputs.location).toBe('EU');
     }
+  });
+
+  it('bills gca_raw on physical bytes with two days of time travel, gca_analytics as before', () => {
+    const raw = one(recorded, 'gcp:bigquery/dataset:Dataset', 'datasets-gca_raw');
+    expect(raw.inputs).toMatchObject({ storageBillingModel: 'PHYSICAL', maxTimeTravelHours: '48' });
+    const analytics = one(recorded, 'gcp:bigquery/dataset:Dataset', 'datasets-gca_analytics');
+    expect(analytics.inputs.storageBillingModel).toBeUndefined();
   });
 
   it('encrypts both topics with the key', () => {

@@ -301,8 +301,17 @@ describe('BigQuery', () => {
       expect(ds.inputs.location).toBe('europe-west1');
       expect(ds.inputs.deleteContentsOnDestroy).toBe(false);
     }
-    // Dataset IAM resources would rewrite the access list and drop the authorized views.
+    // Dataset IAM resources would rewrite the access list and drop entries made outside Pulumi.
     expect(recorded.filter((r) => /bigquery\/datasetIam/.test(r.type))).toHaveLength(0);
+  });
+
+  it("keeps BigQuery's storage defaults: logical billing, 7 days of time travel on gca_raw", () => {
+    const raw = one(recorded, 'gcp:bigquery/dataset:Dataset', 'datasets-gca_raw');
+    expect(raw.inputs).toMatchObject({ storageBillingModel: 'LOGICAL', maxTimeTravelHours: '168' });
+    // The analytics dataset's storage (~$2 a month at 10,000 developers) is left as it is.
+    const analytics = one(recorded, 'gcp:bigquery/dataset:Dataset', 'datasets-gca_analytics');
+    expect(analytics.inputs.storageBillingModel).toBeUndefined();
+    expect(analytics.inputs.maxTimeTravelHours).toBeUndefined();
   });
 
   it('lets analysts and Looker read gca_analytics, never gca_raw', () => {
