@@ -2,8 +2,8 @@
  * A dev and a prod stack in one project (issue 14 item 5): with `namePrefix` `dev` and `prod`,
  * the two programs share no physical name, so neither can take or delete the other's resources.
  */
-import * as path from 'node:path';
-import { installMocks, settle, stackConfig, valueOf, type Recorded } from './pulumi-mocks';
+import { installMocks, stackConfig, type Recorded } from './pulumi-mocks';
+import { deployed, fixtureArtifacts } from './mocked-pipeline';
 import { allStrings } from './pipeline-assertions';
 
 const recorded: Recorded[] = installMocks();
@@ -11,16 +11,9 @@ const recorded: Recorded[] = installMocks();
 /* eslint-disable @typescript-eslint/no-require-imports -- loaded after setMocks, on purpose */
 const { parseInfraConfig } = require('../../infra/config') as typeof import('../../infra/config');
 const { createPipeline } = require('../../infra/pipeline') as typeof import('../../infra/pipeline');
-const { bundleFunction } = require('../../infra/bundle') as typeof import('../../infra/bundle');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-const ROOT = path.resolve(__dirname, '../..');
-const fixture = bundleFunction('hello', { rootDir: ROOT, entry: 'test/infra/fixtures/hello.ts' });
-const artifacts = {
-  ingest: { ...fixture, name: 'ingest' as const },
-  recompute: { ...fixture, name: 'recompute' as const },
-  retention: { ...fixture, name: 'retention' as const },
-};
+const artifacts = fixtureArtifacts();
 
 /** The inputs that name a resource in Google Cloud (not Pulumi's logical name). */
 const NAMING_INPUTS = ['name', 'accountId', 'datasetId', 'displayName', 'bucket'];
@@ -47,8 +40,7 @@ beforeAll(async () => {
       parseInfraConfig(stackConfig({ 'gca-analytics:namePrefix': prefix })),
       artifacts,
     );
-    await valueOf(outputs.functionUrls);
-    await settle(recorded);
+    await deployed(recorded, outputs);
     stacks[prefix] = recorded.slice(before);
   }
 });
