@@ -186,8 +186,10 @@ const StackKeysSchema = z
       .optional(),
     // Logical: BigQuery's default, billed on uncompressed bytes. PHYSICAL bills the compressed
     // bytes at twice the rate, plus time-travel and fail-safe bytes: cheaper once the raw tables
-    // compress better than about 2.2x (docs/deploy.md, What it costs: ~$13 less a month at
-    // 10,000 developers at 4x). Only gca_raw, the one dataset whose storage is a line of the bill.
+    // compress better than about 2.2x (docs/deploy.md, What it costs: ~$11 less a month at
+    // 10,000 developers, content at 3x and the other columns at 4x). Only gca_raw: the one
+    // dataset whose storage is a line of the bill. Kept LOGICAL by default: what pays depends on
+    // the data, and BigQuery allows one switch every 14 days.
     rawStorageBillingModel: z.enum(['LOGICAL', 'PHYSICAL']).default('LOGICAL'),
     // BigQuery's default window (7 days) for reading or restoring raw rows as they were. Under
     // physical billing its bytes are billed (every content expiry rewrites a day of requests and
