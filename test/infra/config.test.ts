@@ -221,8 +221,27 @@ describe('parseInfraConfig', () => {
 });
 
 describe('docs/deploy.md', () => {
+  const doc = fs.readFileSync(path.resolve(__dirname, '../../docs/deploy.md'), 'utf8');
+
+  it('recommends, for 10,000 developers, keys and values the stack accepts', () => {
+    const section = doc.slice(doc.indexOf('### Recommended configuration at 10,000 developers'));
+    const block = /```bash\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    const keys = Object.fromEntries(
+      [...block.matchAll(/^pulumi config set (\S+) '?([^'\n]+?)'?$/gm)].map((m) => [m[1], m[2]]),
+    );
+    expect(keys).toEqual({
+      'gca-analytics:recomputeSchedule': '15 7-19/4 * * 1-5',
+      'gca-analytics:rawStorageBillingModel': 'PHYSICAL',
+      'gca-analytics:rawTimeTravelHours': '48',
+    });
+    expect(parseInfraConfig({ ...BASE, ...keys })).toMatchObject({
+      recomputeSchedule: '15 7-19/4 * * 1-5',
+      rawStorageBillingModel: 'PHYSICAL',
+      rawTimeTravelHours: 48,
+    });
+  });
+
   it('documents every config key in its table', () => {
-    const doc = fs.readFileSync(path.resolve(__dirname, '../../docs/deploy.md'), 'utf8');
     expect(STACK_KEYS.length).toBeGreaterThan(15);
     for (const key of STACK_KEYS) {
       const row = new RegExp(`^\\|\\s*\`gca-analytics:${key}\`\\s*\\|`, 'm');
