@@ -51,6 +51,17 @@ describe('log sink', () => {
     ]);
   });
 
+  it("drops ingest's successful request logs from the project's _Default sink, never errors", () => {
+    const exclusion = one(recorded, 'gcp:logging/projectExclusion:ProjectExclusion');
+    expect(exclusion.inputs).toMatchObject({ project: PROJECT, name: 'gca-ingest-requests' });
+    expect(String(exclusion.inputs.filter).split('\n')).toEqual([
+      'resource.type="cloud_run_revision"',
+      'resource.labels.service_name="gca-ingest"',
+      'log_id("run.googleapis.com/requests")',
+      'httpRequest.status<400',
+    ]);
+  });
+
   it('exports the writer identity', async () => {
     expect(await valueOf(outputs.sinkWriterIdentity)).toBe(
       WRITER_IDENTITIES['gcp:logging/projectSink:ProjectSink'],

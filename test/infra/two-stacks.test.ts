@@ -83,6 +83,7 @@ it('names each kind of resource in the form it accepts', () => {
     'dev-gca-recompute-schedule',
     'dev-gca-retention-scheduler',
     'dev_gca_ingest_quarantined',
+    'dev-gca-ingest-requests',
     'acme-gca-prod-dev-gca-functions-source',
   ]) {
     expect([expected, names.includes(expected)]).toEqual([expected, true]);
@@ -95,6 +96,13 @@ it('names each kind of resource in the form it accepts', () => {
     (r) => r.type === 'gcp:bigquery/table:Table' && r.inputs.view !== undefined,
   );
   for (const v of views) expect(JSON.stringify(v.inputs.view)).toContain('.dev_gca_raw.');
+  // Each stack excludes its own ingest's request logs only.
+  const exclusion = stacks.dev.find(
+    (r) => r.type === 'gcp:logging/projectExclusion:ProjectExclusion',
+  );
+  expect(String(exclusion?.inputs.filter)).toContain(
+    'resource.labels.service_name="dev-gca-ingest"',
+  );
   for (const r of stacks.dev.filter((x) => x.type === 'gcp:monitoring/alertPolicy:AlertPolicy')) {
     expect(String(r.inputs.displayName)).toMatch(/^gca-analytics \[dev\]: /);
   }
