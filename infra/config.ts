@@ -184,19 +184,19 @@ const StackKeysSchema = z
         ),
       )
       .optional(),
-    // Logical: BigQuery's default, billed on uncompressed bytes. PHYSICAL bills the compressed
-    // bytes at twice the rate, plus time-travel and fail-safe bytes: cheaper once the raw tables
-    // compress better than about 2.2x (docs/deploy.md, What it costs: ~$11 less a month at
-    // 10,000 developers, content at 3x and the other columns at 4x). Only gca_raw: the one
-    // dataset whose storage is a line of the bill. Kept LOGICAL by default: what pays depends on
-    // the data, and BigQuery allows one switch every 14 days.
-    rawStorageBillingModel: z.enum(['LOGICAL', 'PHYSICAL']).default('LOGICAL'),
-    // BigQuery's default window (7 days) for reading or restoring raw rows as they were. Under
-    // physical billing its bytes are billed (every content expiry rewrites a day of requests and
-    // responses): 48, BigQuery's minimum, bills 5 fewer days of them. Whole days only.
+    // Unset: the dataset's billing is left as it is (BigQuery's default: logical, uncompressed
+    // bytes), so an upgraded stack changes nothing (BigQuery allows one change every 14 days).
+    // PHYSICAL bills the compressed bytes at twice the rate, plus time-travel and fail-safe
+    // bytes: cheaper once the raw tables compress better than about 2.2x (docs/deploy.md, What
+    // it costs: ~$11 less a month at 10,000 developers, content at 3x and the other columns at
+    // 4x). Only gca_raw: the one dataset whose storage is a line of the bill.
+    rawStorageBillingModel: z.enum(['LOGICAL', 'PHYSICAL']).optional(),
+    // Unset: BigQuery's default window, 7 days, for reading or restoring raw rows as they were.
+    // Under physical billing its bytes are billed (every content expiry rewrites a day of
+    // requests and responses): 48, BigQuery's minimum, bills 5 fewer days of them.
     rawTimeTravelHours: intText(48, 168)
       .refine((v) => v % 24 === 0, 'a multiple of 24 (whole days)')
-      .default(168),
+      .optional(),
     // No CMEK by default: Google-managed encryption needs no key administration.
     kmsKeyName: KmsKeySchema.optional(),
     // Nobody reads the analytics dataset until someone is named.

@@ -39,9 +39,10 @@ export interface AnalyticsDatasetsArgs {
   deletionProtection: boolean;
   /**
    * gca_raw's storage billing (LOGICAL or PHYSICAL) and time-travel window in hours (48 to
-   * 168): its storage is the one that counts on the bill (docs/deploy.md, What it costs).
+   * 168), each left to BigQuery when undefined: its storage is the one that counts on the bill
+   * (docs/deploy.md, What it costs).
    */
-  rawStorage: { billingModel: 'LOGICAL' | 'PHYSICAL'; timeTravelHours: number };
+  rawStorage: { billingModel?: 'LOGICAL' | 'PHYSICAL'; timeTravelHours?: number };
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -51,6 +52,17 @@ const DATASET_DESCRIPTIONS: Record<Dataset, string> = {
     'policy). Restricted: only the pipeline service accounts read it.',
   gca_analytics: 'Acceptance and usage figures without content, for analysts and Looker.',
 };
+
+/** The dataset arguments of gca_raw's storage settings: only those set. */
+function rawStorageArgs(storage: AnalyticsDatasetsArgs['rawStorage']): {
+  storageBillingModel?: string;
+  maxTimeTravelHours?: string;
+} {
+  return {
+    ...(storage.billingModel ? { storageBillingModel: storage.billingModel } : {}),
+    ...(storage.timeTravelHours ? { maxTimeTravelHours: String(storage.timeTravelHours) } : {}),
+  };
+}
 
 /** The entity of a dataset access entry for an IAM principal. */
 export function accessEntityOf(
@@ -120,12 +132,7 @@ export class AnalyticsDatasets extends pulumi.ComponentResource {
           deleteContentsOnDestroy: !args.deletionProtection,
           accesses: [{ role: 'OWNER', specialGroup: 'projectOwners' }],
           ...encryption,
-          ...(dataset === 'gca_raw'
-            ? {
-                storageBillingModel: args.rawStorage.billingModel,
-                maxTimeTravelHours: String(args.rawStorage.timeTravelHours),
-              }
-            : {}),
+          ...(dataset === 'gca_raw' ? rawStorageArgs(args.rawStorage) : {}),
         },
         { ...child(dataset), dependsOn: args.dependsOn, ignoreChanges: ['accesses'] },
       );

@@ -46,8 +46,6 @@ describe('parseInfraConfig', () => {
       ingestErrorAlertThreshold: 50,
       namePrefix: '',
       deletionProtection: true,
-      rawStorageBillingModel: 'LOGICAL',
-      rawTimeTravelHours: 168,
     });
   });
 
