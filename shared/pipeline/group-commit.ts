@@ -32,6 +32,7 @@ import {
   emptyBatch,
   makeQuarantineRow,
   originOf,
+  rejectedRowInput,
   writeQuarantineRows,
   type PreparedBatch,
   type RawRecord,
@@ -436,19 +437,10 @@ export class GroupCommit {
       if (!share) continue;
       rejectedBy.set(share, (rejectedBy.get(share) ?? 0) + 1);
       const { prepared, records, quarantineTime } = share.pending.submission;
-      const origin = originOf(prepared, records, r.key);
       const added = addQuarantineRow(
         share.quarantine,
         share.quarantineIds,
-        {
-          source: origin?.record.source ?? 'unknown',
-          messageId: origin?.record.messageId ?? null,
-          insertId: origin?.insertId ?? null,
-          reason: 'row_rejected',
-          detail: `${r.table}: ${r.detail}`,
-          raw: origin?.record.text ?? '',
-          quarantineTime,
-        },
+        rejectedRowInput(r, originOf(prepared, records, r.key), quarantineTime),
         this.opts.contentMode,
       );
       if (!added) share.counts.duplicates++;
