@@ -110,7 +110,7 @@ export async function buildDashboardDetail(
       orphans: number;
     }
   >(
-    `WITH rows AS (
+    `WITH user_days AS (
       SELECT a.day, ${t.team} AS team, ${user} AS user_id, 0 AS active, 1 AS suggestion,
         ${KIND_FIGURES('a.exposed', 'a.accepted', '0')}, a.orphan_acceptances AS orphans
       FROM \`gca_analytics.acceptance_daily\` AS a ${t.join} WHERE ${where}
@@ -125,7 +125,7 @@ export async function buildDashboardDetail(
     )
     SELECT CAST(day AS STRING) AS day, team, user_id, MAX(active) AS active,
       MAX(suggestion) AS suggestion, ${SUM_FIGURES}, SUM(orphans) AS orphans
-    FROM rows GROUP BY day, team, user_id ORDER BY day, team, user_id`,
+    FROM user_days GROUP BY day, team, user_id ORDER BY day, team, user_id`,
     params,
   );
   const dims: Record<DetailDimension, string> = {
