@@ -95,6 +95,8 @@ export interface DashboardData {
   topUsers: GroupSeries;
   /** Table name -> CSV text (the same as `report --csv`), for the download buttons. */
   csv: Record<string, string>;
+  /** Table name -> CSV header, for the CSV of a filtered table (same columns). */
+  csvHeaders: Record<string, string[]>;
   /** What the date-range and team filters recompute from; null without a detail (no filters). */
   filter: FilterData | null;
   /** How many languages, IDEs, teams and users the charts and tables list. */
@@ -223,6 +225,7 @@ export function dashboardData(
   detail: DashboardDetail | null = null,
 ): DashboardData {
   const { days, incompleteDay, allDays } = chartDays(report, now);
+  const csvTables = reportCsvTables(report);
   const scopes: Record<string, DaySeries> = { '': daySeries(days, report.byDay) };
   for (const [team, byDay] of Object.entries(report.byTeamDay)) {
     scopes[team] = daySeries(days, byDay);
@@ -251,7 +254,8 @@ export function dashboardData(
     ]),
     teams: series(sortGroups(report.byTeam, (g) => g.total.exposed).slice(0, topN)),
     topUsers: series(sortGroups(report.byUser, (g) => g.total.linesAccepted).slice(0, topN)),
-    csv: Object.fromEntries(reportCsvTables(report).map((t) => [t.name, toCsv(t)])),
+    csv: Object.fromEntries(csvTables.map((t) => [t.name, toCsv(t)])),
+    csvHeaders: Object.fromEntries(csvTables.map((t) => [t.name, t.headers])),
     filter: detail && allDays.length > 0 ? filterData(report, detail, allDays) : null,
     topN,
   };
@@ -408,10 +412,14 @@ const PAGE_SCRIPT = `
   var PALETTE = ['#1a73e8', '#e8710a', '#188038', '#9334e6', '#d93025', '#12b5cb', '#f9ab00', '#5f6368'];
   var OVER_TITLE = 'Above 100%: includes acceptances whose exposure was not logged';
   function el(id) { return document.getElementById(id); }
+  // The CSV of a table: the report's own (report --csv) for the whole range and every team, else
+  // the same columns and row order for what the filters show.
+  var currentCsv = null;
   document.querySelectorAll('button[data-csv]').forEach(function (b) {
     b.addEventListener('click', function () {
       var name = b.getAttribute('data-csv');
-      var blob = new Blob([data.csv[name]], { type: 'text/csv;charset=utf-8' });
+      var text = currentCsv && currentCsv[name] !== undefined ? currentCsv[name] : data.csv[name];
+      var blob = new Blob([text], { type: 'text/csv;charset=utf-8' });
       var a = document.createElement('a');
       a.href = URL.createObjectURL(blob);
       a.download = name + '.csv';
@@ -698,6 +706,7 @@ const PAGE_SCRIPT = `
       total: groupOf(total), orphans: orphans,
       codeVsChat: { exposed: [total[0], total[3]], accepted: [total[1], total[4]], lines: [total[2], total[5]] },
       languageGroups: sortGroups(dims.language, langWeight).filter(function (x) { return langWeight(x[1]) > 0; }),
+      allLanguageGroups: sortGroups(dims.language, langWeight),
       clientGroups: sortGroups(dims.client, function (g) { return g.total.exposed; }),
       agentGroups: [['Agent mode', groupOf(dims.agent.agent || zero())], ['Not agent mode', groupOf(dims.agent.nonAgent || zero())]],
       teamGroups: sortGroups(teamGroups, function (g) { return g.total.exposed; }),
@@ -707,7 +716,7 @@ const PAGE_SCRIPT = `
     v.clients = series(v.clientGroups.slice(0, TOP));
     v.agent = series(v.agentGroups);
     v.teams = series(v.teamGroups.slice(0, TOP));
-    v.engagement = engagement(v, teamStats, inRange, fi, ti);
+    v.engagement = engagement(v, teamStats, inRange, fi, ti).filter(function (e) { return scope === '' || e.team === scope; });
     people(v, inRange, inScope, fi, ti);
     return v;
   }
@@ -742,18 +751,18 @@ const PAGE_SCRIPT = `
       return Object.keys(stats).map(function (k) {
         var s = stats[k], active = Object.keys(s.active).length;
         var engaged = Object.keys(s.acc).filter(function (u) { return s.acc[u] > 0 && s.active[u]; }).length;
-        return [k, [fmt(active), fmt(engaged), fmt(s.userDays), fmt(s.accepted), active > 0 ? (s.accepted / active).toFixed(1) : '-',
-          s.last >= 0 ? F.days[s.last] : '-', fmt(s.seats), fmt(s.inactive)], active];
+        return { team: k, activeUsers: active, engagedUsers: engaged, activeUserDays: s.userDays, accepted: s.accepted,
+          perUser: active > 0 ? s.accepted / active : null, last: s.last >= 0 ? F.days[s.last] : null, seats: s.seats, inactiveSeats: s.inactive };
       });
     }
+    // Unknown without people (undefined): distinct counts over part of the range.
     return Object.keys(teamStats).map(function (k) {
       var s = teamStats[k], w = F.whole.engagement[k];
       if (v.whole && w) {
-        return [k, [fmt(w.activeUsers), fmt(w.engagedUsers), fmt(w.activeUserDays), fmt(w.accepted),
-          w.acceptedPerActiveUser === null ? '-' : w.acceptedPerActiveUser.toFixed(1), w.lastActiveDay || '-',
-          fmt(w.seats), fmt(w.inactiveSeats)], w.activeUsers];
+        return { team: k, activeUsers: w.activeUsers, engagedUsers: w.engagedUsers, activeUserDays: w.activeUserDays, accepted: w.accepted,
+          perUser: w.acceptedPerActiveUser, last: w.lastActiveDay, seats: w.seats, inactiveSeats: w.inactiveSeats };
       }
-      return [k, ['\\u2013', '\\u2013', fmt(s.userDays), fmt(s.accepted), '\\u2013', s.last >= 0 ? F.days[s.last] : '-', '\\u2013', '\\u2013'], 0];
+      return { team: k, activeUserDays: s.userDays, accepted: s.accepted, last: s.last >= 0 ? F.days[s.last] : null };
     });
   }
   // Per-person figures of the selection (only when the page carries people).
@@ -780,9 +789,12 @@ const PAGE_SCRIPT = `
   }
   function showTables(v) {
     fillTable('table-team', groupRows(v.teamGroups));
-    var eng = v.engagement.filter(function (x) { return v.scope === '' || x[0] === v.scope; })
-      .sort(function (a, b) { return b[2] - a[2] || byName(a[0], b[0]); });
-    fillTable('table-engagement', eng.map(function (x) { return [x[0]].concat(x[1]); }));
+    var eng = v.engagement.slice().sort(function (a, b) { return (b.activeUsers || 0) - (a.activeUsers || 0) || byName(a.team, b.team); });
+    function count(n) { return n === undefined ? '\\u2013' : fmt(n); }
+    fillTable('table-engagement', eng.map(function (e) {
+      return [e.team, count(e.activeUsers), count(e.engagedUsers), fmt(e.activeUserDays), fmt(e.accepted),
+        e.activeUsers === undefined ? '\\u2013' : e.perUser === null ? '-' : e.perUser.toFixed(1), e.last || '-', count(e.seats), count(e.inactiveSeats)];
+    }));
     fillTable('table-language', languageRows(v.languageGroups.slice(0, TOP)));
     fillTable('table-ide', groupRows(v.clientGroups));
     fillTable('table-agent', groupRows(v.agentGroups));
@@ -811,15 +823,48 @@ const PAGE_SCRIPT = `
     parts.push(v.whole && v.scope === '' ? 'Showing the whole report range.' :
       'Showing ' + (F.days[selection().fi] || '-') + ' to ' + (F.days[selection().ti] || '-') + (v.scope ? ', team ' + v.scope : '') + '.');
     if (v.pooledPick) parts.push(el('f-team').value + ' has fewer than ' + F.minTeamSize + ' users in these days: showing "' + F.small + '", where its figures are pooled.');
-    parts.push('Every chart, table and headline figure follows the filters, except: quarantined entries and the row counts (all time), the header line and the CSV downloads (the whole report range).');
+    parts.push('Every chart, table, headline figure and CSV download follows the filters, except quarantined entries and the row counts (all time) and the header line (the whole report range).');
     if (!F.people && !v.whole) parts.push('Active users, engaged users, accepted per active user and seats (\\u2013) are counts of distinct people, which this page does not carry (individual people left out): see the whole range.');
     setText('filter-note', parts.join(' '));
+  }
+  // As csv.ts: empty for null, plain decimals, RFC 4180 quoting, CRLF.
+  function csvField(x) {
+    if (x === null || x === undefined) return '';
+    var t = typeof x === 'number' ? (Number.isInteger(x) ? String(x) : x.toFixed(12).replace(/\\.?0+$/, '')) : String(x);
+    return /[",\\r\\n]/.test(t) ? '"' + t.replace(/"/g, '""') + '"' : t;
+  }
+  function toCsv(name, rows) {
+    return [data.csvHeaders[name]].concat(rows).map(function (r) { return r.map(csvField).join(',') + '\\r\\n'; }).join('');
+  }
+  function figureCells(g) {
+    return [g.code, g.chat, g.total].reduce(function (out, f) { return out.concat([f.exposed, f.accepted, f.rate, f.lines]); }, []);
+  }
+  // The report's record order: by key.
+  function csvGroups(groups) {
+    return groups.slice().sort(function (a, b) { return byName(a[0], b[0]); }).map(function (x) { return [x[0]].concat(figureCells(x[1])); });
+  }
+  function csvTables(v) {
+    var out = {
+      by_team: toCsv('by_team', csvGroups(v.teamGroups)),
+      by_language: toCsv('by_language', csvGroups(v.allLanguageGroups)),
+      by_ide: toCsv('by_ide', csvGroups(v.clientGroups)),
+      by_agent_mode: toCsv('by_agent_mode', [['agent'].concat(figureCells(v.agentGroups[0][1])), ['not_agent'].concat(figureCells(v.agentGroups[1][1]))]),
+      team_engagement: toCsv('team_engagement', v.engagement.slice().sort(function (a, b) { return byName(a.team, b.team); }).map(function (e) {
+        return [e.team, e.activeUsers, e.engagedUsers, e.activeUserDays, e.accepted, e.perUser, e.last, e.seats, e.inactiveSeats];
+      }))
+    };
+    if (F.people) {
+      out.by_user = toCsv('by_user', csvGroups(v.userGroups));
+      out.inactive_seats = toCsv('inactive_seats', v.inactiveSeats.slice().sort(function (a, b) { return byName(a[1], b[1]) || byName(a[0], b[0]); }));
+    }
+    return out;
   }
   function apply() {
     var v = compute(selection());
     drawView(v);
     showTables(v);
     note(v);
+    currentCsv = v.whole && v.scope === '' ? null : csvTables(v);
   }
   if (F) {
     ['f-from', 'f-to', 'f-team'].forEach(function (id) { el(id).addEventListener('change', apply); });

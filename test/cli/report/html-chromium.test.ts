@@ -296,6 +296,14 @@ describe('HTML dashboard in Chromium', () => {
       await page.selectOption('#f-team', team);
     }
 
+    async function downloadCsv(page: Page, name: string): Promise<string> {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click(`button[data-csv="${name}"]`),
+      ]);
+      return readFileSync(await download.path(), 'utf8');
+    }
+
     /** The page `report --from --to --html` writes for that range: what the filter must show. */
     async function reference(report: Report, name: string): Promise<Record<string, unknown>> {
       const { page, close } = await open(write(name, report));
@@ -327,6 +335,12 @@ describe('HTML dashboard in Chromium', () => {
         try {
           await select(page, from, to);
           expect(await shown(page)).toEqual(expected);
+          // Each table's CSV download: report --csv of that range.
+          for (const t of reportCsvTables(ranged)) {
+            if (await page.locator(`button[data-csv="${t.name}"]`).count()) {
+              expect([t.name, await downloadCsv(page, t.name)]).toEqual([t.name, toCsv(t)]);
+            }
+          }
           // The daily charts cover the days chosen.
           expect(await labelsOf(page, 'chart-rate')).toEqual(
             TEAM_SAMPLE_DAYS.filter((d) => d >= from && d <= to),
