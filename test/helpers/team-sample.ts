@@ -5,7 +5,7 @@
  *
  * Days 2025-10-06 .. 2025-10-09 (D1..D4). Big: b1..b3 every day, b4..b6 on D1 only (6 users over
  * the range, 3 from D2 on). Steady: s1..s5 every day, and m from D3 (m is in Tiny before), z1 a
- * seat with no activity. Tiny: t1, t2 every day. u1 is in no team. One suggestion per active
+ * seat with no activity. Tiny: t1, t2 every day. TEAM_SAMPLE_HOSTILE_USER is in no team. One suggestion per active
  * user-day (code, or chat every third), accepted every other one, in three languages and IDEs.
  */
 import { runRecompute } from '../../shared/jobs/recompute';
@@ -16,6 +16,9 @@ import { openTempWarehouse, type TempWarehouse } from './duckdb';
 import { eventsBatch, type EventSpec } from './metadata-events';
 
 export const TEAM_SAMPLE_DAYS = ['2025-10-06', '2025-10-07', '2025-10-08', '2025-10-09'];
+
+/** The user in no team: an id that would run if a page wrote it as markup. */
+export const TEAM_SAMPLE_HOSTILE_USER = '<img src=x onerror="window.__pwned=3">';
 
 // A `teams import` file: its rows look like every other mapping in the tests (data, not logic).
 const MAPPING = `user_id,team,seat,from,to
@@ -41,9 +44,20 @@ t2,Tiny,false,,
 function activity(): [string, string[]][] {
   const all = TEAM_SAMPLE_DAYS;
   return [
-    ...['b1', 'b2', 'b3', 's1', 's2', 's3', 's4', 's5', 'm', 't1', 't2', 'u1'].map(
-      (u): [string, string[]] => [u, all],
-    ),
+    ...[
+      'b1',
+      'b2',
+      'b3',
+      's1',
+      's2',
+      's3',
+      's4',
+      's5',
+      'm',
+      't1',
+      't2',
+      TEAM_SAMPLE_HOSTILE_USER,
+    ].map((u): [string, string[]] => [u, all]),
     ...['b4', 'b5', 'b6'].map((u): [string, string[]] => [u, all.slice(0, 1)]),
   ];
 }

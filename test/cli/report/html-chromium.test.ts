@@ -16,7 +16,11 @@ import { buildReport, omitPeople } from '../../../shared/metrics/report';
 import { buildDashboardDetail, type DashboardDetail } from '../../../cli/report/detail';
 import { engagementCells } from '../../../cli/report/text';
 import type { TempWarehouse } from '../../helpers/duckdb';
-import { openTeamSampleWarehouse, TEAM_SAMPLE_DAYS } from '../../helpers/team-sample';
+import {
+  openTeamSampleWarehouse,
+  TEAM_SAMPLE_DAYS,
+  TEAM_SAMPLE_HOSTILE_USER,
+} from '../../helpers/team-sample';
 import { reportCsvTables, toCsv } from '../../../cli/report/csv';
 import { dashboardCharts, OVER_100_NOTE, renderHtmlReport } from '../../../cli/report/html';
 import type { Report } from '../../../shared/metrics/report-schema';
@@ -341,6 +345,11 @@ describe('HTML dashboard in Chromium', () => {
               expect([t.name, await downloadCsv(page, t.name)]).toEqual([t.name, toCsv(t)]);
             }
           }
+          // Ids from the logs are written as text by the page's script too.
+          expect(await page.evaluate('window.__pwned')).toBeUndefined();
+          expect(await page.locator('#table-users td:first-child').allTextContents()).toContain(
+            TEAM_SAMPLE_HOSTILE_USER,
+          );
           // The daily charts cover the days chosen.
           expect(await labelsOf(page, 'chart-rate')).toEqual(
             TEAM_SAMPLE_DAYS.filter((d) => d >= from && d <= to),
