@@ -5,8 +5,13 @@
  * string from the logs that slipped through escaping could not run or phone home.
  *
  * Every string from the logs (user ids, languages, IDE names) reaches the page either escaped
- * into HTML text or inside the JSON data block with `<`, `>` and `&` escaped, and Chart.js draws
- * labels on a canvas, never as markup.
+ * into HTML text or inside the JSON data block with `<`, `>` and `&` escaped; the page's script
+ * writes table cells with textContent, and Chart.js draws labels on a canvas, never as markup.
+ *
+ * With the report's detail (detail.ts) the page carries its figures per day and team (and per
+ * person unless people are left out), so the date-range and team filters recompute every chart,
+ * table, headline figure and CSV download offline, applying the privacy floor again to the days
+ * chosen.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
