@@ -23,6 +23,8 @@ export interface UserDayRow {
   day: string;
   /** The team as the report shows it: a team under the floor over the report's range is pooled. */
   team: string;
+  /** The team as mapped when `team` is the pool (the page counts pooled teams, never names them). */
+  pooledTeam: string | null;
   /** The logged user id; `unknown` for suggestions without one. */
   user: string;
   /** Any request or metadata event that day (daily_active_users). */
@@ -171,6 +173,7 @@ export async function buildDashboardDetail(
     users: userRows.map((r) => ({
       day: r.day,
       team: shown(r.team),
+      pooledTeam: shown(r.team) === SMALL_TEAMS ? r.team : null,
       user: r.user_id,
       active: Number(r.active) > 0,
       suggestion: Number(r.suggestion) > 0,

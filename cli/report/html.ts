@@ -145,8 +145,12 @@ export interface FilterData {
   } | null;
   /** Whole-range values the page cannot recompute without people (distinct users, seats). */
   whole: { activeUsers: number; engagement: Report['engagement']['byTeam'] };
-  /** Teams the report pooled, and the floor note's sentence about the mapping. */
-  pooledTeams: number;
+  /**
+   * Per team the report pooled (unnamed): the day indices it had a user, so the page counts the
+   * teams pooled in the days chosen as the report of those days does.
+   */
+  pooledDays: number[][];
+  /** The floor note's sentence about the mapping. */
   mappingNote: string;
 }
 
@@ -311,6 +315,7 @@ export function filterData(report: Report, detail: DashboardDetail, days: string
     rows.filter((r) => dayIndex.has(r.day));
   const teamDays = new Map<string, number[]>();
   const presence = new Map<string, Map<string, Set<number>>>();
+  const pooledPresence = new Map<string, Set<number>>();
   const users = indexer();
   const userRows: number[][] = [];
   for (const r of inRange(detail.users)) {
@@ -326,6 +331,9 @@ export function filterData(report: Report, detail: DashboardDetail, days: string
       const byUser = presence.get(r.team) ?? new Map<string, Set<number>>();
       byUser.set(r.user, (byUser.get(r.user) ?? new Set()).add(d));
       presence.set(r.team, byUser);
+      // A pooled team's name serves only to count it apart (pooledDays): it never reaches the page.
+      if (r.pooledTeam !== null)
+        pooledPresence.set(r.pooledTeam, (pooledPresence.get(r.pooledTeam) ?? new Set()).add(d));
     }
     userRows.push([
       d,
@@ -370,7 +378,7 @@ export function filterData(report: Report, detail: DashboardDetail, days: string
     groups,
     people,
     whole: { activeUsers: report.activeUsers, engagement: report.engagement.byTeam },
-    pooledTeams: report.teams.pooledTeams,
+    pooledDays: [...pooledPresence.values()].map((days) => [...days].sort((a, b) => a - b)),
     mappingNote: teamMappingNote(report),
   };
 }
@@ -715,7 +723,11 @@ const PAGE_SCRIPT = `
       clientGroups: sortGroups(dims.client, function (g) { return g.total.exposed; }),
       agentGroups: [['Agent mode', groupOf(dims.agent.agent || zero())], ['Not agent mode', groupOf(dims.agent.nonAgent || zero())]],
       teamGroups: sortGroups(teamGroups, function (g) { return g.total.exposed; }),
-      pooled: F.pooledTeams + F.teams.filter(function (t, i) { return t !== F.small && key[i] === F.small; }).length
+      // As the report of these days counts them: teams with a user in them but under the floor.
+      pooled: F.pooledDays.filter(function (ds) { return ds.some(inRange); }).length +
+        F.teams.filter(function (t, i) {
+          return t !== F.small && key[i] === F.small && F.teamDays.some(function (r) { return r[1] === i && inRange(r[0]) && (r[2] > 0 || r[3] > 0); });
+        }).length
     };
     v.languages = series(v.languageGroups.slice(0, TOP), function (g) { return g.code; });
     v.clients = series(v.clientGroups.slice(0, TOP));

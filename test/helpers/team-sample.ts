@@ -5,7 +5,8 @@
  *
  * Days 2025-10-06 .. 2025-10-09 (D1..D4). Big: b1..b3 every day, b4..b6 on D1 only (6 users over
  * the range, 3 from D2 on). Steady: s1..s5 every day, and m from D3 (m is in Tiny before), z1 a
- * seat with no activity. Tiny: t1, t2 every day. TEAM_SAMPLE_HOSTILE_USER is in no team. One suggestion per active
+ * seat with no activity. Tiny: t1, t2 every day. Gone: g1 on D1 only (a pooled team
+ * that has no user after D1). TEAM_SAMPLE_HOSTILE_USER is in no team. One suggestion per active
  * user-day (code, or chat every third), accepted every other one, in three languages and IDEs.
  */
 import { runRecompute } from '../../shared/jobs/recompute';
@@ -38,6 +39,7 @@ m,Tiny,true,,2025-10-07
 m,Steady,true,2025-10-08,
 t1,Tiny,true,,
 t2,Tiny,false,,
+g1,Gone,true,,
 `;
 
 /** The days each user is active on. */
@@ -58,7 +60,7 @@ function activity(): [string, string[]][] {
       't2',
       TEAM_SAMPLE_HOSTILE_USER,
     ].map((u): [string, string[]] => [u, all]),
-    ...['b4', 'b5', 'b6'].map((u): [string, string[]] => [u, all.slice(0, 1)]),
+    ...['b4', 'b5', 'b6', 'g1'].map((u): [string, string[]] => [u, all.slice(0, 1)]),
   ];
 }
 
