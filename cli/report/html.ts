@@ -293,14 +293,26 @@ function indexer(): { list: string[]; of: (v: string) => number } {
  * users have been seen in the team, or -1.
  */
 function reachOf(userDays: Map<string, Set<number>>, dayCount: number, k: number): number[] {
-  const firsts = [...userDays.values()].map((set) => [...set].sort((a, b) => a - b));
+  const users = [...userDays.values()].map((set) => [...set].sort((a, b) => a - b));
+  // Per user, the first of their days at or after f: a pointer that only moves forward.
+  const at = users.map(() => 0);
   const reach: number[] = [];
   for (let f = 0; f < dayCount; f++) {
-    const next = firsts
-      .map((ds) => ds.find((d) => d >= f))
-      .filter((d): d is number => d !== undefined)
-      .sort((a, b) => a - b);
-    reach.push(next[k - 1] ?? -1);
+    const firsts = new Array<number>(dayCount).fill(0);
+    users.forEach((days, u) => {
+      let i = at[u] ?? 0;
+      while (i < days.length && (days[i] ?? 0) < f) i++;
+      at[u] = i;
+      const d = days[i];
+      if (d !== undefined) firsts[d] = (firsts[d] ?? 0) + 1;
+    });
+    let seen = 0;
+    let found = -1;
+    for (let d = f; d < dayCount && found < 0; d++) {
+      seen += firsts[d] ?? 0;
+      if (seen >= k) found = d;
+    }
+    reach.push(found);
   }
   return reach;
 }
