@@ -95,7 +95,6 @@ interface SliceRow {
   lines: number;
 }
 
-/** The WHERE on `day` (and its parameters) of a range; the dashboard's detail reads the same. */
 export function rangeFilter(opts: ReportOptions): { where: string; params: QueryParams } {
   const clauses = ['TRUE'];
   const params: QueryParams = {};
