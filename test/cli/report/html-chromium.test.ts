@@ -106,25 +106,29 @@ describe('HTML dashboard in Chromium', () => {
     }
   });
 
+  /** No table wider than its card, no page wider than the window, every cell visible and legible. */
+  async function expectNoClipping(page: Page, width: number): Promise<void> {
+    const overflow = await page.evaluate<[string, number, number][]>(
+      `[...document.querySelectorAll('table')].map(t => [t.id, t.scrollWidth, t.parentElement.clientWidth])`,
+    );
+    expect(overflow.length).toBeGreaterThanOrEqual(6);
+    for (const [id, scroll, room] of overflow) expect([id, scroll <= room]).toEqual([id, true]);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+      width,
+    );
+    const small = await page.evaluate<number>(
+      `[...document.querySelectorAll('td')].filter(td => {
+         const r = td.getBoundingClientRect();
+         return r.width === 0 || parseFloat(getComputedStyle(td).fontSize) < 12 || r.right > ${width};
+       }).length`,
+    );
+    expect(small).toBe(0);
+  }
+
   it.each([1400, 390])('never clips a table at %i px, and stays readable', async (width) => {
     const { page, close } = await open(write(`w${width}.html`, sampleReport()), width);
     try {
-      const overflow = await page.evaluate<[string, number, number][]>(
-        `[...document.querySelectorAll('table')].map(t => [t.id, t.scrollWidth, t.parentElement.clientWidth])`,
-      );
-      expect(overflow.length).toBeGreaterThanOrEqual(6);
-      for (const [id, scroll, room] of overflow) expect([id, scroll <= room]).toEqual([id, true]);
-      expect(
-        await page.evaluate<number>('document.documentElement.scrollWidth'),
-      ).toBeLessThanOrEqual(width);
-      // Every cell visible (not hidden or zero-sized) and in a legible font.
-      const small = await page.evaluate<number>(
-        `[...document.querySelectorAll('td')].filter(td => {
-           const r = td.getBoundingClientRect();
-           return r.width === 0 || parseFloat(getComputedStyle(td).fontSize) < 12 || r.right > ${width};
-         }).length`,
-      );
-      expect(small).toBe(0);
+      await expectNoClipping(page, width);
     } finally {
       await close();
     }
@@ -360,6 +364,20 @@ describe('HTML dashboard in Chromium', () => {
         }
       },
     );
+
+    it.each([1400, 390])('tables the filters rewrite never clip at %i px', async (width) => {
+      const { page, close } = await open(
+        pathToFileURL(writeWithDetail(`filtered-w${width}.html`, full, detail)).href,
+        width,
+      );
+      try {
+        await select(page, D2, D3, 'Steady');
+        expect(await page.locator('#table-users tbody tr').count()).toBeGreaterThan(0);
+        await expectNoClipping(page, width);
+      } finally {
+        await close();
+      }
+    });
 
     it('draws every chart with the filter data, no error and no request', async () => {
       const url = pathToFileURL(writeWithDetail('detail.html', full, detail)).href;
