@@ -784,13 +784,17 @@ const PAGE_SCRIPT = `
           perUser: active > 0 ? s.accepted / active : null, last: s.last >= 0 ? F.days[s.last] : null, seats: s.seats, inactiveSeats: s.inactive };
       });
     }
-    // Unknown without people (undefined): distinct counts over part of the range.
-    return Object.keys(teamStats).map(function (k) {
-      var s = teamStats[k], w = F.whole.engagement[k];
-      if (v.whole && w) {
+    // Without people: the report's own rows for its whole range; for part of it only the sums,
+    // the distinct counts unknown (undefined).
+    if (v.whole) {
+      return Object.keys(F.whole.engagement).map(function (k) {
+        var w = F.whole.engagement[k];
         return { team: k, activeUsers: w.activeUsers, engagedUsers: w.engagedUsers, activeUserDays: w.activeUserDays, accepted: w.accepted,
           perUser: w.acceptedPerActiveUser, last: w.lastActiveDay, seats: w.seats, inactiveSeats: w.inactiveSeats };
-      }
+      });
+    }
+    return Object.keys(teamStats).map(function (k) {
+      var s = teamStats[k];
       return { team: k, activeUserDays: s.userDays, accepted: s.accepted, last: s.last >= 0 ? F.days[s.last] : null };
     });
   }

@@ -480,6 +480,8 @@ describe('HTML dashboard in Chromium', () => {
       expect(strings.filter((s) => people.has(s))).toEqual([]);
       const { page, errors, close } = await open(pathToFileURL(file).href);
       try {
+        // The whole range: exactly the report's page, distinct counts included.
+        expect(await shown(page)).toEqual(await reference(report, 'ref-nopeople-whole.html'));
         await select(page, D2, D4);
         const ranged = omitPeople(await buildReport(temp.warehouse, { from: D2, to: D4 }));
         const got = await shown(page);
