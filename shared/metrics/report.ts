@@ -95,7 +95,7 @@ interface SliceRow {
   lines: number;
 }
 
-function rangeFilter(opts: ReportOptions): { where: string; params: QueryParams } {
+export function rangeFilter(opts: ReportOptions): { where: string; params: QueryParams } {
   const clauses = ['TRUE'];
   const params: QueryParams = {};
   if (opts.from) {
