@@ -5,6 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openLocalStateStore } from '../../shared/state/local';
+import type { StateStore } from '../../shared/state/port';
+import { REGISTRY } from '../../shared/tables/registry';
 import { openDuckDbWarehouse } from '../../shared/warehouse/duckdb';
 import type { Warehouse } from '../../shared/warehouse/port';
 
@@ -56,4 +59,52 @@ export async function withTempWarehouse<T>(fn: (w: Warehouse) => Promise<T>): Pr
   } finally {
     await temp.cleanup();
   }
+}
+
+/** A temp warehouse with a local state store in its directory: what a job runs on. */
+export interface TempJobSetup extends TempWarehouse {
+  state: StateStore;
+}
+
+/** Opens a temp warehouse and a state store beside it; `cleanup()` closes both. */
+export async function openTempJobSetup(): Promise<TempJobSetup> {
+  const temp = await openTempWarehouse();
+  let state: StateStore;
+  try {
+    state = await openLocalStateStore(join(temp.dir, 'state.json'));
+  } catch (err) {
+    await temp.cleanup();
+    throw err;
+  }
+  return {
+    ...temp,
+    state,
+    async cleanup() {
+      await state.close();
+      await temp.cleanup();
+    },
+  };
+}
+
+/**
+ * Every table of the registry but those in `skip`, as sorted JSON rows without `updated_at` (the
+ * time of the run that wrote them): two warehouses holding the same data compare equal.
+ */
+export async function snapshotTables(
+  w: Warehouse,
+  skip: readonly string[] = ['gca_analytics.retention_runs'],
+): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const t of REGISTRY) {
+    const name = `${t.dataset}.${t.name}`;
+    if (skip.includes(name)) continue;
+    const rows = await w.query(`SELECT * FROM \`${name}\``);
+    out[name] = rows
+      .map((r) => {
+        const { updated_at: _u, ...rest } = r as Record<string, unknown>;
+        return JSON.stringify(rest);
+      })
+      .sort();
+  }
+  return out;
 }

@@ -12,9 +12,8 @@ import { ingestRecords } from '../../../shared/pipeline/ingest';
 import { replaceUserTeams } from '../../../shared/teams/store';
 import { openLocalStateStore } from '../../../shared/state/local';
 import type { StateStore } from '../../../shared/state/port';
-import { REGISTRY } from '../../../shared/tables/registry';
 import type { QueryParams, Warehouse } from '../../../shared/warehouse/port';
-import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import { openTempWarehouse, snapshotTables, type TempWarehouse } from '../../helpers/duckdb';
 import {
   entryText,
   makeMetadataEntry,
@@ -122,23 +121,6 @@ async function mapTeams(w: Warehouse, users: readonly string[], id = (u: string)
   await replaceUserTeams(w, rows, NOW);
 }
 
-/** Every table and view (not the audit table), rows sorted, without updated_at. */
-async function snapshot(w: Warehouse): Promise<Record<string, string[]>> {
-  const out: Record<string, string[]> = {};
-  for (const t of REGISTRY) {
-    const name = `${t.dataset}.${t.name}`;
-    if (name === 'gca_analytics.retention_runs') continue;
-    const rows = await w.query(`SELECT * FROM \`${name}\``);
-    out[name] = rows
-      .map((r) => {
-        const { updated_at: _u, ...rest } = r as Record<string, unknown>;
-        return JSON.stringify(rest);
-      })
-      .sort();
-  }
-  return out;
-}
-
 /** A Warehouse that throws BigQuery's streaming-buffer error once for DML matching `match`. */
 function failingOnce(w: Warehouse, match: RegExp): Warehouse & { failed: () => boolean } {
   let armed = true;
@@ -213,14 +195,14 @@ describe('erasure on DuckDB', () => {
     await runRetention({ warehouse: b.warehouse, state: stateB, now: () => NOW });
 
     expect(result).toMatchObject({ erasuresDone: 1, erasuresPending: 0 });
-    expect(await snapshot(a.warehouse)).toEqual(await snapshot(b.warehouse));
+    expect(await snapshotTables(a.warehouse)).toEqual(await snapshotTables(b.warehouse));
     const reportAfter = await buildReport(a.warehouse);
     expect(reportAfter).toEqual(await buildReport(b.warehouse));
     expect(reportAfter.byUser[BOB]).toBeUndefined();
     expect(reportAfter.byUser[ALICE]).toEqual(reportA.byUser[ALICE]);
 
     // Nowhere: no row of any table or view mentions Bob.
-    for (const [name, rows] of Object.entries(await snapshot(a.warehouse))) {
+    for (const [name, rows] of Object.entries(await snapshotTables(a.warehouse))) {
       expect({ name, hits: rows.filter((r) => r.includes(BOB)) }).toEqual({ name, hits: [] });
     }
 
@@ -316,7 +298,7 @@ describe('erasure on DuckDB', () => {
       pseudonymizeUser: pseudonymize,
     });
     expect(result.erasuresDone).toBe(1);
-    const after = await snapshot(a.warehouse);
+    const after = await snapshotTables(a.warehouse);
     for (const [name, rows] of Object.entries(after)) {
       const hits = rows.filter((r) => r.includes(pseudonymize(BOB)) || r.includes(BOB));
       expect({ name, hits }).toEqual({ name, hits: [] });

@@ -14,12 +14,9 @@ import {
 import type { NormalizeContext } from '../../../shared/normalize/outcome';
 import { ingestRecords, type RawRecord } from '../../../shared/pipeline/ingest';
 import { generateSample, type SampleEntry } from '../../../cli/sample/generate';
-import { openLocalStateStore } from '../../../shared/state/local';
-import type { StateStore } from '../../../shared/state/port';
 import type { Warehouse } from '../../../shared/warehouse/port';
-import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import { openTempJobSetup, type TempJobSetup } from '../../helpers/duckdb';
 import { batchOf, makeRequest, makeResponse, ts } from '../../helpers/metadata-events';
-import { join } from 'node:path';
 
 /** The `interactions` view as it was (BigQuery SQL), the oracle. */
 const OLD_INTERACTIONS = `
@@ -148,19 +145,14 @@ function timestampOf(e: SampleEntry): string {
 }
 
 describe('activity tables maintained by recompute (DuckDB)', () => {
-  let temp: TempWarehouse;
-  let state: StateStore;
+  let temp: TempJobSetup;
   beforeEach(async () => {
-    temp = await openTempWarehouse();
-    state = await openLocalStateStore(join(temp.dir, 'state.json'));
+    temp = await openTempJobSetup();
   });
-  afterEach(async () => {
-    await state.close();
-    await temp.cleanup();
-  });
+  afterEach(() => temp.cleanup());
 
   const run = (at: string, opts: { full?: boolean; lookbackDays?: number } = {}) =>
-    runRecompute({ warehouse: temp.warehouse, state, now: () => new Date(at) }, opts);
+    runRecompute({ warehouse: temp.warehouse, state: temp.state, now: () => new Date(at) }, opts);
 
   it('a full rebuild equals the old views on the sample data', async () => {
     const entries = sample();
@@ -278,11 +270,11 @@ describe('activity tables maintained by recompute (DuckDB)', () => {
 
   it('a deployment that had the views gets the tables filled by its next incremental run', async () => {
     await ingestRecords(records(sample(), 'all'), temp.warehouse, ctxAt('2025-10-13T01:00:00Z'));
-    await state.setWatermark(RECOMPUTE_JOB, ts('2025-10-13T01:30:00Z'));
+    await temp.state.setWatermark(RECOMPUTE_JOB, ts('2025-10-13T01:30:00Z'));
     const result = await run('2025-10-13T02:00:00Z', { lookbackDays: 10 });
     expect(result.mode).toBe('incremental');
     expect(result.activityRanges).toEqual(['2025-10-06..2025-10-12']);
-    expect(await state.getWatermark(ACTIVITY_WATERMARK)).toBe(ts('2025-10-13T02:00:00Z'));
+    expect(await temp.state.getWatermark(ACTIVITY_WATERMARK)).toBe(ts('2025-10-13T02:00:00Z'));
     await expectOracle(temp.warehouse);
   });
 
