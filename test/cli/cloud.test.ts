@@ -12,10 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_FACTORIES, openState, type DepsFactories } from '../../shared/deps';
 import { RECOMPUTE_JOB } from '../../shared/jobs/recompute';
-import { createBigQueryWarehouse } from '../../shared/warehouse/bigquery';
 import { startEmulator, type RunningEmulator } from '../helpers/emulators';
 import { makeMetadataEntry, makeRequestEntry } from '../helpers/entries';
-import { startFakeBigQuery, type FakeBigQuery } from '../helpers/fake-bigquery';
+import { fakeWarehouseFor, startFakeBigQuery, type FakeBigQuery } from '../helpers/fake-bigquery';
 import { runCli } from './run-cli';
 
 let emu: RunningEmulator;
@@ -66,13 +65,7 @@ function factories(): DepsFactories {
     ...DEFAULT_FACTORIES,
     openWarehouse: async (c) => {
       expect(c.warehouse.kind).toBe('bigquery');
-      return createBigQueryWarehouse({
-        projectId: c.projectId ?? '',
-        location: c.bqLocation,
-        datasets: { gca_raw: c.rawDataset, gca_analytics: c.analyticsDataset },
-        bigquery: fake.client({ maxRetries: 0 }),
-        sleep: async () => undefined,
-      });
+      return fakeWarehouseFor(fake, c);
     },
   };
 }

@@ -7,8 +7,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_FACTORIES, type DepsFactories } from '../../shared/deps';
-import { createBigQueryWarehouse } from '../../shared/warehouse/bigquery';
-import { startFakeBigQuery, type FakeBigQuery } from '../helpers/fake-bigquery';
+import {
+  fakeFields,
+  fakeWarehouseFor,
+  startFakeBigQuery,
+  type FakeBigQuery,
+} from '../helpers/fake-bigquery';
 import { runCli } from './run-cli';
 
 let fake: FakeBigQuery;
@@ -26,12 +30,12 @@ beforeEach(async () => {
   fake.onQuery((q) => {
     if (/^\s*SELECT reason, COUNT/.test(q.query)) {
       return {
-        fields: [
-          { name: 'reason', type: 'STRING' },
-          { name: 'n', type: 'INT64' },
-          { name: 'oldest', type: 'TIMESTAMP' },
-          { name: 'newest', type: 'TIMESTAMP' },
-        ],
+        fields: fakeFields({
+          reason: 'STRING',
+          n: 'INT64',
+          oldest: 'TIMESTAMP',
+          newest: 'TIMESTAMP',
+        }),
         rows: [['invalid_json', '4', '1772186400.0', '1772186400.0']],
       };
     }
@@ -46,13 +50,7 @@ afterEach(async () => {
 function factories(): DepsFactories {
   return {
     ...DEFAULT_FACTORIES,
-    openWarehouse: async (c) =>
-      createBigQueryWarehouse({
-        projectId: c.projectId ?? '',
-        datasets: { gca_raw: c.rawDataset, gca_analytics: c.analyticsDataset },
-        bigquery: fake.client({ maxRetries: 0 }),
-        sleep: async () => undefined,
-      }),
+    openWarehouse: async (c) => fakeWarehouseFor(fake, c),
   };
 }
 

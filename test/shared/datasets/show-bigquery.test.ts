@@ -4,8 +4,12 @@
  * into the same view as on DuckDB.
  */
 import { showInteraction } from '../../../shared/datasets/show';
-import { createBigQueryWarehouse } from '../../../shared/warehouse/bigquery';
-import { startFakeBigQuery, type FakeBigQuery } from '../../helpers/fake-bigquery';
+import {
+  fakeFields,
+  fakeWarehouse,
+  startFakeBigQuery,
+  type FakeBigQuery,
+} from '../../helpers/fake-bigquery';
 
 let fake: FakeBigQuery;
 beforeEach(async () => {
@@ -13,31 +17,24 @@ beforeEach(async () => {
 });
 afterEach(async () => fake.close());
 
-function warehouse() {
-  return createBigQueryWarehouse({
-    projectId: fake.projectId,
-    datasets: { gca_raw: 'raw_x', gca_analytics: 'an_x' },
-    bigquery: fake.client({ maxRetries: 0 }),
-    callTimeoutMs: 5_000,
-    sleep: async () => undefined,
-  });
-}
+const warehouse = () =>
+  fakeWarehouse(fake, { datasets: { gca_raw: 'raw_x', gca_analytics: 'an_x' } });
 
 describe('showInteraction on BigQuery', () => {
   it('reads the request, response and events with BigQuery SQL', async () => {
-    const queries: string[] = [];
     fake.onQuery((q) => {
-      queries.push(q.query);
       if (q.query.includes('.requests`')) {
         return {
           fields: [
-            { name: 'event_timestamp', type: 'TIMESTAMP' },
-            { name: 'request_kind', type: 'STRING' },
-            { name: 'user_id', type: 'STRING' },
-            { name: 'content_mode', type: 'STRING' },
-            { name: 'prompt_text', type: 'STRING' },
-            { name: 'message_count', type: 'INTEGER' },
-            { name: 'prompt_chars', type: 'INTEGER' },
+            ...fakeFields({
+              event_timestamp: 'TIMESTAMP',
+              request_kind: 'STRING',
+              user_id: 'STRING',
+              content_mode: 'STRING',
+              prompt_text: 'STRING',
+              message_count: 'INTEGER',
+              prompt_chars: 'INTEGER',
+            }),
             {
               name: 'context_files',
               type: 'RECORD',
@@ -67,18 +64,17 @@ describe('showInteraction on BigQuery', () => {
       if (q.query.includes('.responses`')) {
         return {
           fields: [
-            { name: 'event_timestamp', type: 'TIMESTAMP' },
-            { name: 'response_kind', type: 'STRING' },
-            { name: 'content_mode', type: 'STRING' },
-            { name: 'response_text', type: 'STRING' },
+            ...fakeFields({
+              event_timestamp: 'TIMESTAMP',
+              response_kind: 'STRING',
+              content_mode: 'STRING',
+              response_text: 'STRING',
+            }),
             {
               name: 'tool_calls',
               type: 'RECORD',
               mode: 'REPEATED',
-              fields: [
-                { name: 'name', type: 'STRING' },
-                { name: 'arguments', type: 'JSON' },
-              ],
+              fields: fakeFields({ name: 'STRING', arguments: 'JSON' }),
             },
           ],
           rows: [
@@ -103,6 +99,7 @@ describe('showInteraction on BigQuery', () => {
     expect(view?.response?.toolCalls).toEqual([
       { name: 'read_file', arguments: { absolute_path: '/a.go' } },
     ]);
+    const queries = fake.queries.map((q) => q.query);
     expect(queries.some((q) => q.includes('`gca-test.raw_x.requests`'))).toBe(true);
     expect(queries.some((q) => q.includes('`gca-test.an_x.suggestions`'))).toBe(true);
     expect(queries.every((q) => q.includes('@request_id'))).toBe(true);

@@ -4,8 +4,12 @@
  * FARM_FINGERPRINT, and the dataset row is written after its members.
  */
 import { createDataset } from '../../../shared/datasets/store';
-import { createBigQueryWarehouse } from '../../../shared/warehouse/bigquery';
-import { startFakeBigQuery, type FakeBigQuery } from '../../helpers/fake-bigquery';
+import {
+  fakeFields,
+  fakeWarehouse,
+  startFakeBigQuery,
+  type FakeBigQuery,
+} from '../../helpers/fake-bigquery';
 
 let fake: FakeBigQuery;
 beforeEach(async () => {
@@ -13,14 +17,14 @@ beforeEach(async () => {
 });
 afterEach(async () => fake.close());
 
-const DATASET_FIELDS = [
-  { name: 'dataset_name', type: 'STRING' },
-  { name: 'description', type: 'STRING' },
-  { name: 'filter_json', type: 'STRING' },
-  { name: 'created_at', type: 'TIMESTAMP' },
-  { name: 'member_count', type: 'INTEGER' },
-  { name: 'members', type: 'INTEGER' },
-];
+const DATASET_FIELDS = fakeFields({
+  dataset_name: 'STRING',
+  description: 'STRING',
+  filter_json: 'STRING',
+  created_at: 'TIMESTAMP',
+  member_count: 'INTEGER',
+  members: 'INTEGER',
+});
 
 it('creates a sampled dataset with BigQuery SQL in the raw dataset', async () => {
   const queries: string[] = [];
@@ -37,11 +41,7 @@ it('creates a sampled dataset with BigQuery SQL in the raw dataset', async () =>
     if (q.query.startsWith('DELETE')) return { numDmlAffectedRows: 0 };
     if (q.query.includes('AS matched')) {
       return {
-        fields: [
-          { name: 'matched', type: 'INTEGER' },
-          { name: 'metadata_only', type: 'INTEGER' },
-          { name: 'expired', type: 'INTEGER' },
-        ],
+        fields: fakeFields({ matched: 'INTEGER', metadata_only: 'INTEGER', expired: 'INTEGER' }),
         rows: [['10', '0', '0']],
       };
     }
@@ -51,13 +51,7 @@ it('creates a sampled dataset with BigQuery SQL in the raw dataset', async () =>
       rows: written ? [['s', null, filter, '1760961600000000', '3', '3']] : [],
     };
   });
-  const warehouse = createBigQueryWarehouse({
-    projectId: fake.projectId,
-    datasets: { gca_raw: 'raw_x', gca_analytics: 'an_x' },
-    bigquery: fake.client({ maxRetries: 0 }),
-    callTimeoutMs: 5_000,
-    sleep: async () => undefined,
-  });
+  const warehouse = fakeWarehouse(fake, { datasets: { gca_raw: 'raw_x', gca_analytics: 'an_x' } });
   const result = await createDataset(warehouse, {
     name: 's',
     filter: { from: '2025-10-01', to: '2025-10-31', sample: 3, seed: '7' },

@@ -13,6 +13,7 @@ import {
 } from '../../../../shared/warehouse/bigquery';
 import type { RawBatch, Warehouse } from '../../../../shared/warehouse/port';
 import {
+  fakeFields,
   googleError,
   insertErrors,
   startFakeBigQuery,
@@ -384,21 +385,20 @@ describe('query and execute', () => {
   it('returns rows in the registry conventions', async () => {
     fake.onQuery(() => ({
       fields: [
-        { name: 'n', type: 'INTEGER' },
-        { name: 'rate', type: 'FLOAT' },
-        { name: 'ok', type: 'BOOLEAN' },
-        { name: 't', type: 'TIMESTAMP' },
-        { name: 'day', type: 'DATE' },
-        { name: 'payload', type: 'JSON' },
+        ...fakeFields({
+          n: 'INTEGER',
+          rate: 'FLOAT',
+          ok: 'BOOLEAN',
+          t: 'TIMESTAMP',
+          day: 'DATE',
+          payload: 'JSON',
+        }),
         { name: 'tags', type: 'STRING', mode: 'REPEATED' },
         {
           name: 'files',
           type: 'RECORD',
           mode: 'REPEATED',
-          fields: [
-            { name: 'path', type: 'STRING' },
-            { name: 'chars', type: 'INTEGER' },
-          ],
+          fields: fakeFields({ path: 'STRING', chars: 'INTEGER' }),
         },
         { name: 'missing', type: 'STRING' },
       ],
