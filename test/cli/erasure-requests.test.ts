@@ -17,7 +17,7 @@ import { runRecompute } from '../../shared/jobs/recompute';
 import { runRetention } from '../../shared/jobs/retention';
 import { ingestRecords } from '../../shared/pipeline/ingest';
 import { ErasureRequestSchema, type ErasureRequest } from '../../shared/state/port';
-import { startEmulator, type RunningEmulator } from '../helpers/emulators';
+import { useFirestoreEmulatorInProcess } from '../helpers/emulators';
 import {
   entryText,
   makeMetadataEntry,
@@ -30,27 +30,7 @@ const KEY = 'erasure-requests-test-key-0123456789';
 const FILED_AT = new Date('2026-03-01T09:00:00.000Z');
 const RUN_AT = new Date('2026-03-02T04:00:00.000Z');
 
-let emu: RunningEmulator;
-const saved = {
-  FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST,
-  METADATA_SERVER_DETECTION: process.env.METADATA_SERVER_DETECTION,
-};
-
-beforeAll(async () => {
-  emu = await startEmulator('firestore');
-  // Read by the Firestore SDK itself, as in any process pointed at the emulator.
-  process.env.FIRESTORE_EMULATOR_HOST = emu.hostPort;
-  // No GCE metadata server here: tell the auth library not to probe for one.
-  process.env.METADATA_SERVER_DETECTION = 'none';
-}, 150_000);
-
-afterAll(async () => {
-  await emu?.stop();
-  for (const [key, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
-}, 60_000);
+const firestore = useFirestoreEmulatorInProcess();
 
 let dir: string;
 let env: Record<string, string>;
@@ -58,7 +38,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'gca-cli-erasure-requests-'));
   env = {
     GCA_STATE: 'firestore',
-    GOOGLE_CLOUD_PROJECT: emu.projectId,
+    GOOGLE_CLOUD_PROJECT: firestore.emu.projectId,
     // The stack's named database, and a collection per test for isolation.
     GCA_FIRESTORE_DATABASE: 'gca-analytics',
     GCA_FIRESTORE_COLLECTION: `erasure_${randomUUID()}`,

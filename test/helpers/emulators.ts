@@ -326,3 +326,30 @@ export async function startEmulator(
   }
   throw new EmulatorStartError(`the ${kind} emulator could not bind a free port in 3 attempts`);
 }
+
+/**
+ * For a test file whose own process reads Firestore through configuration (GCA_STATE=firestore),
+ * as a deployed function does: starts the Firestore emulator before all tests and points this
+ * process at it through FIRESTORE_EMULATOR_HOST, which the Firestore SDK reads itself; with no
+ * GCE metadata server here, METADATA_SERVER_DETECTION=none keeps the auth library from probing
+ * for one. Both variables are restored and the emulator stopped after all tests. Call it at the
+ * top of the file; read `.emu` in hooks and tests.
+ */
+export function useFirestoreEmulatorInProcess(): { emu: RunningEmulator } {
+  const holder = {} as { emu: RunningEmulator };
+  const names = ['FIRESTORE_EMULATOR_HOST', 'METADATA_SERVER_DETECTION'] as const;
+  const saved = names.map((name) => [name, process.env[name]] as const);
+  beforeAll(async () => {
+    holder.emu = await startEmulator('firestore');
+    process.env.FIRESTORE_EMULATOR_HOST = holder.emu.hostPort;
+    process.env.METADATA_SERVER_DETECTION = 'none';
+  }, 150_000);
+  afterAll(async () => {
+    await holder.emu?.stop();
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }, 60_000);
+  return holder;
+}
