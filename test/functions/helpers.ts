@@ -6,6 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type Config } from '../../shared/config';
+import { createDeps } from '../../shared/deps';
+import { buildReport } from '../../shared/metrics/report';
+import type { Report } from '../../shared/metrics/report-schema';
 import { openDuckDbWarehouse } from '../../shared/warehouse/duckdb';
 
 export const SUBSCRIPTION = 'projects/gca-test/subscriptions/gca-logs-push';
@@ -81,6 +84,17 @@ export function makeLocalSetup(extraEnv: Record<string, string> = {}): LocalSetu
     config: parseConfig(env),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** The report over a setup's warehouse, as the command computes it (ports opened and closed here). */
+export async function reportOf(setup: LocalSetup): Promise<Report> {
+  const deps = await createDeps(setup.config);
+  try {
+    return await buildReport(deps.warehouse);
+  } finally {
+    await deps.warehouse.close();
+    await deps.state.close();
+  }
 }
 
 /** Rows of each raw table of a DuckDB file (opened and closed here: the file lock is released). */

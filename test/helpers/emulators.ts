@@ -17,8 +17,10 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { request, type Server } from 'node:http';
 import { createServer } from 'node:net';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { PubSub } from '@google-cloud/pubsub';
 
 export const EMULATOR_KINDS = ['firestore', 'pubsub'] as const;
 export type EmulatorKind = (typeof EMULATOR_KINDS)[number];
@@ -352,4 +354,25 @@ export function useFirestoreEmulatorInProcess(): { emu: RunningEmulator } {
     }
   }, 60_000);
   return holder;
+}
+
+/** A Pub/Sub client on the emulator (with fake credentials, so it never looks for real ones). */
+export function emulatorPubSub(emu: RunningEmulator): PubSub {
+  return new PubSub({
+    projectId: emu.projectId,
+    apiEndpoint: emu.hostPort,
+    emulatorMode: true,
+    credentials: EMULATOR_FAKE_CREDENTIALS,
+  });
+}
+
+/**
+ * Serves the function registered as `target` (functions-framework's `http(target, ...)`) on a
+ * free port of 127.0.0.1, so the emulator can push to `url`. Close `server` after all tests.
+ */
+export async function listenForPush(target: string): Promise<{ server: Server; url: string }> {
+  const port = await findFreePort();
+  const server = getTestServer(target);
+  await new Promise<void>((resolve) => server.listen(port, HOST, resolve));
+  return { server, url: `http://${HOST}:${port}/` };
 }

@@ -21,6 +21,7 @@ import {
   makeResponseEntry,
   type JsonObject,
 } from '../../helpers/entries';
+import { wrapWarehouse } from '../../helpers/warehouse';
 
 const NOW = new Date('2026-03-01T00:00:00Z');
 const ALICE = 'alice@company.com';
@@ -124,11 +125,7 @@ async function mapTeams(w: Warehouse, users: readonly string[], id = (u: string)
 /** A Warehouse that throws BigQuery's streaming-buffer error once for DML matching `match`. */
 function failingOnce(w: Warehouse, match: RegExp): Warehouse & { failed: () => boolean } {
   let armed = true;
-  return {
-    engine: w.engine,
-    ensureSchema: () => w.ensureSchema(),
-    insertRaw: (batch) => w.insertRaw(batch),
-    query: <R extends object>(sql: string, params?: QueryParams) => w.query<R>(sql, params),
+  const wrapped = wrapWarehouse(w, {
     async execute(sql: string, params?: QueryParams) {
       if (armed && match.test(sql)) {
         armed = false;
@@ -136,9 +133,8 @@ function failingOnce(w: Warehouse, match: RegExp): Warehouse & { failed: () => b
       }
       return w.execute(sql, params);
     },
-    close: () => w.close(),
-    failed: () => !armed,
-  };
+  });
+  return { ...wrapped, failed: () => !armed };
 }
 
 describe('isStreamingBufferError / erasureUserIds', () => {
