@@ -15,7 +15,7 @@ import {
 } from '../../shared/pipeline/ingest';
 import type { QuarantineReason } from '../../shared/tables/registry';
 import { entryText, makeMetadataEntry } from '../helpers/entries';
-import { runCli } from './run-cli';
+import { countIn, runCli } from './run-cli';
 
 const NOW = new Date('2026-03-01T00:00:00.000Z');
 const DAY = '2026-02-27';
@@ -85,15 +85,7 @@ async function seed(): Promise<void> {
   }
 }
 
-async function count(sql: string): Promise<number> {
-  const deps = await openLocalDeps(db);
-  try {
-    const rows = await deps.warehouse.query<{ n: unknown }>(sql);
-    return Number(rows[0]?.n);
-  } finally {
-    await deps.close();
-  }
-}
+const count = (sql: string) => countIn(db, sql);
 
 it('lists counts by reason with samples, and flags the truncated row', async () => {
   await seed();

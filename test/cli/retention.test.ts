@@ -13,12 +13,8 @@ import { runRecompute } from '../../shared/jobs/recompute';
 import type { RetentionResult } from '../../shared/jobs/retention';
 import { ingestRecords } from '../../shared/pipeline/ingest';
 import type { ErasureRequest } from '../../shared/state/port';
-import {
-  entryText,
-  makeMetadataEntry,
-  makeRequestEntry,
-  type JsonObject,
-} from '../helpers/entries';
+import { entryText, interactionEntries } from '../helpers/entries';
+import { countIn } from './run-cli';
 
 const NOW = '2026-03-01T00:00:00Z';
 const KEY = 'cli-test-pseudonymize-key-0123';
@@ -65,30 +61,12 @@ async function run(args: string[], cwd: string, env: Record<string, string> = {}
   return { code, stdout, stderr };
 }
 
-function entries(user: string, day: string): JsonObject[] {
-  const ts = `${day}T10:00:00Z`;
-  const id = `${user}-${day}`;
-  return [
-    makeRequestEntry({ timestamp: ts, labels: { user_id: user, request_id: `r-${id}` } }),
-    makeMetadataEntry(
-      'codeExposure',
-      { originalRequestId: `s-${id}`, programmingLanguage: 'go' },
-      { timestamp: ts, labels: { user_id: user } },
-    ),
-    makeMetadataEntry(
-      'codeAcceptance',
-      { originalRequestId: `s-${id}`, programmingLanguage: 'go', linesCount: 4 },
-      { timestamp: ts, labels: { user_id: user } },
-    ),
-  ];
-}
-
 /** A local db: Alice and Bob on a recent, a 90-day-old and a 500-day-old day; recomputed. */
 async function seed(db: string, pseudonymizeUser?: (id: string) => string): Promise<void> {
   const deps = await openLocalDeps(db);
   try {
     const all = ['alice@x.com', 'bob@x.com'].flatMap((u) =>
-      ['2026-02-27', '2025-12-01', '2024-10-17'].flatMap((d) => entries(u, d)),
+      ['2026-02-27', '2025-12-01', '2024-10-17'].flatMap((d) => interactionEntries(u, d)),
     );
     await ingestRecords(
       all.map((e, i) => ({ text: entryText(e), source: `file:seed#${i}` })),
@@ -106,16 +84,6 @@ async function seed(db: string, pseudonymizeUser?: (id: string) => string): Prom
       state: deps.state,
       now: () => new Date(NOW),
     });
-  } finally {
-    await deps.close();
-  }
-}
-
-async function countRows(db: string, sql: string): Promise<number> {
-  const deps = await openLocalDeps(db);
-  try {
-    const rows = await deps.warehouse.query<{ n: number }>(sql);
-    return Number(rows[0]?.n ?? 0);
   } finally {
     await deps.close();
   }
@@ -140,13 +108,13 @@ describe('gca-analytics retention / erase-user', () => {
       r.changes.find((c) => c.table === table && c.action === action)?.rows;
     expect(change(planned, 'gca_raw.metadata_events', 'deleted')).toBe(4);
     expect(change(planned, 'gca_raw.requests', 'content_expired')).toBe(2);
-    expect(await countRows(db, 'SELECT COUNT(*) AS n FROM `gca_raw.metadata_events`')).toBe(12);
+    expect(await countIn(db, 'SELECT COUNT(*) AS n FROM `gca_raw.metadata_events`')).toBe(12);
 
     const real = await run(['retention', '--db', db, '--now', NOW, '--json'], dir);
     expect(real.code).toBe(0);
     expect((JSON.parse(real.stdout) as RetentionResult).changes).toEqual(planned.changes);
-    expect(await countRows(db, 'SELECT COUNT(*) AS n FROM `gca_raw.metadata_events`')).toBe(8);
-    expect(await countRows(db, 'SELECT COUNT(*) AS n FROM `gca_analytics.retention_runs`')).toBe(2);
+    expect(await countIn(db, 'SELECT COUNT(*) AS n FROM `gca_raw.metadata_events`')).toBe(8);
+    expect(await countIn(db, 'SELECT COUNT(*) AS n FROM `gca_analytics.retention_runs`')).toBe(2);
   });
 
   it('prints a table in text mode and uses GCA_*_DAYS as defaults', async () => {
@@ -173,10 +141,7 @@ describe('gca-analytics retention / erase-user', () => {
       'gca_analytics.suggestions': 3,
     });
     expect(
-      await countRows(
-        db,
-        "SELECT COUNT(*) AS n FROM `gca_raw.requests` WHERE user_id = 'bob@x.com'",
-      ),
+      await countIn(db, "SELECT COUNT(*) AS n FROM `gca_raw.requests` WHERE user_id = 'bob@x.com'"),
     ).toBe(0);
     const text = await run(['erase-user', 'bob@x.com', '--db', db], dir);
     expect(text.stdout).toMatch(/^Erased bob@x\.com:\n/);
@@ -194,12 +159,12 @@ describe('gca-analytics retention / erase-user', () => {
     expect(out.code).toBe(0);
     expect((JSON.parse(out.stdout) as ErasureRequest).counts?.['gca_raw.requests']).toBe(3);
     expect(
-      await countRows(
+      await countIn(
         db,
         `SELECT COUNT(*) AS n FROM \`gca_raw.requests\` WHERE user_id = '${pseudonymize('bob@x.com')}'`,
       ),
     ).toBe(0);
-    expect(await countRows(db, 'SELECT COUNT(*) AS n FROM `gca_raw.requests`')).toBe(3);
+    expect(await countIn(db, 'SELECT COUNT(*) AS n FROM `gca_raw.requests`')).toBe(3);
     // The same through the environment variable.
     const env = await run(['erase-user', 'alice@x.com', '--db', db, '--json'], dir, {
       GCA_PSEUDONYMIZE_KEY: KEY,

@@ -1,6 +1,6 @@
 /** Runs `gca-analytics` in-process with captured output, a fixed clock and a test directory. */
 import { Readable } from 'node:stream';
-import { main } from '../../cli/main';
+import { main, openLocalDeps } from '../../cli/main';
 import { DEFAULT_FACTORIES, type DepsFactories } from '../../shared/deps';
 
 export interface CliRun {
@@ -33,4 +33,18 @@ export async function runCli(args: string[], opts: RunOptions): Promise<CliRun> 
     factories: opts.factories ?? DEFAULT_FACTORIES,
   });
   return { code, stdout, stderr };
+}
+
+/** The `n` column of the first row `sql` returns on a local warehouse file (opened, then closed). */
+export async function countIn(
+  db: string,
+  sql: string,
+  params: Record<string, string> = {},
+): Promise<number> {
+  const deps = await openLocalDeps(db);
+  try {
+    return Number((await deps.warehouse.query<{ n: unknown }>(sql, params))[0]?.n);
+  } finally {
+    await deps.close();
+  }
 }

@@ -8,8 +8,11 @@ import { join } from 'node:path';
 import { parseConfig, type Config } from '../../shared/config';
 import { createDeps } from '../../shared/deps';
 import { buildReport } from '../../shared/metrics/report';
+import type { NormalizeContext } from '../../shared/normalize/outcome';
+import { ingestRecords } from '../../shared/pipeline/ingest';
 import type { Report } from '../../shared/metrics/report-schema';
 import { openDuckDbWarehouse } from '../../shared/warehouse/duckdb';
+import { entryText } from '../helpers/entries';
 
 export const SUBSCRIPTION = 'projects/gca-test/subscriptions/gca-logs-push';
 export const TOPIC = 'projects/gca-test/topics/gca-logs';
@@ -94,6 +97,25 @@ export async function reportOf(setup: LocalSetup): Promise<Report> {
   } finally {
     await deps.warehouse.close();
     await deps.state.close();
+  }
+}
+
+/** Ingests log entries into a setup's DuckDB file (opened and closed here: the lock is released). */
+export async function ingestEntries(
+  setup: LocalSetup,
+  entries: object[],
+  context: NormalizeContext,
+): Promise<void> {
+  const warehouse = await openDuckDbWarehouse(setup.dbPath);
+  try {
+    await warehouse.ensureSchema();
+    await ingestRecords(
+      entries.map((e, i) => ({ text: entryText(e), source: `test#${i}` })),
+      warehouse,
+      { context },
+    );
+  } finally {
+    await warehouse.close();
   }
 }
 
