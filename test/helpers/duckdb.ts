@@ -108,3 +108,39 @@ export async function snapshotTables(
   }
   return out;
 }
+
+/**
+ * Opens a fixture before each test (or once before all of them, `per: 'all'`) and cleans it up
+ * after; returns a stand-in that reads the current one, so a describe block says
+ * `const temp = useTempWarehouse();` instead of a `let` and two hooks.
+ */
+function useFixture<T extends { cleanup(): Promise<void> }>(
+  open: () => Promise<T>,
+  per: 'test' | 'all',
+): T {
+  let current: T | undefined;
+  const [before, after] = per === 'test' ? [beforeEach, afterEach] : [beforeAll, afterAll];
+  before(async () => {
+    current = await open();
+  });
+  after(async () => {
+    await current?.cleanup();
+    current = undefined;
+  });
+  return new Proxy({} as T, {
+    get(_target, key) {
+      if (!current) throw new Error('the temp fixture exists only inside hooks and tests');
+      return current[key as keyof T];
+    },
+  });
+}
+
+/** A temp warehouse for each test of the block (or one for all, `per: 'all'`). */
+export function useTempWarehouse(per: 'test' | 'all' = 'test'): TempWarehouse {
+  return useFixture(() => openTempWarehouse(), per);
+}
+
+/** A temp warehouse and state store for each test of the block (or one for all). */
+export function useTempJobSetup(per: 'test' | 'all' = 'test'): TempJobSetup {
+  return useFixture(() => openTempJobSetup(), per);
+}

@@ -15,7 +15,7 @@ import type { NormalizeContext } from '../../../shared/normalize/outcome';
 import { ingestRecords, type RawRecord } from '../../../shared/pipeline/ingest';
 import { generateSample, type SampleEntry } from '../../../cli/sample/generate';
 import type { Warehouse } from '../../../shared/warehouse/port';
-import { openTempJobSetup, type TempJobSetup } from '../../helpers/duckdb';
+import { useTempJobSetup } from '../../helpers/duckdb';
 import { batchOf, makeRequest, makeResponse, ts } from '../../helpers/metadata-events';
 
 type Row = Record<string, unknown>;
@@ -159,11 +159,7 @@ function timestampOf(e: SampleEntry): string {
 }
 
 describe('activity tables maintained by recompute (DuckDB)', () => {
-  let temp: TempJobSetup;
-  beforeEach(async () => {
-    temp = await openTempJobSetup();
-  });
-  afterEach(() => temp.cleanup());
+  const temp = useTempJobSetup();
 
   const run = (at: string, opts: { full?: boolean; lookbackDays?: number } = {}) =>
     runRecompute({ warehouse: temp.warehouse, state: temp.state, now: () => new Date(at) }, opts);

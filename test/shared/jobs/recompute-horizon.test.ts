@@ -5,7 +5,7 @@
  */
 import { runRecompute } from '../../../shared/jobs/recompute';
 import type { Warehouse } from '../../../shared/warehouse/port';
-import { openTempJobSetup, type TempJobSetup } from '../../helpers/duckdb';
+import { useTempJobSetup } from '../../helpers/duckdb';
 import { eventsBatch } from '../../helpers/metadata-events';
 
 const NOW = Date.parse('2025-11-20T12:00:00Z');
@@ -25,11 +25,7 @@ async function acceptance(w: Warehouse): Promise<Record<string, unknown>[]> {
 }
 
 describe('recompute read horizon (DuckDB, lookback 14 days)', () => {
-  let temp: TempJobSetup;
-  beforeEach(async () => {
-    temp = await openTempJobSetup();
-  });
-  afterEach(() => temp.cleanup());
+  const temp = useTempJobSetup();
 
   const run = (at: number, opts: { full?: boolean; lookbackDays?: number } = {}) =>
     runRecompute({ warehouse: temp.warehouse, state: temp.state, now: () => new Date(at) }, opts);

@@ -9,7 +9,7 @@ import { buildReport } from '../../../shared/metrics/report';
 import { openLocalStateStore } from '../../../shared/state/local';
 import type { Warehouse } from '../../../shared/warehouse/port';
 import { openDuckDbWarehouse } from '../../../shared/warehouse/duckdb';
-import { openTempJobSetup, type TempJobSetup } from '../../helpers/duckdb';
+import { useTempJobSetup } from '../../helpers/duckdb';
 import { eventsBatch, type EventSpec } from '../../helpers/metadata-events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,11 +35,7 @@ async function snapshot(w: Warehouse, withUpdatedAt = false): Promise<unknown[]>
 }
 
 describe('recompute on DuckDB', () => {
-  let temp: TempJobSetup;
-  beforeEach(async () => {
-    temp = await openTempJobSetup();
-  });
-  afterEach(() => temp.cleanup());
+  const temp = useTempJobSetup();
 
   const run = (at: Date, opts: { full?: boolean; holder?: string } = {}) =>
     runRecompute({ warehouse: temp.warehouse, state: temp.state, now: () => at }, opts);

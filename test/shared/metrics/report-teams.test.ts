@@ -10,11 +10,9 @@
  */
 import { runRecompute } from '../../../shared/jobs/recompute';
 import { buildReport } from '../../../shared/metrics/report';
-import { openLocalStateStore } from '../../../shared/state/local';
-import type { StateStore } from '../../../shared/state/port';
 import { parseTeamMapping } from '../../../shared/teams/mapping';
 import { replaceUserTeams } from '../../../shared/teams/store';
-import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import { useTempJobSetup } from '../../helpers/duckdb';
 import { eventsBatch, type EventSpec } from '../../helpers/metadata-events';
 
 const NOW = new Date('2025-11-01T00:00:00Z');
@@ -59,18 +57,14 @@ const EVENTS: EventSpec[] = [
 ];
 
 describe('report by team (hand-computed)', () => {
-  let temp: TempWarehouse;
-  let state: StateStore;
+  const temp = useTempJobSetup('all');
   beforeAll(async () => {
-    temp = await openTempWarehouse();
-    state = await openLocalStateStore(`${temp.dir}/state.json`);
     await temp.warehouse.insertRaw(eventsBatch(EVENTS));
-    await runRecompute({ warehouse: temp.warehouse, state, now: () => NOW }, { full: true });
+    await runRecompute(
+      { warehouse: temp.warehouse, state: temp.state, now: () => NOW },
+      { full: true },
+    );
     await replaceUserTeams(temp.warehouse, parseTeamMapping(MAPPING), NOW);
-  });
-  afterAll(async () => {
-    await state.close();
-    await temp.cleanup();
   });
 
   it('counts a suggestion for its user team on its day, pooling teams under 5 users', async () => {

@@ -5,7 +5,7 @@
 import { ingestRecords, type RawRecord } from '../../../shared/pipeline/ingest';
 import type { IngestCounts, NormalizeContext } from '../../../shared/normalize/outcome';
 import { generateSample } from '../../../cli/sample/generate';
-import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import { openTempWarehouse, useTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
 import { wrapWarehouse } from '../../helpers/warehouse';
 
 const ctx: NormalizeContext = { ingestTime: '2026-02-01T00:00:00Z', contentMode: 'scrubbed' };
@@ -38,13 +38,7 @@ function conserved(c: IngestCounts): boolean {
 }
 
 describe('ingestRecords on DuckDB', () => {
-  let temp: TempWarehouse;
-  beforeAll(async () => {
-    temp = await openTempWarehouse();
-  });
-  afterAll(async () => {
-    await temp.cleanup();
-  });
+  const temp = useTempWarehouse('all');
 
   it('conserves counts, stores what it counts, and a re-ingest adds nothing', async () => {
     const records = sampleRecords();

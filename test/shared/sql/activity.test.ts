@@ -14,7 +14,7 @@ import { renderSql } from '../../../shared/sql/render';
 import { openLocalStateStore } from '../../../shared/state/local';
 import { dailyActiveUsersTable, interactionsTable } from '../../../shared/tables/registry';
 import { openDuckDbWarehouse } from '../../../shared/warehouse/duckdb';
-import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import { useTempWarehouse } from '../../helpers/duckdb';
 import {
   batchOf,
   makeMetadataEvent,
@@ -23,13 +23,7 @@ import {
 } from '../../helpers/metadata-events';
 
 describe('activity tables on DuckDB', () => {
-  let temp: TempWarehouse;
-  beforeEach(async () => {
-    temp = await openTempWarehouse();
-  });
-  afterEach(async () => {
-    await temp.cleanup();
-  });
+  const temp = useTempWarehouse();
 
   /** A full recompute (no watermark yet), which builds the activity tables. */
   async function recompute(): Promise<void> {

@@ -10,7 +10,7 @@ import {
   REPLACE_USER_TEAMS_SQL,
 } from '../../../shared/teams/store';
 import { renderSql } from '../../../shared/sql/render';
-import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import { useTempWarehouse } from '../../helpers/duckdb';
 import {
   fakeWarehouse,
   startFakeBigQuery,
@@ -20,13 +20,7 @@ import {
 const AT = new Date('2026-01-05T10:00:00Z');
 
 describe('user_teams store', () => {
-  let temp: TempWarehouse;
-  beforeEach(async () => {
-    temp = await openTempWarehouse();
-  });
-  afterEach(async () => {
-    await temp.cleanup();
-  });
+  const temp = useTempWarehouse();
 
   it('replaces the whole mapping, and leaves it whole when the statement fails', async () => {
     await replaceUserTeams(temp.warehouse, parseTeamMapping('user_id,team\na,X\nb,Y\n'), AT);
