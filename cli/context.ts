@@ -129,6 +129,23 @@ export function isCliError(err: unknown): err is CliError {
   return err instanceof CliError;
 }
 
+/** An integer flag of at least `min` (undefined when not given), or a usage error naming it. */
+export function wholeNumberFlag(
+  name: string,
+  value: string | undefined,
+  min: number,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) {
+    throw new CliError(
+      `${name} must be a whole number of at least ${min}, not ${JSON.stringify(value)}`,
+      2,
+    );
+  }
+  return n;
+}
+
 export const DEFAULT_DB = './gca-analytics.duckdb';
 
 /** The local state file that goes with a DuckDB file. */

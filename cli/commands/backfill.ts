@@ -22,7 +22,7 @@ import { openLoggingList, openStoragePort } from '../backfill-clients';
 import { addDbOption, CliError, commandEnv, type CliContext } from '../context';
 import { parseDayRange } from '../days';
 import { openOpsDeps } from '../ops-deps';
-import { describeRecompute } from '../recompute-local';
+import { describeRebuild } from '../recompute-local';
 import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from '../pseudonymize-key';
 
 interface BackfillFlags extends KeyFlags {
@@ -242,13 +242,7 @@ export function register(program: Command, ctx: CliContext): void {
         }
         if (result.resumed) ctx.out('Continued from the checkpoint of an earlier run.');
         ctx.out(describe(result.counts));
-        if (rebuild?.result.status === 'locked') {
-          ctx.out(
-            'Another recompute holds the lease: run `gca-analytics recompute --full` when it is done.',
-          );
-        } else if (rebuild) {
-          ctx.out(describeRecompute(rebuild.result));
-        }
+        if (rebuild) ctx.out(describeRebuild(rebuild.result, 'gca-analytics recompute --full'));
         ctx.out(`Warehouse: ${deps.where}`);
       } catch (err) {
         ctx.err('The checkpoint keeps what was written: run the same command again to continue.');

@@ -19,7 +19,7 @@ import { formatCount } from '../report/format';
 import { addDbOption, CliError, commandEnv, type CliContext } from '../context';
 import { parseDayRange } from '../days';
 import { openOpsDeps } from '../ops-deps';
-import { describeRecompute } from '../recompute-local';
+import { describeRebuild } from '../recompute-local';
 import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from '../pseudonymize-key';
 
 interface FilterFlags {
@@ -182,13 +182,7 @@ export function register(program: Command, ctx: CliContext): void {
           for (const [reason, n] of Object.entries(result.failingByReason)) {
             ctx.out(`  still failing: ${reason} ${formatCount(n)}`);
           }
-          if (rebuild?.result.status === 'locked') {
-            ctx.out(
-              'Another recompute holds the lease: run `gca-analytics recompute` when it is done.',
-            );
-          } else if (rebuild) {
-            ctx.out(describeRecompute(rebuild.result));
-          }
+          if (rebuild) ctx.out(describeRebuild(rebuild.result, 'gca-analytics recompute'));
           ctx.out(`Warehouse: ${deps.where}`);
         } finally {
           await deps.close();
