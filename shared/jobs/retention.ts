@@ -29,7 +29,7 @@ import {
 } from '../state/port';
 import type { RawTableName } from '../tables/registry';
 import type { QueryParams, Warehouse } from '../warehouse/port';
-import { processErasureRequests, type ErasureOutcome } from './erasure';
+import { processErasureRequests, type ErasureDeps, type ErasureOutcome } from './erasure';
 
 /** Name of the lease in the state store. */
 export const RETENTION_JOB = 'retention';
@@ -45,13 +45,8 @@ const EXPIRY_TABLES: readonly RawTableName[] = [
   'quarantine',
 ];
 
-export interface RetentionDeps {
-  warehouse: Warehouse;
-  state: StateStore;
-  now?: () => Date;
-  /** The ingest pseudonymizer when pseudonymization is on: erasure by raw id maps through it. */
-  pseudonymizeUser?: (userId: string) => string;
-}
+/** The ports and clock of a run: those of the erasure it runs (by raw id through the pseudonymizer). */
+export type RetentionDeps = ErasureDeps;
 
 export interface RetentionOptions {
   dryRun?: boolean;
