@@ -4,9 +4,7 @@
  * path, resumable, then a recompute of the days touched (shared/ops/backfill.ts).
  */
 import { Option, type Command } from 'commander';
-import { PRIVACY_ENV } from '../../shared/config';
 import { CONTENT_MODES, type ContentMode } from '../../shared/content/mode';
-import { toMicrosIso } from '../../shared/normalize/time';
 import { runBackfill, type BackfillCounts, type BackfillSource } from '../../shared/ops/backfill';
 import { loadErasedUsers } from '../../shared/ops/erased-users';
 import {
@@ -19,7 +17,7 @@ import { rebuildTouchedDays } from '../../shared/ops/rebuild';
 import { parseGsUrl, storageSource } from '../../shared/ops/storage-source';
 import { formatCount } from '../report/format';
 import { openLoggingList, openStoragePort } from '../backfill-clients';
-import { addDbOption, CliError, commandEnv, type CliContext } from '../context';
+import { addDbOption, CliError, writeContext, type CliContext } from '../context';
 import { parseDayRange } from '../days';
 import { openOpsDeps } from '../ops-deps';
 import { describeRebuild } from '../recompute-local';
@@ -195,11 +193,7 @@ export function register(program: Command, ctx: CliContext): void {
       const reader = open();
       const tty = ctx.io.stderrIsTTY && !flags.json;
       try {
-        const context = {
-          ingestTime: toMicrosIso(ctx.now()),
-          contentMode: flags.contentMode ?? commandEnv(ctx, [PRIVACY_ENV]).contentMode,
-          ...(pseudonymizeUser ? { pseudonymizeUser } : {}),
-        };
+        const context = writeContext(ctx, flags.contentMode, pseudonymizeUser);
         const erased = await loadErasedUsers(deps.state, pseudonymizeUser);
         const result = await runBackfill(deps, {
           scope,
