@@ -10,11 +10,11 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_FACTORIES, openState, type DepsFactories } from '../../shared/deps';
+import { openState } from '../../shared/deps';
 import { RECOMPUTE_JOB } from '../../shared/jobs/recompute';
 import { useFirestoreEmulatorInProcess } from '../helpers/emulators';
 import { makeMetadataEntry, makeRequestEntry } from '../helpers/entries';
-import { fakeWarehouseFor, startFakeBigQuery, type FakeBigQuery } from '../helpers/fake-bigquery';
+import { fakeFactories, startFakeBigQuery, type FakeBigQuery } from '../helpers/fake-bigquery';
 import { runCli } from './run-cli';
 
 const firestore = useFirestoreEmulatorInProcess();
@@ -41,15 +41,7 @@ afterEach(async () => {
 });
 
 /** The real factories, BigQuery's client pointed at the local endpoint (no credentials). */
-function factories(): DepsFactories {
-  return {
-    ...DEFAULT_FACTORIES,
-    openWarehouse: async (c) => {
-      expect(c.warehouse.kind).toBe('bigquery');
-      return fakeWarehouseFor(fake, c);
-    },
-  };
-}
+const factories = () => fakeFactories(fake);
 
 const run = (args: string[]) => runCli(args, { cwd: dir, env, factories: factories() });
 

@@ -6,10 +6,9 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_FACTORIES, type DepsFactories } from '../../shared/deps';
 import {
   fakeFields,
-  fakeWarehouseFor,
+  fakeFactories,
   startFakeBigQuery,
   type FakeBigQuery,
 } from '../helpers/fake-bigquery';
@@ -47,12 +46,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function factories(): DepsFactories {
-  return {
-    ...DEFAULT_FACTORIES,
-    openWarehouse: async (c) => fakeWarehouseFor(fake, c),
-  };
-}
+const factories = () => fakeFactories(fake);
 
 it('quarantine list and reprocess run on BigQuery when GCA_WAREHOUSE says so', async () => {
   const list = await runCli(['quarantine', 'list', '--json', '--samples', '0'], {

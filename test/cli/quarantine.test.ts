@@ -4,7 +4,6 @@
  * stored since, and one it has not), one that still fails (with a reason that changed), one
  * whose raw text was truncated, one of a user erased since, and one of another resource type.
  */
-
 import { openLocalDeps } from '../../cli/main';
 import {
   ingestRecords,

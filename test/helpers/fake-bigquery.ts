@@ -27,6 +27,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WarehouseConfig } from '../../shared/config';
+import { DEFAULT_FACTORIES, type DepsFactories } from '../../shared/deps';
 import { openLocalStateStore } from '../../shared/state/local';
 import type { StateStore } from '../../shared/state/port';
 import {
@@ -152,13 +153,24 @@ export function fakeWarehouse(
   });
 }
 
-/** The adapter a process opens from its configuration (as shared/deps.ts does), on the fake. */
+/**
+ * The adapter a process opens from its configuration (as shared/deps.ts does), on the fake. A
+ * configuration that does not choose BigQuery is a mistake of the test: it throws.
+ */
 export function fakeWarehouseFor(fake: FakeBigQuery, config: WarehouseConfig): Warehouse {
+  if (config.warehouse.kind !== 'bigquery') {
+    throw new Error(`the fake BigQuery was asked for a ${config.warehouse.kind} warehouse`);
+  }
   return fakeWarehouse(fake, {
     projectId: config.projectId ?? '',
     location: config.bqLocation,
     datasets: { gca_raw: config.rawDataset, gca_analytics: config.analyticsDataset },
   });
+}
+
+/** The real port factories, with the warehouse on the fake (for the command or a function). */
+export function fakeFactories(fake: FakeBigQuery): DepsFactories {
+  return { ...DEFAULT_FACTORIES, openWarehouse: async (c) => fakeWarehouseFor(fake, c) };
 }
 
 /** The fake, the adapter on it and a local state store in a temp dir: a job run on BigQuery. */
