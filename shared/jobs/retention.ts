@@ -129,6 +129,8 @@ function erasureChanges(outcomes: readonly ErasureOutcome[]): RetentionChange[] 
  * Runs retention once (see the module comment). Returns `locked` when another run holds the
  * `retention` lease. Warehouse errors of the expiry statements propagate (the scheduler
  * retries; every statement is idempotent); a failing erasure request stays pending instead.
+ *
+ * A job's entry: ports, options, a clock (as runRecompute): alike by shape only.
  */
 export async function runRetention(
   deps: RetentionDeps,

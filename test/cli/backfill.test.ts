@@ -190,6 +190,7 @@ describe('from the Cloud Logging API', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ alreadyDone: true });
     expect(api.requests).toHaveLength(4);
     const restart = await runCli([...args(), '--restart'], { cwd: dir, now: NOW });
+    // The command's own counts, stated in full (as every command test does for its summary).
     expect(JSON.parse(restart.stdout)).toMatchObject({
       read: 12,
       normalized: 0,

@@ -68,6 +68,8 @@ beforeAll(async () => {
       }),
     ),
   );
+  // Wired as in pubsub-e2e.test.ts (the function served for push, a client on the emulator);
+  // the subscription here dead-letters.
   http(
     'ingest_dead_letters',
     createIngestHandler(setup.config, {

@@ -27,6 +27,8 @@ beforeEach(async () => {
     GCA_RAW_DATASET: 'raw_dev',
   };
   fake.onQuery((q) => {
+    // The listing query's answer, as quarantine-bigquery.test.ts scripts it: here only that the
+    // command reaches BigQuery matters.
     if (/^\s*SELECT reason, COUNT/.test(q.query)) {
       return {
         fields: fakeFields({

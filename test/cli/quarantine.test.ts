@@ -78,6 +78,7 @@ async function seed(): Promise<void> {
 
 const count = (sql: string) => countIn(tmp.db, sql);
 
+// Each test seeds the quarantine and runs one subcommand, so it reads on its own.
 it('lists counts by reason with samples, and flags the truncated row', async () => {
   await seed();
   const run = await runCli(['quarantine', 'list', '--db', tmp.db, '--json'], {
@@ -109,6 +110,7 @@ it('lists counts by reason with samples, and flags the truncated row', async () 
   expect(none.stdout).toBe('No quarantined entries match.\n');
 });
 
+// Seeded and run as the test above, to read on its own.
 it('moves what now normalizes, keeps what fails with its new reason, drops erased users; idempotent', async () => {
   await seed();
   const run = await runCli(['quarantine', 'reprocess', '--db', tmp.db, '--json'], {
@@ -150,6 +152,7 @@ it('moves what now normalizes, keeps what fails with its new reason, drops erase
     cwd: tmp.dir,
     now: NOW,
   });
+  // The command's own counts, stated in full (as every command test does for its summary).
   expect(JSON.parse(again.stdout)).toMatchObject({
     read: 2,
     moved: 0,

@@ -21,6 +21,7 @@ import {
 } from '../helpers/fake-bigquery';
 import { captureLines, pushBody } from './helpers';
 
+// The per-test state of a function's test, as ingest.test.ts keeps it.
 let fake: FakeBigQuery;
 let deps: DepsProvider;
 let log: ReturnType<typeof captureLines>;

@@ -58,6 +58,7 @@ async function holdDuckDbFile(path: string): Promise<{ stop(): Promise<void> }> 
 
 const NOW = new Date('2025-10-08T12:00:00.000Z');
 
+// The per-test state of a function's test, as ingest-bigquery.test.ts keeps it.
 let setup: LocalSetup;
 let deps: DepsProvider;
 let log: ReturnType<typeof captureLines>;
@@ -85,6 +86,8 @@ beforeEach(() => {
   log = captureLines();
   deps = createDepsProvider(setup.config, factoriesWrapping(flaky));
   // A fresh target per test: functions-framework's registry is global to the process.
+  // Each test registers its own target (functions-framework keeps the first of a name), as the
+  // other targets' tests do.
   target = `ingest_test_${++targetCounter}`;
   http(
     target,

@@ -124,6 +124,7 @@ beforeAll(async () => {
     deliveries.push({ messageId, status: res.statusCode });
   };
   http('ingest_e2e', counted);
+  // Wired as in dead-letters.test.ts; here a plain push subscription.
   http(
     'recompute_e2e',
     createRecomputeHandler(setup.config, {

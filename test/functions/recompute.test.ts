@@ -42,6 +42,7 @@ beforeEach(async () => {
       };
     },
   });
+  // Each test registers its own target (functions-framework keeps the first of a name).
   target = `recompute_test_${++n}`;
   http(
     target,
@@ -67,6 +68,7 @@ beforeEach(async () => {
   );
 });
 
+// The lifecycle of every job target's test (as retention.test.ts): each file reads on its own.
 afterEach(async () => {
   await deps.close();
   setup.cleanup();

@@ -40,6 +40,7 @@ beforeEach(async () => {
   setup = makeLocalSetup({ GCA_CONTENT_MODE: 'full' });
   log = captureLines();
   deps = createDepsProvider(setup.config);
+  // Each test registers its own target (functions-framework keeps the first of a name).
   target = `retention_test_${++n}`;
   http(
     target,
@@ -68,6 +69,7 @@ beforeEach(async () => {
   await ingestEntries(setup, entries, { ingestTime: NEW, contentMode: 'full' });
 });
 
+// The lifecycle of every job target's test (as recompute.test.ts): each file reads on its own.
 afterEach(async () => {
   await deps.close();
   setup.cleanup();

@@ -22,6 +22,7 @@ import { createServer } from 'node:net';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { PubSub } from '@google-cloud/pubsub';
 
+// Options as a const list and an interface with one documented field each (the house form).
 export const EMULATOR_KINDS = ['firestore', 'pubsub'] as const;
 export type EmulatorKind = (typeof EMULATOR_KINDS)[number];
 

@@ -27,6 +27,7 @@ const warehouse = () =>
 describe('showInteraction on BigQuery', () => {
   it('reads the request, response and events with BigQuery SQL', async () => {
     fake.onQuery((q) => {
+      // One scripted answer per table read, each with that table's columns.
       if (q.query.includes('.requests`')) {
         return {
           fields: [

@@ -14,6 +14,7 @@ import { openLocalStateStore } from '../../../shared/state/local';
 import type { StateStore } from '../../../shared/state/port';
 import type { QueryParams, Warehouse } from '../../../shared/warehouse/port';
 import { openTempWarehouse, snapshotTables, type TempWarehouse } from '../../helpers/duckdb';
+// The entry builders (retention.test.ts seeds the same kind of log).
 import {
   entryText,
   makeMetadataEntry,

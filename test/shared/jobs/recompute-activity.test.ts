@@ -198,6 +198,8 @@ describe('activity tables maintained by recompute (DuckDB)', () => {
       await ingestRecords(records(late, 'late'), temp.warehouse, ctxAt('2025-10-13T00:30:00Z'));
       // An interaction whose request comes after its response, across midnight, and moves
       // from the response's day to the request's (the stored row must leave 2025-10-12).
+      // The response, then (below) the request of one interaction, each written and recomputed:
+      // the two steps are the point of the test.
       await temp.warehouse.insertRaw(
         batchOf({
           responses: [

@@ -91,6 +91,7 @@ describe('recompute on DuckDB', () => {
       watermark: '2025-10-10T02:00:00.000000Z',
     });
     const report = await buildReport(temp.warehouse);
+    // Figures stated in full, as in the report tests.
     expect(report.byDay['2025-10-08']?.code).toEqual({
       exposed: 2,
       accepted: 1,

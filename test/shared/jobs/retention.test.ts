@@ -5,6 +5,7 @@ import type { NormalizeContext } from '../../../shared/normalize/outcome';
 import { ingestRecords, type RawRecord } from '../../../shared/pipeline/ingest';
 import type { Warehouse } from '../../../shared/warehouse/port';
 import { openTempJobSetup, snapshotTables, type TempJobSetup } from '../../helpers/duckdb';
+// The entry builders (erasure.test.ts seeds the same kind of log).
 import {
   entryText,
   makeMetadataEntry,

@@ -110,6 +110,7 @@ describe('report by team (hand-computed)', () => {
   it('shows every team with a floor of 1, the mover counted in B then in A', async () => {
     const r = await buildReport(temp.warehouse, { minTeamSize: 1 });
     expect(Object.keys(r.byTeam)).toEqual(['(no team)', 'A', 'B']);
+    // Figures stated in full, hand-computed from EVENTS.
     expect(r.byTeam.B?.code).toEqual({
       exposed: 2,
       accepted: 1,

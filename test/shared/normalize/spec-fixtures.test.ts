@@ -111,6 +111,7 @@ const EXPECTED: Record<string, { kind: NormalizeOutcome['kind']; row: Record<str
       content_mode: 'full',
     },
   },
+  // The labels of the agent samples: the same in every entry of an interaction (see above).
   'agent1-request': {
     kind: 'request',
     row: {

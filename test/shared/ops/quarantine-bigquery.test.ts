@@ -44,6 +44,7 @@ beforeEach(async () => {
         rows,
       };
     }
+    // The listing query's answer (ops-cloud.test.ts scripts it too, to see the command get there).
     if (/^\s*SELECT reason, COUNT/.test(q.query)) {
       return {
         fields: fakeFields({

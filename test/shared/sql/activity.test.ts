@@ -15,6 +15,7 @@ import { openLocalStateStore } from '../../../shared/state/local';
 import { dailyActiveUsersTable, interactionsTable } from '../../../shared/tables/registry';
 import { openDuckDbWarehouse } from '../../../shared/warehouse/duckdb';
 import { useTempWarehouse } from '../../helpers/duckdb';
+// The row builders, as the other DuckDB tests import them.
 import {
   batchOf,
   makeMetadataEvent,
@@ -108,6 +109,7 @@ describe('activity tables on DuckDB', () => {
       batchOf({ requests: [req], responses: [resp, onlyResp], metadata_events: [api] }),
     );
     await temp.warehouse.execute('INSERT INTO `gca_raw.requests` SELECT * FROM `gca_raw.requests`');
+    // Each test states every row of its table in full.
     await recompute();
     const rows = await temp.warehouse.query(
       'SELECT * FROM `gca_analytics.interactions` ORDER BY request_id',
@@ -177,6 +179,7 @@ describe('activity tables on DuckDB', () => {
         ],
       }),
     );
+    // Each test states every row of its table in full.
     await recompute();
     const rows = await temp.warehouse.query(
       'SELECT * FROM `gca_analytics.daily_active_users` ORDER BY day, user_id',

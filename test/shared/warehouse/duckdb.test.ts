@@ -3,6 +3,7 @@ import { openDuckDbWarehouse, ROW_GROUP_SIZE } from '../../../shared/warehouse/d
 import type { Warehouse } from '../../../shared/warehouse/port';
 import type { MetadataEventRow } from '../../../shared/tables/registry';
 import { openTempWarehouse, useTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+// The row builders, as the other DuckDB tests import them.
 import {
   batchOf,
   eventsBatch,

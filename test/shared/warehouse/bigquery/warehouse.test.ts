@@ -32,6 +32,7 @@ function sampleBatch(entries = 12): RawBatch {
     else if (out.kind === 'response') batch.responses.push(out.row);
     else if (out.kind === 'metadata') batch.metadata_events.push(out.row);
   }
+  // The row emulator.test.ts's child process writes too (it cannot import this fixture).
   batch.quarantine.push(
     makeQuarantineRow({
       source: 'pubsub',
@@ -200,6 +201,7 @@ describe('insertRaw', () => {
     expect(result.rejected.map((r) => r.key)).toEqual([rows[0]!.entry_key]);
   });
 
+  // One test per retried reason, each stating what the caller sees.
   it('throws a transient BigQueryInsertError when retryable rows keep failing', async () => {
     const rows = sampleBatch(40).metadata_events.slice(0, 2);
     const failing = insertErrors({ index: 0, reason: 'backendError' });
