@@ -9,6 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildSync, type Metafile } from 'esbuild';
 
+// Name lists here and elsewhere (e.g. shared/datasets/export.ts's formats) share the shape of
+// TypeScript's idiom, an `as const` tuple and its union type: nothing to factor out.
 export const FUNCTION_NAMES = ['ingest', 'recompute', 'retention'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 

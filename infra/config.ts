@@ -153,6 +153,8 @@ const StackKeysSchema = z
     eventRetentionDays: intText(1, 3650).default(DEFAULT_RETENTION_POLICY.eventDays),
     quarantineRetentionDays: intText(1, 3650).default(DEFAULT_RETENTION_POLICY.quarantineDays),
     // Hourly, so figures are at most an hour behind; at :15, away from the top-of-the-hour rush.
+    // Every run reads the same bytes whatever it covers: free at 100 developers, ~$150 a month of
+    // BigQuery at 10,000, where docs/deploy.md (What it costs) recommends four runs a working day.
     recomputeSchedule: CronSchema.default('15 * * * *'),
     // Daily at 03:30, a quiet hour, after the previous day's late entries have landed.
     retentionSchedule: CronSchema.default('30 3 * * *'),
@@ -183,6 +185,19 @@ const StackKeysSchema = z
             .regex(/^[a-z]+-[a-z]+[0-9]+$/, 'expected regions, e.g. europe-west1'),
         ),
       )
+      .optional(),
+    // Unset: the dataset's billing is left as it is (BigQuery's default: logical, uncompressed
+    // bytes), so an upgraded stack changes nothing (BigQuery allows one change every 14 days).
+    // PHYSICAL bills the compressed bytes at twice the rate, plus time-travel and fail-safe
+    // bytes: cheaper once the raw tables compress better than about 2.2x (docs/deploy.md, What
+    // it costs: ~$11 less a month at 10,000 developers, content at 3x and the other columns at
+    // 4x). Only gca_raw: the one dataset whose storage is a line of the bill.
+    rawStorageBillingModel: z.enum(['LOGICAL', 'PHYSICAL']).optional(),
+    // Unset: BigQuery's default window, 7 days, for reading or restoring raw rows as they were.
+    // Under physical billing its bytes are billed (every content expiry rewrites a day of
+    // requests and responses): 48, BigQuery's minimum, bills 5 fewer days of them.
+    rawTimeTravelHours: intText(48, 168)
+      .refine((v) => v % 24 === 0, 'a multiple of 24 (whole days)')
       .optional(),
     // No CMEK by default: Google-managed encryption needs no key administration.
     kmsKeyName: KmsKeySchema.optional(),
@@ -232,7 +247,7 @@ const StackKeysSchema = z
     // 5xx answers of ingest per 5 minutes tolerated: each is a redelivery, and a BigQuery blip
     // makes a few; 50 in 5 minutes is a failing dependency.
     ingestErrorAlertThreshold: intText(0, 1_000_000).default(50),
-    // On: the BigQuery tables and views, the datasets' contents and the Firestore database (which
+    // On: the BigQuery tables, the datasets' contents and the Firestore database (which
     // holds pending erasure requests) hold data the logs no longer have, so no `pulumi destroy`,
     // and no `pulumi up` that would replace one of them, may delete it as a side effect. Set false
     // only to tear the stack down (docs/deploy.md, Tear down).

@@ -47,6 +47,8 @@ export interface StackNames {
   sourceBucket: string;
   /** Log-based metric names. */
   quarantineMetric: string;
+  /** The exclusion of ingest's successful request logs on the project's `_Default` sink. */
+  requestLogExclusion: string;
   /** Alert policy display names start with this (`gca-analytics` or `gca-analytics [dev]`). */
   alertTitle: string;
 }
@@ -93,6 +95,7 @@ export function stackNames(
     serviceAccounts,
     sourceBucket: `${project}-${hyphen('gca-functions-source')}`,
     quarantineMetric: underscore('gca_ingest_quarantined'),
+    requestLogExclusion: hyphen('gca-ingest-requests'),
     alertTitle: prefix ? `gca-analytics [${prefix}]` : 'gca-analytics',
   };
 }

@@ -57,6 +57,21 @@ export const RETRY_MAX_BACKOFF = '600s';
  */
 export const METRIC_VISIBLE_AFTER = '240s';
 
+/**
+ * The request log entries Cloud Run writes for the successful pushes to ingest, one per message
+ * (132 M a month at 10,000 developers, ~$61 of Cloud Logging; docs/deploy.md, What it costs).
+ * Nothing reads them: ingest logs its own summary lines and errors, and the alerts read Cloud
+ * Run's and Pub/Sub's metrics, which exclusions do not touch. Errors (status 400 and up) are kept.
+ */
+export function ingestRequestLogFilter(serviceName: string): string {
+  return [
+    'resource.type="cloud_run_revision"',
+    `resource.labels.service_name="${serviceName}"`,
+    'log_id("run.googleapis.com/requests")',
+    'httpRequest.status<400',
+  ].join('\n');
+}
+
 /** The stack outputs. */
 export interface PipelineOutputs {
   rawDatasetId: pulumi.Output<string>;
@@ -138,6 +153,10 @@ export function createPipeline(
     },
     readers: [...config.analystPrincipals, ...config.lookerPrincipals],
     deletionProtection: config.deletionProtection,
+    rawStorage: {
+      billingModel: config.rawStorageBillingModel,
+      timeTravelHours: config.rawTimeTravelHours,
+    },
     dependsOn: afterKeys,
   });
   // Readers run their own queries: jobUser lets them start query jobs, and grants no data.
@@ -267,6 +286,19 @@ export function createPipeline(
     deliverAfter: [push],
     dependsOn: afterApis,
   });
+
+  // An exclusion on the project's _Default sink (the Logging API's project exclusions are that
+  // sink's): excluded entries are neither stored nor billed; other sinks still get them.
+  new gcp.logging.ProjectExclusion(
+    'ingest-request-logs',
+    {
+      project,
+      name: names.requestLogExclusion,
+      description: `Successful push deliveries to ${names.functions.ingest} (gca-analytics)`,
+      filter: ingestRequestLogFilter(names.functions.ingest),
+    },
+    { dependsOn: afterApis },
+  );
 
   const schedules: Record<'recompute' | 'retention', string> = {
     recompute: config.recomputeSchedule,

@@ -33,19 +33,36 @@ export interface AnalyticsDatasetsArgs {
   /** IAM principals (`user:`, `group:`, `serviceAccount:`, `domain:`) reading gca_analytics. */
   readers: readonly string[];
   /**
-   * True (the stack default): tables and views refuse deletion and a dataset is never emptied
+   * True (the stack default): tables refuse deletion and a dataset is never emptied
    * on destroy. False only to tear the stack down: everything, data included, can be deleted.
    */
   deletionProtection: boolean;
+  /**
+   * gca_raw's storage billing (LOGICAL or PHYSICAL) and time-travel window in hours (48 to
+   * 168), each left to BigQuery when undefined: its storage is the one that counts on the bill
+   * (docs/deploy.md, What it costs).
+   */
+  rawStorage: { billingModel?: 'LOGICAL' | 'PHYSICAL'; timeTravelHours?: number };
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 const DATASET_DESCRIPTIONS: Record<Dataset, string> = {
   gca_raw:
     'Gemini Code Assist log entries as rows, prompts and responses included (under the content ' +
-    'policy). Restricted: only the pipeline service accounts and authorized views read it.',
-  gca_analytics: 'Acceptance and usage figures and views without content, for analysts and Looker.',
+    'policy). Restricted: only the pipeline service accounts read it.',
+  gca_analytics: 'Acceptance and usage figures without content, for analysts and Looker.',
 };
+
+/** The dataset arguments of gca_raw's storage settings: only those set. */
+function rawStorageArgs(storage: AnalyticsDatasetsArgs['rawStorage']): {
+  storageBillingModel?: string;
+  maxTimeTravelHours?: string;
+} {
+  return {
+    ...(storage.billingModel ? { storageBillingModel: storage.billingModel } : {}),
+    ...(storage.timeTravelHours ? { maxTimeTravelHours: String(storage.timeTravelHours) } : {}),
+  };
+}
 
 /** The entity of a dataset access entry for an IAM principal. */
 export function accessEntityOf(
@@ -115,6 +132,7 @@ export class AnalyticsDatasets extends pulumi.ComponentResource {
           deleteContentsOnDestroy: !args.deletionProtection,
           accesses: [{ role: 'OWNER', specialGroup: 'projectOwners' }],
           ...encryption,
+          ...(dataset === 'gca_raw' ? rawStorageArgs(args.rawStorage) : {}),
         },
         { ...child(dataset), dependsOn: args.dependsOn, ignoreChanges: ['accesses'] },
       );

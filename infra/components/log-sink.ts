@@ -44,31 +44,23 @@ export class LogSink extends pulumi.ComponentResource {
       filter: SINK_FILTER,
     };
     const childOpts = { parent: this, dependsOn: args.dependsOn };
-    let sink: gcp.logging.ProjectSink | gcp.logging.FolderSink | gcp.logging.OrganizationSink;
-    switch (args.scope) {
-      case 'project':
-        sink = new gcp.logging.ProjectSink(
-          name,
-          // A dedicated writer identity, so the publish grant below is this sink's alone.
-          { ...common, project: args.project, uniqueWriterIdentity: true },
-          childOpts,
-        );
-        break;
-      case 'folder':
-        sink = new gcp.logging.FolderSink(
-          name,
-          { ...common, folder: requireParent(args), includeChildren: true },
-          childOpts,
-        );
-        break;
-      case 'organization':
-        sink = new gcp.logging.OrganizationSink(
-          name,
-          { ...common, orgId: requireParent(args), includeChildren: true },
-          childOpts,
-        );
-        break;
-    }
+    // A folder or organization sink exports its child projects' entries too.
+    const tree = { ...common, includeChildren: true };
+    const sink =
+      args.scope === 'project'
+        ? new gcp.logging.ProjectSink(
+            name,
+            // A dedicated writer identity, so the publish grant below is this sink's alone.
+            { ...common, project: args.project, uniqueWriterIdentity: true },
+            childOpts,
+          )
+        : args.scope === 'folder'
+          ? new gcp.logging.FolderSink(name, { ...tree, folder: requireParent(args) }, childOpts)
+          : new gcp.logging.OrganizationSink(
+              name,
+              { ...tree, orgId: requireParent(args) },
+              childOpts,
+            );
     this.writerIdentity = sink.writerIdentity;
     // writerIdentity is already a member string: `serviceAccount:...`.
     new gcp.pubsub.TopicIAMMember(

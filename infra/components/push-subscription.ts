@@ -1,6 +1,7 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 
+// Reads like cloud-function.ts's args (names, identities, URLs): see scheduled-call.ts.
 export interface PushSubscriptionArgs {
   project: string;
   /** Physical subscription name (infra/naming.ts). */

@@ -1,6 +1,11 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 
+// Each component here takes an args interface (project, physical name, identities, what it
+// waits for) and declares its resource from it in the same few lines, so the components read
+// alike (duplicates pairs this file with cloud-function.ts, function-source.ts and
+// push-subscription.ts); the fields are each resource's own, so a shared base type would hold
+// only `project` and `dependsOn`.
 export interface ScheduledCallArgs {
   project: string;
   /** Physical job name (infra/naming.ts). */

@@ -49,50 +49,82 @@ describe('parseInfraConfig', () => {
     });
   });
 
-  it('reads every key as Pulumi stores it (text, JSON lists, comma lists)', () => {
-    const config = parseInfraConfig({
-      ...BASE,
-      'gca-analytics:sinkScope': 'folder',
-      'gca-analytics:sinkParentId': '123456789012',
-      'gca-analytics:datasetLocation': 'EU',
-      'gca-analytics:firestoreLocation': 'eur3',
-      'gca-analytics:contentMode': 'metadata-only',
-      'gca-analytics:contentRetentionDays': '7',
-      'gca-analytics:eventRetentionDays': '90',
-      'gca-analytics:quarantineRetentionDays': '14',
-      'gca-analytics:recomputeSchedule': '*/30 * * * *',
-      'gca-analytics:retentionSchedule': '0 2 * * *',
-      'gca-analytics:scheduleTimeZone': 'Europe/Paris',
-      'gca-analytics:maxDeliveryAttempts': '5',
-      'gca-analytics:kmsKeyName': 'projects/k/locations/europe/keyRings/r/cryptoKeys/gca',
-      'gca-analytics:analystPrincipals': '["group:analysts@acme.com","user:ana@acme.com"]',
-      'gca-analytics:lookerPrincipals': 'serviceAccount:looker@acme-bi.iam.gserviceaccount.com',
-      'gca-analytics:alertNotificationChannels':
-        '["projects/acme-dev-123/notificationChannels/42"]',
-      'gca-analytics:quarantineAlertThreshold': '3',
-      'gca-analytics:ingestMaxInstances': '50',
-      'gca-analytics:pseudonymKeySecret': 'gca-pseudonym-key',
-      'gca-analytics:deletionProtection': 'false',
-    });
-    expect(config).toMatchObject({
-      sinkScope: 'folder',
-      sinkParentId: '123456789012',
-      datasetLocation: 'EU',
-      firestoreLocation: 'eur3',
-      contentMode: 'metadata-only',
-      contentRetentionDays: 7,
-      eventRetentionDays: 90,
-      quarantineRetentionDays: 14,
-      maxDeliveryAttempts: 5,
-      kmsKeyName: 'projects/k/locations/europe/keyRings/r/cryptoKeys/gca',
-      analystPrincipals: ['group:analysts@acme.com', 'user:ana@acme.com'],
-      lookerPrincipals: ['serviceAccount:looker@acme-bi.iam.gserviceaccount.com'],
-      alertNotificationChannels: ['projects/acme-dev-123/notificationChannels/42'],
-      quarantineAlertThreshold: 3,
-      ingestMaxInstances: 50,
-      pseudonymKeySecret: 'gca-pseudonym-key',
-      deletionProtection: false,
-    });
+  // Each key as Pulumi stores it (text, JSON lists, comma lists) and the value it becomes.
+  it.each<[string, Record<string, string>, Record<string, unknown>]>([
+    [
+      'the scope, location, content, retention, schedule and access keys',
+      {
+        'gca-analytics:sinkScope': 'folder',
+        'gca-analytics:sinkParentId': '123456789012',
+        'gca-analytics:datasetLocation': 'EU',
+        'gca-analytics:firestoreLocation': 'eur3',
+        'gca-analytics:contentMode': 'metadata-only',
+        'gca-analytics:contentRetentionDays': '7',
+        'gca-analytics:eventRetentionDays': '90',
+        'gca-analytics:quarantineRetentionDays': '14',
+        'gca-analytics:recomputeSchedule': '*/30 * * * *',
+        'gca-analytics:retentionSchedule': '0 2 * * *',
+        'gca-analytics:scheduleTimeZone': 'Europe/Paris',
+        'gca-analytics:maxDeliveryAttempts': '5',
+        'gca-analytics:kmsKeyName': 'projects/k/locations/europe/keyRings/r/cryptoKeys/gca',
+        'gca-analytics:analystPrincipals': '["group:analysts@acme.com","user:ana@acme.com"]',
+        'gca-analytics:lookerPrincipals': 'serviceAccount:looker@acme-bi.iam.gserviceaccount.com',
+        'gca-analytics:alertNotificationChannels':
+          '["projects/acme-dev-123/notificationChannels/42"]',
+        'gca-analytics:quarantineAlertThreshold': '3',
+        'gca-analytics:ingestMaxInstances': '50',
+        'gca-analytics:pseudonymKeySecret': 'gca-pseudonym-key',
+        'gca-analytics:deletionProtection': 'false',
+      },
+      {
+        sinkScope: 'folder',
+        sinkParentId: '123456789012',
+        datasetLocation: 'EU',
+        firestoreLocation: 'eur3',
+        contentMode: 'metadata-only',
+        contentRetentionDays: 7,
+        eventRetentionDays: 90,
+        quarantineRetentionDays: 14,
+        maxDeliveryAttempts: 5,
+        kmsKeyName: 'projects/k/locations/europe/keyRings/r/cryptoKeys/gca',
+        analystPrincipals: ['group:analysts@acme.com', 'user:ana@acme.com'],
+        lookerPrincipals: ['serviceAccount:looker@acme-bi.iam.gserviceaccount.com'],
+        alertNotificationChannels: ['projects/acme-dev-123/notificationChannels/42'],
+        quarantineAlertThreshold: 3,
+        ingestMaxInstances: 50,
+        pseudonymKeySecret: 'gca-pseudonym-key',
+        deletionProtection: false,
+      },
+    ],
+    [
+      'the naming, sizing, alert, Pub/Sub and storage keys',
+      {
+        'gca-analytics:namePrefix': 'dev',
+        'gca-analytics:rawDatasetId': 'gemini_raw',
+        'gca-analytics:analyticsDatasetId': 'gemini',
+        'gca-analytics:ingestCpu': '0.5',
+        'gca-analytics:ingestConcurrency': '1',
+        'gca-analytics:workingHoursUtc': '6-20',
+        'gca-analytics:allowedPersistenceRegions': '[]',
+        'gca-analytics:deadLetterRetentionDays': '7',
+        'gca-analytics:rawStorageBillingModel': 'PHYSICAL',
+        'gca-analytics:rawTimeTravelHours': '48',
+      },
+      {
+        namePrefix: 'dev',
+        rawDatasetId: 'gemini_raw',
+        analyticsDatasetId: 'gemini',
+        ingestCpu: 0.5,
+        ingestConcurrency: 1,
+        workingHoursUtc: { start: 6, end: 20 },
+        allowedPersistenceRegions: [],
+        deadLetterRetentionDays: 7,
+        rawStorageBillingModel: 'PHYSICAL',
+        rawTimeTravelHours: 48,
+      },
+    ],
+  ])('reads %s', (_what, extra, expected) => {
+    expect(parseInfraConfig({ ...BASE, ...extra })).toMatchObject(expected);
   });
 
   it.each<[string, boolean]>([
@@ -103,30 +135,6 @@ describe('parseInfraConfig', () => {
   ])('reads deletionProtection %j as %s', (text, expected) => {
     const config = parseInfraConfig({ ...BASE, 'gca-analytics:deletionProtection': text });
     expect(config.deletionProtection).toBe(expected);
-  });
-
-  it('reads the naming, sizing, alert and Pub/Sub keys', () => {
-    const config = parseInfraConfig({
-      ...BASE,
-      'gca-analytics:namePrefix': 'dev',
-      'gca-analytics:rawDatasetId': 'gemini_raw',
-      'gca-analytics:analyticsDatasetId': 'gemini',
-      'gca-analytics:ingestCpu': '0.5',
-      'gca-analytics:ingestConcurrency': '1',
-      'gca-analytics:workingHoursUtc': '6-20',
-      'gca-analytics:allowedPersistenceRegions': '[]',
-      'gca-analytics:deadLetterRetentionDays': '7',
-    });
-    expect(config).toMatchObject({
-      namePrefix: 'dev',
-      rawDatasetId: 'gemini_raw',
-      analyticsDatasetId: 'gemini',
-      ingestCpu: 0.5,
-      ingestConcurrency: 1,
-      workingHoursUtc: { start: 6, end: 20 },
-      allowedPersistenceRegions: [],
-      deadLetterRetentionDays: 7,
-    });
   });
 
   it('drops sinkParentId for a project sink', () => {
@@ -184,6 +192,9 @@ describe('parseInfraConfig', () => {
     ],
     ['allowedPersistenceRegions', { 'gca-analytics:allowedPersistenceRegions': 'EU' }, /regions/],
     ['deletionProtection', { 'gca-analytics:deletionProtection': '0' }, /true or false/],
+    ['rawStorageBillingModel', { 'gca-analytics:rawStorageBillingModel': 'physical' }, /PHYSICAL/],
+    ['rawTimeTravelHours', { 'gca-analytics:rawTimeTravelHours': '24' }, /between 48 and 168/],
+    ['rawTimeTravelHours', { 'gca-analytics:rawTimeTravelHours': '60' }, /multiple of 24/],
   ])('rejects a bad %s, naming the key', (key, extra, detail) => {
     const error = errorFor(extra);
     expect(error.key).toBe(`gca-analytics:${key}`);
@@ -208,8 +219,27 @@ describe('parseInfraConfig', () => {
 });
 
 describe('docs/deploy.md', () => {
+  const doc = fs.readFileSync(path.resolve(__dirname, '../../docs/deploy.md'), 'utf8');
+
+  it('recommends, for 10,000 developers, keys and values the stack accepts', () => {
+    const section = doc.slice(doc.indexOf('### Recommended configuration at 10,000 developers'));
+    const block = /```bash\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    const keys = Object.fromEntries(
+      [...block.matchAll(/^pulumi config set (\S+) '?([^'\n]+?)'?$/gm)].map((m) => [m[1], m[2]]),
+    );
+    expect(keys).toEqual({
+      'gca-analytics:recomputeSchedule': '15 7-19/4 * * 1-5',
+      'gca-analytics:rawStorageBillingModel': 'PHYSICAL',
+      'gca-analytics:rawTimeTravelHours': '48',
+    });
+    expect(parseInfraConfig({ ...BASE, ...keys })).toMatchObject({
+      recomputeSchedule: '15 7-19/4 * * 1-5',
+      rawStorageBillingModel: 'PHYSICAL',
+      rawTimeTravelHours: 48,
+    });
+  });
+
   it('documents every config key in its table', () => {
-    const doc = fs.readFileSync(path.resolve(__dirname, '../../docs/deploy.md'), 'utf8');
     expect(STACK_KEYS.length).toBeGreaterThan(15);
     for (const key of STACK_KEYS) {
       const row = new RegExp(`^\\|\\s*\`gca-analytics:${key}\`\\s*\\|`, 'm');

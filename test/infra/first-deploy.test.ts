@@ -4,34 +4,14 @@
  * is a race a first deploy lost or could lose in the cloud, where a resource whose prerequisite
  * is missing fails (or, worse, works and loses data) rather than waiting.
  */
-import * as path from 'node:path';
-import { installMocks, settle, stackConfig, valueOf, type Recorded } from './pulumi-mocks';
+import type { Recorded } from './pulumi-mocks';
+import { deployed, mockPipeline } from './mocked-pipeline';
 import { one, ofType } from './pipeline-assertions';
 
-const recorded: Recorded[] = installMocks();
-
-/* eslint-disable @typescript-eslint/no-require-imports -- loaded after setMocks, on purpose */
-const { parseInfraConfig } = require('../../infra/config') as typeof import('../../infra/config');
-const { createPipeline } = require('../../infra/pipeline') as typeof import('../../infra/pipeline');
-const { bundleFunction } = require('../../infra/bundle') as typeof import('../../infra/bundle');
-/* eslint-enable @typescript-eslint/no-require-imports */
-
-const ROOT = path.resolve(__dirname, '../..');
 // This file checks ordering, not bundles: one fixture bundle stands in for all three.
-const fixture = bundleFunction('hello', { rootDir: ROOT, entry: 'test/infra/fixtures/hello.ts' });
-const outputs = createPipeline(
-  parseInfraConfig(stackConfig({ 'gca-analytics:pseudonymKeySecret': 'gca-hmac' })),
-  {
-    ingest: { ...fixture, name: 'ingest' },
-    recompute: { ...fixture, name: 'recompute' },
-    retention: { ...fixture, name: 'retention' },
-  },
-);
+const { recorded, outputs } = mockPipeline({ 'gca-analytics:pseudonymKeySecret': 'gca-hmac' });
 
-beforeAll(async () => {
-  await valueOf(outputs.functionUrls);
-  await settle(recorded);
-});
+beforeAll(() => deployed(recorded, outputs));
 
 const key = (r: Recorded): string => `${r.type}::${r.name}`;
 const ALERT = 'gcp:monitoring/alertPolicy:AlertPolicy';

@@ -8,11 +8,11 @@ import {
   WRITER_IDENTITIES,
   functionUrl,
   installMocks,
-  settle,
   stackConfig,
   valueOf,
   type Recorded,
 } from './pulumi-mocks';
+import { deployed } from './mocked-pipeline';
 import { ofType, one } from './pipeline-assertions';
 
 const recorded: Recorded[] = installMocks();
@@ -26,10 +26,7 @@ pulumi.runtime.setAllConfig(
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after setMocks
 const program = require('../../infra/index') as typeof import('../../infra/index');
 
-beforeAll(async () => {
-  await valueOf(program.functionUrls);
-  await settle(recorded);
-});
+beforeAll(() => deployed(recorded, program));
 
 it('creates an organization sink that includes child projects', () => {
   const sink = one(recorded, 'gcp:logging/organizationSink:OrganizationSink');

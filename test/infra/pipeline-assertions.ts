@@ -31,6 +31,32 @@ export function get(value: unknown, ...path: (string | number)[]): unknown {
 }
 
 /**
+ * The IAM member resources that grant a role on one resource, as `type -> [what, the input
+ * naming it]`; DatasetAccess entries and table grants name theirs differently (below).
+ */
+const MEMBER_GRANTS: Readonly<Record<string, readonly [string, string]>> = {
+  'gcp:projects/iAMMember:IAMMember': ['project', 'project'],
+  'gcp:pubsub/topicIAMMember:TopicIAMMember': ['topic', 'topic'],
+  'gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember': ['subscription', 'subscription'],
+  'gcp:cloudrunv2/serviceIamMember:ServiceIamMember': ['service', 'name'],
+  'gcp:storage/bucketIAMMember:BucketIAMMember': ['bucket', 'bucket'],
+  'gcp:serviceaccount/iAMMember:IAMMember': ['serviceAccount', 'serviceAccountId'],
+  'gcp:secretmanager/secretIamMember:SecretIamMember': ['secret', 'secretId'],
+  'gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember': ['key', 'cryptoKeyId'],
+};
+
+/** Who a dataset access entry names, as an IAM member string. */
+function datasetAccessMember(i: Record<string, unknown>): string {
+  const email = String(i.userByEmail);
+  if (i.userByEmail !== undefined) {
+    return `${email.endsWith('.gserviceaccount.com') ? 'serviceAccount' : 'user'}:${email}`;
+  }
+  if (i.groupByEmail !== undefined) return `group:${String(i.groupByEmail)}`;
+  if (i.domain !== undefined) return `domain:${String(i.domain)}`;
+  return `other:${JSON.stringify(i)}`;
+}
+
+/**
  * Every grant in the stack as `member -> ["ROLE on RESOURCE", ...]`, from all the IAM-like
  * resources the program may use (a new kind of grant must be added here or the test fails).
  */
@@ -42,50 +68,18 @@ export function grantsByMember(recorded: readonly Recorded[]): Map<string, strin
   };
   for (const r of recorded) {
     const i = r.inputs;
-    switch (r.type) {
-      case 'gcp:projects/iAMMember:IAMMember':
-        add(i.member, `${String(i.role)} on project ${String(i.project)}`);
-        break;
-      case 'gcp:bigquery/datasetAccess:DatasetAccess': {
-        if (i.view) break; // authorized views: checked on their own
-        const email = String(i.userByEmail);
-        const who =
-          i.userByEmail !== undefined
-            ? `${email.endsWith('.gserviceaccount.com') ? 'serviceAccount' : 'user'}:${email}`
-            : i.groupByEmail !== undefined
-              ? `group:${String(i.groupByEmail)}`
-              : i.domain !== undefined
-                ? `domain:${String(i.domain)}`
-                : `other:${JSON.stringify(i)}`;
-        add(who, `${String(i.role)} on dataset ${String(i.datasetId)}`);
-        break;
-      }
-      case 'gcp:bigquery/iamMember:IamMember':
-        add(i.member, `${String(i.role)} on table ${String(i.datasetId)}.${String(i.tableId)}`);
-        break;
-      case 'gcp:pubsub/topicIAMMember:TopicIAMMember':
-        add(i.member, `${String(i.role)} on topic ${String(i.topic)}`);
-        break;
-      case 'gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember':
-        add(i.member, `${String(i.role)} on subscription ${String(i.subscription)}`);
-        break;
-      case 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember':
-        add(i.member, `${String(i.role)} on service ${String(i.name)}`);
-        break;
-      case 'gcp:storage/bucketIAMMember:BucketIAMMember':
-        add(i.member, `${String(i.role)} on bucket ${String(i.bucket)}`);
-        break;
-      case 'gcp:serviceaccount/iAMMember:IAMMember':
-        add(i.member, `${String(i.role)} on serviceAccount ${String(i.serviceAccountId)}`);
-        break;
-      case 'gcp:secretmanager/secretIamMember:SecretIamMember':
-        add(i.member, `${String(i.role)} on secret ${String(i.secretId)}`);
-        break;
-      case 'gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember':
-        add(i.member, `${String(i.role)} on key ${String(i.cryptoKeyId)}`);
-        break;
-      default:
-        if (/iam|access/i.test(r.type)) throw new Error(`unhandled grant resource ${r.type}`);
+    const member = MEMBER_GRANTS[r.type];
+    if (member) {
+      const [what, input] = member;
+      add(i.member, `${String(i.role)} on ${what} ${String(i[input])}`);
+    } else if (r.type === 'gcp:bigquery/datasetAccess:DatasetAccess') {
+      // Authorized views are checked on their own.
+      if (!i.view)
+        add(datasetAccessMember(i), `${String(i.role)} on dataset ${String(i.datasetId)}`);
+    } else if (r.type === 'gcp:bigquery/iamMember:IamMember') {
+      add(i.member, `${String(i.role)} on table ${String(i.datasetId)}.${String(i.tableId)}`);
+    } else if (/iam|access/i.test(r.type)) {
+      throw new Error(`unhandled grant resource ${r.type}`);
     }
   }
   return out;

@@ -3,68 +3,44 @@
  * and non-default settings: folder scope with child projects, CMEK on datasets and topics, the
  * key grants, the secret grants, and the settings reaching their resources.
  */
-import * as path from 'node:path';
 import {
   BIGQUERY_AGENT,
   PROJECT,
   PUBSUB_AGENT,
   WRITER_IDENTITIES,
-  installMocks,
   saEmail,
-  settle,
-  stackConfig,
   valueOf,
-  type Recorded,
 } from './pulumi-mocks';
+import { deployed, mockPipeline } from './mocked-pipeline';
 import { get, grantsByMember, ofType, one } from './pipeline-assertions';
 
-const recorded: Recorded[] = installMocks();
-
-/* eslint-disable @typescript-eslint/no-require-imports -- loaded after setMocks, on purpose */
-const { parseInfraConfig } = require('../../infra/config') as typeof import('../../infra/config');
-const { createPipeline } = require('../../infra/pipeline') as typeof import('../../infra/pipeline');
-const { bundleFunction } = require('../../infra/bundle') as typeof import('../../infra/bundle');
-/* eslint-enable @typescript-eslint/no-require-imports */
-
 const KEY = 'projects/acme-kms/locations/europe-west1/keyRings/gca/cryptoKeys/gca-data';
-const ROOT = path.resolve(__dirname, '../..');
 // This file checks wiring, not bundles: one small fixture bundle stands in for all three.
-const fixture = bundleFunction('hello', { rootDir: ROOT, entry: 'test/infra/fixtures/hello.ts' });
-const outputs = createPipeline(
-  parseInfraConfig(
-    stackConfig({
-      'gca-analytics:sinkScope': 'folder',
-      'gca-analytics:sinkParentId': '246813579',
-      'gca-analytics:kmsKeyName': KEY,
-      'gca-analytics:datasetLocation': 'EU',
-      'gca-analytics:contentMode': 'metadata-only',
-      'gca-analytics:maxDeliveryAttempts': '25',
-      'gca-analytics:recomputeSchedule': '*/30 * * * *',
-      'gca-analytics:pseudonymKeySecret': 'projects/acme-secrets/secrets/gca-hmac',
-      'gca-analytics:alertNotificationChannels': `projects/${PROJECT}/notificationChannels/77`,
-      'gca-analytics:quarantineAlertThreshold': '5',
-      'gca-analytics:ingestErrorAlertThreshold': '7',
-      'gca-analytics:backlogAlertMinutes': '30',
-      'gca-analytics:noDataAlertMinutes': '90',
-      'gca-analytics:workingHoursUtc': '7-19',
-      'gca-analytics:ingestCpu': '2',
-      'gca-analytics:ingestConcurrency': '160',
-      'gca-analytics:ingestMaxInstances': '40',
-      'gca-analytics:deadLetterRetentionDays': '1',
-      'gca-analytics:allowedPersistenceRegions': 'europe-west1,europe-west4',
-    }),
-  ),
-  {
-    ingest: { ...fixture, name: 'ingest' },
-    recompute: { ...fixture, name: 'recompute' },
-    retention: { ...fixture, name: 'retention' },
-  },
-);
-
-beforeAll(async () => {
-  await valueOf(outputs.functionUrls);
-  await settle(recorded);
+const { recorded, outputs } = mockPipeline({
+  'gca-analytics:sinkScope': 'folder',
+  'gca-analytics:sinkParentId': '246813579',
+  'gca-analytics:kmsKeyName': KEY,
+  'gca-analytics:datasetLocation': 'EU',
+  'gca-analytics:contentMode': 'metadata-only',
+  'gca-analytics:maxDeliveryAttempts': '25',
+  'gca-analytics:recomputeSchedule': '*/30 * * * *',
+  'gca-analytics:pseudonymKeySecret': 'projects/acme-secrets/secrets/gca-hmac',
+  'gca-analytics:alertNotificationChannels': `projects/${PROJECT}/notificationChannels/77`,
+  'gca-analytics:quarantineAlertThreshold': '5',
+  'gca-analytics:ingestErrorAlertThreshold': '7',
+  'gca-analytics:backlogAlertMinutes': '30',
+  'gca-analytics:noDataAlertMinutes': '90',
+  'gca-analytics:workingHoursUtc': '7-19',
+  'gca-analytics:ingestCpu': '2',
+  'gca-analytics:ingestConcurrency': '160',
+  'gca-analytics:ingestMaxInstances': '40',
+  'gca-analytics:deadLetterRetentionDays': '1',
+  'gca-analytics:allowedPersistenceRegions': 'europe-west1,europe-west4',
+  'gca-analytics:rawStorageBillingModel': 'PHYSICAL',
+  'gca-analytics:rawTimeTravelHours': '48',
 });
+
+beforeAll(() => deployed(recorded, outputs));
 
 describe('folder sink', () => {
   it('routes Gemini entries of the folder and its child projects', () => {
@@ -94,6 +70,13 @@ describe('CMEK', () => {
       expect(ds.inputs.defaultEncryptionConfiguration).toEqual({ kmsKeyName: KEY });
       expect(ds.inputs.location).toBe('EU');
     }
+  });
+
+  it('bills gca_raw on physical bytes with two days of time travel, gca_analytics as before', () => {
+    const raw = one(recorded, 'gcp:bigquery/dataset:Dataset', 'datasets-gca_raw');
+    expect(raw.inputs).toMatchObject({ storageBillingModel: 'PHYSICAL', maxTimeTravelHours: '48' });
+    const analytics = one(recorded, 'gcp:bigquery/dataset:Dataset', 'datasets-gca_analytics');
+    expect(analytics.inputs.storageBillingModel).toBeUndefined();
   });
 
   it('encrypts both topics with the key', () => {

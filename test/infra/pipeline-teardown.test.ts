@@ -3,34 +3,16 @@
  * teardown needs: after `pulumi up` with it, nothing in the stack may stop `pulumi destroy` or
  * survive it (issue #5, docs/deploy.md "Tear down").
  */
-import * as path from 'node:path';
-import { installMocks, settle, stackConfig, valueOf, type Recorded } from './pulumi-mocks';
+import { deployed, mockPipeline } from './mocked-pipeline';
 import { destroyGuards, ofType, one } from './pipeline-assertions';
+import { REGISTRY } from '../../shared/tables/registry';
 
-const recorded: Recorded[] = installMocks();
-
-/* eslint-disable @typescript-eslint/no-require-imports -- loaded after setMocks, on purpose */
-const { parseInfraConfig } = require('../../infra/config') as typeof import('../../infra/config');
-const { createPipeline } = require('../../infra/pipeline') as typeof import('../../infra/pipeline');
-const { bundleFunction } = require('../../infra/bundle') as typeof import('../../infra/bundle');
-const { REGISTRY } =
-  require('../../shared/tables/registry') as typeof import('../../shared/tables/registry');
-/* eslint-enable @typescript-eslint/no-require-imports */
-
-const ROOT = path.resolve(__dirname, '../..');
 // This file checks protection settings, not bundles: one fixture bundle stands in for all three.
-const fixture = bundleFunction('hello', { rootDir: ROOT, entry: 'test/infra/fixtures/hello.ts' });
-const config = parseInfraConfig(stackConfig({ 'gca-analytics:deletionProtection': 'false' }));
-const outputs = createPipeline(config, {
-  ingest: { ...fixture, name: 'ingest' },
-  recompute: { ...fixture, name: 'recompute' },
-  retention: { ...fixture, name: 'retention' },
+const { recorded, config, outputs } = mockPipeline({
+  'gca-analytics:deletionProtection': 'false',
 });
 
-beforeAll(async () => {
-  await valueOf(outputs.functionUrls);
-  await settle(recorded);
-});
+beforeAll(() => deployed(recorded, outputs));
 
 it('reads the key as a boolean', () => {
   expect(config.deletionProtection).toBe(false);

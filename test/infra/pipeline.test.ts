@@ -2,55 +2,36 @@
  * The whole program under Pulumi mocks, default scope (project sink), no CMEK, with analyst and
  * Looker principals: every security and wiring property of issue #5.
  */
-import * as path from 'node:path';
 import {
   BIGQUERY_AGENT,
   PROJECT,
   PUBSUB_AGENT,
   WRITER_IDENTITIES,
   functionUrl,
-  installMocks,
   saEmail,
-  settle,
-  stackConfig,
   valueOf,
   type Recorded,
 } from './pulumi-mocks';
+import { deployed, mockPipeline } from './mocked-pipeline';
 import { allStrings, destroyGuards, get, grantsByMember, ofType, one } from './pipeline-assertions';
-
-// Mocks first: the program modules must load against the mocked runtime.
-const recorded: Recorded[] = installMocks();
-
-/* eslint-disable @typescript-eslint/no-require-imports -- loaded after setMocks, on purpose */
-const { parseInfraConfig } = require('../../infra/config') as typeof import('../../infra/config');
-const { createPipeline, buildFunctionArtifacts } =
-  require('../../infra/pipeline') as typeof import('../../infra/pipeline');
-const { REGISTRY } =
-  require('../../shared/tables/registry') as typeof import('../../shared/tables/registry');
-const { renderBigQuerySchema } =
-  require('../../shared/tables/render') as typeof import('../../shared/tables/render');
-/* eslint-enable @typescript-eslint/no-require-imports */
+import { REGISTRY } from '../../shared/tables/registry';
+import { renderBigQuerySchema } from '../../shared/tables/render';
 
 const ANALYSTS = ['group:analysts@acme.com', 'user:ana@acme.com'];
 const LOOKER = 'serviceAccount:looker@acme-bi.iam.gserviceaccount.com';
-const ROOT = path.resolve(__dirname, '../..');
 
-const config = parseInfraConfig(
-  stackConfig({
+// The real function entries, bundled once for this file.
+const { recorded, config, artifacts, outputs } = mockPipeline(
+  {
     'gca-analytics:analystPrincipals': JSON.stringify(ANALYSTS),
     'gca-analytics:lookerPrincipals': LOOKER,
-  }),
+  },
+  { artifacts: 'real' },
 );
-// The real function entries, bundled once for this file.
-const artifacts = buildFunctionArtifacts(ROOT);
-const outputs = createPipeline(config, artifacts);
+
+beforeAll(() => deployed(recorded, outputs));
 
 const sa = (id: string): string => `serviceAccount:${saEmail(id)}`;
-
-beforeAll(async () => {
-  await valueOf(outputs.functionUrls);
-  await settle(recorded);
-});
 
 describe('log sink', () => {
   it('exports only Gemini entries to the topic, with its own writer identity', () => {
@@ -67,6 +48,17 @@ describe('log sink', () => {
     const writer = WRITER_IDENTITIES['gcp:logging/projectSink:ProjectSink'] as string;
     expect(grantsByMember(recorded).get(writer)).toEqual([
       'roles/pubsub.publisher on topic gca-logs',
+    ]);
+  });
+
+  it("drops ingest's successful request logs from the project's _Default sink, never errors", () => {
+    const exclusion = one(recorded, 'gcp:logging/projectExclusion:ProjectExclusion');
+    expect(exclusion.inputs).toMatchObject({ project: PROJECT, name: 'gca-ingest-requests' });
+    expect(String(exclusion.inputs.filter).split('\n')).toEqual([
+      'resource.type="cloud_run_revision"',
+      'resource.labels.service_name="gca-ingest"',
+      'log_id("run.googleapis.com/requests")',
+      'httpRequest.status<400',
     ]);
   });
 
@@ -301,8 +293,17 @@ describe('BigQuery', () => {
       expect(ds.inputs.location).toBe('europe-west1');
       expect(ds.inputs.deleteContentsOnDestroy).toBe(false);
     }
-    // Dataset IAM resources would rewrite the access list and drop the authorized views.
+    // Dataset IAM resources would rewrite the access list and drop entries made outside Pulumi.
     expect(recorded.filter((r) => /bigquery\/datasetIam/.test(r.type))).toHaveLength(0);
+  });
+
+  it("leaves storage billing and time travel to BigQuery's defaults unless configured", () => {
+    // An upgraded stack changes nothing (BigQuery allows one change of billing model every 14 days).
+    for (const id of ['gca_raw', 'gca_analytics']) {
+      const ds = one(recorded, 'gcp:bigquery/dataset:Dataset', `datasets-${id}`);
+      expect(ds.inputs.storageBillingModel).toBeUndefined();
+      expect(ds.inputs.maxTimeTravelHours).toBeUndefined();
+    }
   });
 
   it('lets analysts and Looker read gca_analytics, never gca_raw', () => {

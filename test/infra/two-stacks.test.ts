@@ -2,8 +2,8 @@
  * A dev and a prod stack in one project (issue 14 item 5): with `namePrefix` `dev` and `prod`,
  * the two programs share no physical name, so neither can take or delete the other's resources.
  */
-import * as path from 'node:path';
-import { installMocks, settle, stackConfig, valueOf, type Recorded } from './pulumi-mocks';
+import { installMocks, stackConfig, type Recorded } from './pulumi-mocks';
+import { deployed, fixtureArtifacts } from './mocked-pipeline';
 import { allStrings } from './pipeline-assertions';
 
 const recorded: Recorded[] = installMocks();
@@ -11,16 +11,9 @@ const recorded: Recorded[] = installMocks();
 /* eslint-disable @typescript-eslint/no-require-imports -- loaded after setMocks, on purpose */
 const { parseInfraConfig } = require('../../infra/config') as typeof import('../../infra/config');
 const { createPipeline } = require('../../infra/pipeline') as typeof import('../../infra/pipeline');
-const { bundleFunction } = require('../../infra/bundle') as typeof import('../../infra/bundle');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-const ROOT = path.resolve(__dirname, '../..');
-const fixture = bundleFunction('hello', { rootDir: ROOT, entry: 'test/infra/fixtures/hello.ts' });
-const artifacts = {
-  ingest: { ...fixture, name: 'ingest' as const },
-  recompute: { ...fixture, name: 'recompute' as const },
-  retention: { ...fixture, name: 'retention' as const },
-};
+const artifacts = fixtureArtifacts();
 
 /** The inputs that name a resource in Google Cloud (not Pulumi's logical name). */
 const NAMING_INPUTS = ['name', 'accountId', 'datasetId', 'displayName', 'bucket'];
@@ -47,8 +40,7 @@ beforeAll(async () => {
       parseInfraConfig(stackConfig({ 'gca-analytics:namePrefix': prefix })),
       artifacts,
     );
-    await valueOf(outputs.functionUrls);
-    await settle(recorded);
+    await deployed(recorded, outputs);
     stacks[prefix] = recorded.slice(before);
   }
 });
@@ -91,6 +83,7 @@ it('names each kind of resource in the form it accepts', () => {
     'dev-gca-recompute-schedule',
     'dev-gca-retention-scheduler',
     'dev_gca_ingest_quarantined',
+    'dev-gca-ingest-requests',
     'acme-gca-prod-dev-gca-functions-source',
   ]) {
     expect([expected, names.includes(expected)]).toEqual([expected, true]);
@@ -103,6 +96,13 @@ it('names each kind of resource in the form it accepts', () => {
     (r) => r.type === 'gcp:bigquery/table:Table' && r.inputs.view !== undefined,
   );
   for (const v of views) expect(JSON.stringify(v.inputs.view)).toContain('.dev_gca_raw.');
+  // Each stack excludes its own ingest's request logs only.
+  const exclusion = stacks.dev.find(
+    (r) => r.type === 'gcp:logging/projectExclusion:ProjectExclusion',
+  );
+  expect(String(exclusion?.inputs.filter)).toContain(
+    'resource.labels.service_name="dev-gca-ingest"',
+  );
   for (const r of stacks.dev.filter((x) => x.type === 'gcp:monitoring/alertPolicy:AlertPolicy')) {
     expect(String(r.inputs.displayName)).toMatch(/^gca-analytics \[dev\]: /);
   }

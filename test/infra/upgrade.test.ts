@@ -10,27 +10,18 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { installMocks, settle, stackConfig, valueOf, type Recorded } from './pulumi-mocks';
+import type { Recorded } from './pulumi-mocks';
+import { deployed, mockPipeline } from './mocked-pipeline';
 
-const recorded: Recorded[] = installMocks({ aliasUrns: true });
+const { recorded, outputs } = mockPipeline({}, { aliasUrns: true });
 
 /* eslint-disable @typescript-eslint/no-require-imports -- loaded after setMocks, on purpose */
-const { parseInfraConfig } = require('../../infra/config') as typeof import('../../infra/config');
-const { createPipeline } = require('../../infra/pipeline') as typeof import('../../infra/pipeline');
-const { bundleFunction } = require('../../infra/bundle') as typeof import('../../infra/bundle');
 const { ANALYTICS_DATASETS_FORMERLY } =
   require('../../infra/components/analytics-datasets') as typeof import('../../infra/components/analytics-datasets');
 const { CONTROL_STATE_DATABASE_FORMERLY } =
   require('../../infra/components/control-state-database') as typeof import('../../infra/components/control-state-database');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-const ROOT = path.resolve(__dirname, '../..');
-const fixture = bundleFunction('hello', { rootDir: ROOT, entry: 'test/infra/fixtures/hello.ts' });
-const outputs = createPipeline(parseInfraConfig(stackConfig()), {
-  ingest: { ...fixture, name: 'ingest' },
-  recompute: { ...fixture, name: 'recompute' },
-  retention: { ...fixture, name: 'retention' },
-});
 const FIRST_RELEASE = JSON.parse(
   fs.readFileSync(path.join(__dirname, 'fixtures/first-release-urns.json'), 'utf8'),
 ) as string[];
@@ -45,10 +36,7 @@ const REMOVED = ['interactions', 'daily_active_users'].map(
     `urn:pulumi:test::gca-analytics::gca-analytics:infra:Warehouse$gcp:bigquery/datasetAccess:DatasetAccess::gca_raw-authorize-${view}`,
 );
 
-beforeAll(async () => {
-  await valueOf(outputs.functionUrls);
-  await settle(recorded);
-});
+beforeAll(() => deployed(recorded, outputs));
 
 const urn = (type: string, name: string): string =>
   `urn:pulumi:test::gca-analytics::${type}::${name}`;

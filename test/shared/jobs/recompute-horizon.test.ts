@@ -3,10 +3,14 @@
  * a touched suggestion whose stored row has an event before the horizon is left to a full
  * rebuild instead of being rebuilt from the events inside it.
  */
-import { runRecompute } from '../../../shared/jobs/recompute';
+import {
+  DEFAULT_BIGQUERY_LOOKBACK_DAYS,
+  SUGGESTION_SPAN_DAYS,
+  runRecompute,
+} from '../../../shared/jobs/recompute';
 import type { Warehouse } from '../../../shared/warehouse/port';
 import { useTempJobSetup } from '../../helpers/duckdb';
-import { eventsBatch } from '../../helpers/metadata-events';
+import { eventsBatch, type EventSpec } from '../../helpers/metadata-events';
 
 const NOW = Date.parse('2025-11-20T12:00:00Z');
 const daysAgo = (d: number): string => new Date(NOW - d * 86_400_000).toISOString();
@@ -24,7 +28,7 @@ async function acceptance(w: Warehouse): Promise<Record<string, unknown>[]> {
   );
 }
 
-describe('recompute read horizon (DuckDB, lookback 14 days)', () => {
+describe('recompute read horizon (DuckDB)', () => {
   const temp = useTempJobSetup();
 
   const run = (at: number, opts: { full?: boolean; lookbackDays?: number } = {}) =>
@@ -138,5 +142,85 @@ describe('recompute read horizon (DuckDB, lookback 14 days)', () => {
     expect(await suggestions(temp.warehouse)).toMatchObject([
       { original_request_id: 'b', day: daysAgo(35).slice(0, 10), exposed: true, accepted: true },
     ]);
+  });
+  // The case the insert's guard on older days exists for (shared/sql/metrics.ts, `guardedKeys`),
+  // with the BigQuery default lookback: the delete never sees a row stored before the horizon,
+  // so without the guard the insert would give such a suggestion a second row.
+  describe('a late event for a suggestion stored before the horizon (default lookback)', () => {
+    const HORIZON_DAYS = DEFAULT_BIGQUERY_LOOKBACK_DAYS + SUGGESTION_SPAN_DAYS;
+    /** The horizon's first day (`@rebuild_min_day`) of a run at NOW. */
+    const FIRST_HORIZON_DAY = daysAgo(HORIZON_DAYS).slice(0, 10);
+
+    /** Stores `events` with a full run after them, adds `late`, runs incrementally at NOW. */
+    async function storeThenLate(events: EventSpec[], late: EventSpec[]) {
+      await temp.warehouse.insertRaw(eventsBatch(events));
+      const last = Date.parse(events[events.length - 1]?.at ?? '');
+      expect(await run(last + 3_600_000)).toMatchObject({ status: 'done', mode: 'full' });
+      const before = {
+        rows: await suggestions(temp.warehouse),
+        daily: await acceptance(temp.warehouse),
+      };
+      await temp.warehouse.insertRaw(eventsBatch(late));
+      const result = await run(NOW, { lookbackDays: DEFAULT_BIGQUERY_LOOKBACK_DAYS });
+      return { before, result };
+    }
+
+    it.each<[string, number]>([
+      ['the day just before the horizon', HORIZON_DAYS + 1],
+      ['a day months before the horizon', 120],
+    ])(
+      'keeps one row, as stored, for a suggestion exposed on %s and accepted now',
+      async (_when, age) => {
+        const exposureDay = daysAgo(age).slice(0, 10);
+        expect(exposureDay < FIRST_HORIZON_DAY).toBe(true);
+        const { before, result } = await storeThenLate(
+          [{ type: 'code_exposure', id: 'old', at: daysAgo(age) }],
+          [
+            { type: 'code_acceptance', id: 'old', at: daysAgo(0.2), lines: 4 },
+            // A new suggestion in the same window is written as usual.
+            { type: 'code_exposure', id: 'new', at: daysAgo(0.3) },
+          ],
+        );
+        expect(before.rows).toMatchObject([{ original_request_id: 'old', day: exposureDay }]);
+        expect(result).toMatchObject({
+          status: 'done',
+          mode: 'incremental',
+          suggestionsWritten: 1,
+        });
+        const after = await suggestions(temp.warehouse);
+        expect(after.filter((r) => r.original_request_id === 'old')).toEqual(before.rows);
+        expect(after.filter((r) => r.original_request_id === 'new')).toMatchObject([
+          { day: daysAgo(0.3).slice(0, 10), exposed: true, accepted: false },
+        ]);
+        const daily = await acceptance(temp.warehouse);
+        expect(daily.every((r) => r.orphan_acceptances === 0)).toBe(true);
+        expect(daily.filter((r) => r.day === exposureDay)).toEqual(before.daily);
+
+        // A full rebuild reads every event: one row, on the exposure's day, accepted.
+        await run(NOW + 3_600_000, { full: true });
+        expect(
+          (await suggestions(temp.warehouse)).filter((r) => r.original_request_id === 'old'),
+        ).toMatchObject([{ day: exposureDay, exposed: true, accepted: true }]);
+      },
+    );
+
+    it('keeps one row for an orphan acceptance stored before the horizon whose exposure comes now', async () => {
+      // The rebuilt row would sit on today's exposure, a day the delete reads; the stored one is not.
+      const acceptedAt = daysAgo(HORIZON_DAYS + 5);
+      const { before, result } = await storeThenLate(
+        [{ type: 'code_acceptance', id: 'orphan', at: acceptedAt, lines: 2 }],
+        [{ type: 'code_exposure', id: 'orphan', at: daysAgo(0.1) }],
+      );
+      expect(before.rows).toMatchObject([
+        { original_request_id: 'orphan', day: acceptedAt.slice(0, 10), exposed: false },
+      ]);
+      expect(result).toMatchObject({
+        status: 'done',
+        suggestionsRemoved: 0,
+        suggestionsWritten: 0,
+      });
+      expect(await suggestions(temp.warehouse)).toEqual(before.rows);
+      expect(await acceptance(temp.warehouse)).toEqual(before.daily);
+    });
   });
 });
