@@ -97,7 +97,7 @@ interface SliceRow {
 
 // The daily tables' day range; seatsByTeam below filters periods (from_day, to_day) by the same
 // options with other SQL.
-function rangeFilter(opts: ReportOptions): { where: string; params: QueryParams } {
+export function rangeFilter(opts: ReportOptions): { where: string; params: QueryParams } {
   const clauses = ['TRUE'];
   const params: QueryParams = {};
   if (opts.from) {

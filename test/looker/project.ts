@@ -33,6 +33,7 @@ const named = <T extends z.ZodType>(s: T) => z.record(z.string(), s).optional();
 
 export const ViewSchema = z.object({
   sql_table_name: z.string().optional(),
+  derived_table: z.object({ sql: z.string() }).optional(),
   dimension: named(FieldSchema),
   dimension_group: named(FieldSchema),
   measure: named(FieldSchema),
