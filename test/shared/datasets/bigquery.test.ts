@@ -66,6 +66,7 @@ describe('showInteraction on BigQuery', () => {
           ],
         };
       }
+      // The responses table's answer, with its own columns (as for requests above).
       if (q.query.includes('.responses`')) {
         return {
           fields: [
