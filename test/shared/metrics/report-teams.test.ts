@@ -17,6 +17,7 @@ import { eventsBatch, type EventSpec } from '../../helpers/metadata-events';
 
 const NOW = new Date('2025-11-01T00:00:00Z');
 
+// A `teams import` file, as described above: its rows look like every other mapping in the tests.
 const MAPPING = `user_id,team,seat,from,to
 a1,A,true,,
 a2,A,true,,
