@@ -22,6 +22,7 @@ import {
   startFakeBigQuery,
   type FakeBigQuery,
 } from '../helpers/fake-bigquery';
+import { factoriesWrapping, serviceUnavailable, wrapWarehouse } from '../helpers/warehouse';
 import { captureLines, makeLocalSetup, pushBody, rawTableCounts } from './helpers';
 
 const INSERT_METADATA = /\/tables\/metadata_events\/insertAll$/;
@@ -393,25 +394,19 @@ describe('group commit on DuckDB (local mode)', () => {
 describe('group commit on DuckDB: writes are per request', () => {
   it("a request whose own write fails answers 503 alone; the group's others are written", async () => {
     const setup = makeLocalSetup();
-    const deps = createDepsProvider(setup.config, {
-      ...DEFAULT_FACTORIES,
-      openWarehouse: async (config) => {
-        const real = await DEFAULT_FACTORIES.openWarehouse(config);
-        return {
-          engine: real.engine,
-          ensureSchema: () => real.ensureSchema(),
-          query: (sql, params) => real.query(sql, params),
-          execute: (sql, params) => real.execute(sql, params),
-          close: () => real.close(),
+    const deps = createDepsProvider(
+      setup.config,
+      factoriesWrapping((real) =>
+        wrapWarehouse(real, {
           insertRaw: async (batch) => {
             if (batch.metadata_events.some((r) => r.original_request_id === 'dx-1')) {
-              throw Object.assign(new Error('Service Unavailable'), { code: 503 });
+              throw serviceUnavailable();
             }
             return real.insertRaw(batch);
           },
-        };
-      },
-    });
+        }),
+      ),
+    );
     try {
       const target = `ingest_gc_duckdb_${++n}`;
       http(

@@ -18,6 +18,7 @@ import { createLogger } from '../../shared/log';
 import type { Warehouse } from '../../shared/warehouse/port';
 import { isPseudonym } from '../../shared/content/pseudonymize';
 import { entryText, makeMetadataEntry, makeRequestEntry, USER_ID } from '../helpers/entries';
+import { factoriesWrapping, serviceUnavailable, wrapWarehouse } from '../helpers/warehouse';
 import {
   binaryCloudEventHeaders,
   captureLines,
@@ -57,6 +58,7 @@ async function holdDuckDbFile(path: string): Promise<{ stop(): Promise<void> }> 
 
 const NOW = new Date('2025-10-08T12:00:00.000Z');
 
+// The per-test state of a function's test, as ingest-bigquery.test.ts keeps it.
 let setup: LocalSetup;
 let deps: DepsProvider;
 let log: ReturnType<typeof captureLines>;
@@ -67,31 +69,25 @@ let target: string;
 
 /** A warehouse whose insertRaw fails while `failNextInserts` > 0 (a 503 from the service). */
 function flaky(warehouse: Warehouse): Warehouse {
-  return {
-    engine: warehouse.engine,
-    ensureSchema: () => warehouse.ensureSchema(),
+  return wrapWarehouse(warehouse, {
     insertRaw: async (batch) => {
       if (failNextInserts > 0) {
         failNextInserts--;
-        throw Object.assign(new Error('Service Unavailable'), { code: 503 });
+        throw serviceUnavailable();
       }
       return warehouse.insertRaw(batch);
     },
-    query: (sql, params) => warehouse.query(sql, params),
-    execute: (sql, params) => warehouse.execute(sql, params),
-    close: () => warehouse.close(),
-  };
+  });
 }
 
 beforeEach(() => {
   setup = makeLocalSetup();
   failNextInserts = 0;
   log = captureLines();
-  deps = createDepsProvider(setup.config, {
-    ...DEFAULT_FACTORIES,
-    openWarehouse: async (config) => flaky(await DEFAULT_FACTORIES.openWarehouse(config)),
-  });
+  deps = createDepsProvider(setup.config, factoriesWrapping(flaky));
   // A fresh target per test: functions-framework's registry is global to the process.
+  // Each test registers its own target (functions-framework keeps the first of a name), as the
+  // other targets' tests do.
   target = `ingest_test_${++targetCounter}`;
   http(
     target,
@@ -416,17 +412,10 @@ describe('ingest: delivery semantics', () => {
   });
 
   it('a permanent refusal of the whole message by the warehouse quarantines it (acked)', async () => {
-    const refusing = createDepsProvider(setup.config, {
-      ...DEFAULT_FACTORIES,
-      openWarehouse: async (config) => {
-        const real = await DEFAULT_FACTORIES.openWarehouse(config);
-        return {
-          ...real,
-          engine: real.engine,
-          ensureSchema: () => real.ensureSchema(),
-          query: (s, p) => real.query(s, p),
-          execute: (s, p) => real.execute(s, p),
-          close: () => real.close(),
+    const refusing = createDepsProvider(
+      setup.config,
+      factoriesWrapping((real) =>
+        wrapWarehouse(real, {
           insertRaw: async (batch) => {
             if (batch.quarantine.length === 0) {
               throw Object.assign(new Error('Request payload size exceeds the limit'), {
@@ -435,9 +424,9 @@ describe('ingest: delivery semantics', () => {
             }
             return real.insertRaw(batch);
           },
-        };
-      },
-    });
+        }),
+      ),
+    );
     const name = `${target}_refusing`;
     http(
       name,
