@@ -189,10 +189,10 @@ export class GroupCommit {
    * Requests the instance was serving when its last write ended: the ones it answered, which
    * Pub/Sub follows with new messages as soon as their slots free up, and the ones waiting then.
    * A group that holds this many is complete and written at once (when no write is in flight)
-   * instead of after the delay: under load the delay alone split the returning requests into
-   * two writes whenever they took longer than the delay to arrive and be parsed (at 64 in flight
-   * about 15 rows per insertAll instead of 21). Unknown (Infinity) until the first write ends,
-   * so the first group waits for the delay; a shrinking load costs one delay, then this adapts.
+   * instead of after the delay, so a steady load pays no delay at all and the delay can be long
+   * enough for a loaded instance to gather all of its returning requests (DEFAULT_GROUP_COMMIT).
+   * Unknown (Infinity) until the first write ends, so the first group waits for the delay; a
+   * shrinking load costs one delay, then this adapts.
    */
   private expected = Infinity;
 
