@@ -56,6 +56,8 @@ export function createRecomputeHandler(
   config: Config,
   options: RecomputeHandlerOptions = {},
 ): HttpFunction {
+  // One job target's description for createJobTarget (as retention.ts gives its own): alike by
+  // shape only.
   return createJobTarget(
     {
       name: 'recompute',

@@ -79,6 +79,8 @@ export function createRetentionHandler(
   config: Config,
   options: RetentionHandlerOptions = {},
 ): HttpFunction {
+  // One job target's description for createJobTarget (as recompute.ts gives its own): alike by
+  // shape only.
   return createJobTarget(
     {
       name: 'retention',
