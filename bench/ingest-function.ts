@@ -14,15 +14,18 @@
  * node_modules) the same loads run against it too, alternating level by level, so both see the
  * same machine load; the ratios are the figures to trust on a shared machine.
  *
- * The child is pointed at the endpoint by a small bootstrap (the `--source` of the CLI) that
- * registers the target as functions/ingest.ts does, with the adapter's client given the
- * endpoint (`apiEndpoint`) and no credentials; the same bootstrap runs both versions.
+ * The child runs the function's own entry point (dist/functions/ingest.js, as Cloud Run
+ * functions load it) pointed at the endpoint by BIGQUERY_EMULATOR_HOST (no credentials looked
+ * up), so each checkout is measured exactly as it would run.
+ *
+ * Bounded: a level stops at its first failed answer (a misconfigured endpoint once made every
+ * message wait out the client's retries, and a run took over 18 minutes to report nothing), and
+ * a delivery not answered within ANSWER_TIMEOUT_MS counts as failed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { generateSample } from '../cli/sample/generate';
@@ -33,39 +36,8 @@ const LEVELS = [1, 8, 64] as const;
 const FULL_MESSAGES: Record<(typeof LEVELS)[number], number> = { 1: 300, 8: 2_000, 64: 10_000 };
 const QUICK_MESSAGES: Record<(typeof LEVELS)[number], number> = { 1: 30, 8: 200, 64: 1_000 };
 const PROJECT = 'bench-project';
-
-/** The `--source` module of the child: registers `ingest` against the local endpoint. */
-const BOOTSTRAP = `
-const path = require('node:path');
-const root = process.env.GCA_BENCH_ROOT;
-const fromRoot = (m) => require(require.resolve(m, { paths: [root] }));
-const dist = (m) => require(path.join(root, 'dist', m));
-const { http } = fromRoot('@google-cloud/functions-framework');
-const { PassThroughClient } = fromRoot('google-auth-library');
-const { parseConfig } = dist('shared/config');
-const { createDepsProvider } = dist('shared/deps');
-const bq = dist('shared/warehouse/bigquery');
-const { createIngestHandler } = dist('functions/handlers/ingest');
-const startup = dist('functions/handlers/startup');
-try { dist('functions/handlers/framework-errors').installJsonErrorAnswers(); } catch {}
-const config = parseConfig(process.env);
-const deps = createDepsProvider(config, {
-  openWarehouse: async (c) =>
-    bq.createBigQueryWarehouse({
-      projectId: c.projectId,
-      datasets: { gca_raw: c.rawDataset, gca_analytics: c.analyticsDataset },
-      bigquery: bq.createBigQueryClient({
-        projectId: c.projectId,
-        apiEndpoint: process.env.GCA_BENCH_ENDPOINT,
-        authClient: new PassThroughClient(),
-      }),
-    }),
-  openState: () => Promise.reject(new Error('ingest does not use the state store')),
-});
-const options = { deps };
-if (startup.startupGroupCommit) options.groupCommit = startup.startupGroupCommit();
-http('ingest', createIngestHandler(config, options));
-`;
+/** Above the adapter's call deadline (47 s): an answer this late is a hang, not a figure. */
+const ANSWER_TIMEOUT_MS = 60_000;
 
 interface Endpoint {
   url: string;
@@ -141,13 +113,14 @@ function cpuMsOf(pid: number): number {
 interface Child {
   process: ChildProcess;
   port: number;
+  /** The end of what the process wrote (its log lines), to say why a level failed. */
+  output(): string;
   stop(): Promise<void>;
 }
 
 /** Starts `functions-framework --target=ingest` for the checkout at `root`. */
-async function startFunction(root: string, endpoint: string, dir: string): Promise<Child> {
-  const source = join(dir, 'bootstrap.js');
-  writeFileSync(source, BOOTSTRAP);
+async function startFunction(root: string, endpoint: string): Promise<Child> {
+  const source = join(root, 'dist', 'functions', 'ingest.js');
   // The package's `bin` (what `npx functions-framework` runs): not in its exports map.
   const main = join(
     root,
@@ -178,18 +151,26 @@ async function startFunction(root: string, endpoint: string, dir: string): Promi
         NODE_ENV: 'production',
         GCA_WAREHOUSE: 'bigquery',
         GOOGLE_CLOUD_PROJECT: PROJECT,
-        GCA_BENCH_ROOT: root,
-        GCA_BENCH_ENDPOINT: endpoint,
+        BIGQUERY_EMULATOR_HOST: endpoint,
         ...pickEnv(/^GCA_INGEST_FLUSH_/),
       },
       // stdout is the log stream (drained, as Cloud Logging's agent would read it).
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  // A bench that ends early (an error, process.exit) must not leave the function serving.
+  const killChild = () => child.kill('SIGKILL');
+  process.once('exit', killChild);
+  child.once('exit', () => process.off('exit', killChild));
   let stderr = '';
+  let tail = '';
+  const keep = (s: string) => (tail = (tail + s).slice(-2_000));
   if (process.env.GCA_BENCH_DEBUG) child.stdout?.pipe(process.stderr);
-  else child.stdout?.resume();
-  child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  child.stdout?.setEncoding('utf8').on('data', keep);
+  child.stderr?.setEncoding('utf8').on('data', (s: string) => {
+    stderr += s;
+    keep(s);
+  });
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`ingest exited: ${stderr.slice(-500)}`);
@@ -208,6 +189,7 @@ async function startFunction(root: string, endpoint: string, dir: string): Promi
   return {
     process: child,
     port,
+    output: () => tail,
     stop: () =>
       new Promise<void>((r) => {
         if (child.exitCode !== null) return r();
@@ -257,6 +239,7 @@ function post(agent: Agent, port: number, body: string): Promise<number> {
         res.on('end', () => resolvePost(res.statusCode ?? 0));
       },
     );
+    req.setTimeout(ANSWER_TIMEOUT_MS, () => req.destroy(new Error('no answer within 60 s')));
     req.on('error', reject);
     req.end(body);
   });
@@ -286,15 +269,15 @@ async function runLevel(
   latencyMs: number,
   inFlight: number,
   bodies: string[],
-  dir: string,
 ): Promise<LevelResult> {
   const endpoint = await startEndpoint(latencyMs);
-  const child = await startFunction(root, endpoint.url, dir);
+  const child = await startFunction(root, endpoint.url);
   const agent = new Agent({ keepAlive: true, maxSockets: inFlight });
   try {
     // Warm-up (first client creation, JIT), not counted.
     for (const body of pushBodies(Math.min(inFlight * 2, 64), 999).slice(0, inFlight * 2)) {
-      await post(agent, child.port, body);
+      const status = await post(agent, child.port, body).catch(() => 0);
+      if (status !== 200) fail(child, `a warm-up message was answered ${status}`);
     }
     const writes0 = endpoint.writes;
     const rows0 = endpoint.rows;
@@ -304,18 +287,27 @@ async function runLevel(
     const latencies: number[] = [];
     let next = 0;
     let failed = 0;
+    let firstFailure = '';
     const started = performance.now();
     await Promise.all(
       Array.from({ length: inFlight }, async () => {
-        while (next < bodies.length) {
+        // The first failure stops every slot: the figures of a failing run mean nothing.
+        while (next < bodies.length && failed === 0) {
           const body = bodies[next++] as string;
           const t = performance.now();
-          const status = await post(agent, child.port, body);
+          const status = await post(agent, child.port, body).catch((err: unknown) => {
+            firstFailure ||= err instanceof Error ? err.message : String(err);
+            return 0;
+          });
           latencies.push(performance.now() - t);
-          if (status !== 200) failed++;
+          if (status !== 200) {
+            failed++;
+            firstFailure ||= `answered ${status}`;
+          }
         }
       }),
     );
+    if (failed > 0) fail(child, `a message was ${firstFailure}`);
     const seconds = (performance.now() - started) / 1000;
     const cpuMs = cpuMsOf(pid) - cpu0;
     const writes = endpoint.writes - writes0;
@@ -343,6 +335,11 @@ async function runLevel(
   }
 }
 
+/** Stops a level with what the function logged last, instead of measuring a broken run. */
+function fail(child: Child, what: string): never {
+  throw new Error(`ingest-function: ${what}; the function's last output:\n${child.output()}`);
+}
+
 const round = (v: number, d: number): number => Number(v.toFixed(d));
 
 function line(label: string, r: LevelResult): string {
@@ -364,47 +361,42 @@ function repoRoot(): string {
 
 export async function run(opts: BenchOptions): Promise<BenchResult> {
   const root = repoRoot();
-  if (!existsSync(join(root, 'dist', 'functions', 'handlers', 'ingest.js'))) {
+  if (!existsSync(join(root, 'dist', 'functions', 'ingest.js'))) {
     throw new Error('ingest-function: dist/ is missing; run npm run build');
   }
   const baseline = process.env.GCA_BENCH_BASELINE ? resolve(process.env.GCA_BENCH_BASELINE) : null;
   const latencyMs = Number(process.env.GCA_BENCH_BQ_LATENCY_MS ?? 60);
   const counts = opts.quick ? QUICK_MESSAGES : FULL_MESSAGES;
-  const dir = mkdtempSync(join(tmpdir(), 'gca-bench-ingest-fn-'));
   const figures: Record<string, number> = {};
   const lines: string[] = [
     `insertAll endpoint latency ${latencyMs} ms; function process CPU from /proc/PID/stat`,
   ];
-  try {
-    // GCA_BENCH_LEVELS=64 (or 1,8): only those levels, e.g. for a profile.
-    const only = process.env.GCA_BENCH_LEVELS?.split(',').map(Number);
-    for (const inFlight of LEVELS.filter((l) => !only || only.includes(l))) {
-      const bodies = pushBodies(counts[inFlight], inFlight);
-      const before = baseline ? await runLevel(baseline, latencyMs, inFlight, bodies, dir) : null;
-      const after = await runLevel(root, latencyMs, inFlight, bodies, dir);
-      const key = `ingestFunction.c${inFlight}`;
-      figures[`${key}.messages`] = after.messages;
-      figures[`${key}.messagesPerSecond`] = round(after.messagesPerSecond, 1);
-      figures[`${key}.cpuMsPerMessage`] = round(after.cpuMsPerMessage, 3);
-      figures[`${key}.writes`] = after.writes;
-      figures[`${key}.rowsPerWrite`] = round(after.rowsPerWrite, 2);
-      figures[`${key}.p50Ms`] = round(after.p50Ms, 1);
-      figures[`${key}.p99Ms`] = round(after.p99Ms, 1);
-      figures[`${key}.lost`] = after.lost;
-      if (before) {
-        figures[`${key}.before.messagesPerSecond`] = round(before.messagesPerSecond, 1);
-        figures[`${key}.before.cpuMsPerMessage`] = round(before.cpuMsPerMessage, 3);
-        figures[`${key}.before.rowsPerWrite`] = round(before.rowsPerWrite, 2);
-        figures[`${key}.before.p50Ms`] = round(before.p50Ms, 1);
-        figures[`${key}.before.p99Ms`] = round(before.p99Ms, 1);
-        figures[`${key}.before.lost`] = before.lost;
-        figures[`${key}.cpuRatio`] = round(after.cpuMsPerMessage / before.cpuMsPerMessage, 3);
-        lines.push(line('before', before));
-      }
-      lines.push(line(baseline ? 'after' : 'ingest', after));
+  // GCA_BENCH_LEVELS=64 (or 1,8): only those levels, e.g. for a profile.
+  const only = process.env.GCA_BENCH_LEVELS?.split(',').map(Number);
+  for (const inFlight of LEVELS.filter((l) => !only || only.includes(l))) {
+    const bodies = pushBodies(counts[inFlight], inFlight);
+    const before = baseline ? await runLevel(baseline, latencyMs, inFlight, bodies) : null;
+    const after = await runLevel(root, latencyMs, inFlight, bodies);
+    const key = `ingestFunction.c${inFlight}`;
+    figures[`${key}.messages`] = after.messages;
+    figures[`${key}.messagesPerSecond`] = round(after.messagesPerSecond, 1);
+    figures[`${key}.cpuMsPerMessage`] = round(after.cpuMsPerMessage, 3);
+    figures[`${key}.writes`] = after.writes;
+    figures[`${key}.rowsPerWrite`] = round(after.rowsPerWrite, 2);
+    figures[`${key}.p50Ms`] = round(after.p50Ms, 1);
+    figures[`${key}.p99Ms`] = round(after.p99Ms, 1);
+    figures[`${key}.lost`] = after.lost;
+    if (before) {
+      figures[`${key}.before.messagesPerSecond`] = round(before.messagesPerSecond, 1);
+      figures[`${key}.before.cpuMsPerMessage`] = round(before.cpuMsPerMessage, 3);
+      figures[`${key}.before.rowsPerWrite`] = round(before.rowsPerWrite, 2);
+      figures[`${key}.before.p50Ms`] = round(before.p50Ms, 1);
+      figures[`${key}.before.p99Ms`] = round(before.p99Ms, 1);
+      figures[`${key}.before.lost`] = before.lost;
+      figures[`${key}.cpuRatio`] = round(after.cpuMsPerMessage / before.cpuMsPerMessage, 3);
+      lines.push(line('before', before));
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    lines.push(line(baseline ? 'after' : 'ingest', after));
   }
   return { figures, lines };
 }

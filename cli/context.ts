@@ -26,6 +26,7 @@ import type { Command } from 'commander';
 import {
   ConfigError,
   parseEnv,
+  PRIVACY_ENV,
   type ConfigOf,
   type EnvPart,
   stateEnv,
@@ -33,6 +34,9 @@ import {
   type StateConfig,
   type WarehouseConfig,
 } from '../shared/config';
+import type { ContentMode } from '../shared/content/mode';
+import type { NormalizeContext } from '../shared/normalize/outcome';
+import { toMicrosIso } from '../shared/normalize/time';
 import type { StateStore } from '../shared/state/port';
 import type { DuckDbWarehouse } from '../shared/warehouse/duckdb';
 import type { Warehouse } from '../shared/warehouse/port';
@@ -127,6 +131,23 @@ export class CliError extends Error {
 
 export function isCliError(err: unknown): err is CliError {
   return err instanceof CliError;
+}
+
+/** An integer flag of at least `min` (undefined when not given), or a usage error naming it. */
+export function wholeNumberFlag(
+  name: string,
+  value: string | undefined,
+  min: number,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) {
+    throw new CliError(
+      `${name} must be a whole number of at least ${min}, not ${JSON.stringify(value)}`,
+      2,
+    );
+  }
+  return n;
 }
 
 export const DEFAULT_DB = './gca-analytics.duckdb';
@@ -233,4 +254,20 @@ export function resolveTargets(
     if (err instanceof ConfigError) throw configUsageError(err);
     throw err;
   }
+}
+
+/**
+ * The normalize context of a command that writes raw rows now (backfill, quarantine reprocess):
+ * ingest time from the command's clock, content mode from its flag or else GCA_CONTENT_MODE.
+ */
+export function writeContext(
+  ctx: CliContext,
+  contentMode: ContentMode | undefined,
+  pseudonymizeUser?: (userId: string) => string,
+): NormalizeContext {
+  return {
+    ingestTime: toMicrosIso(ctx.now()),
+    contentMode: contentMode ?? commandEnv(ctx, [PRIVACY_ENV]).contentMode,
+    ...(pseudonymizeUser ? { pseudonymizeUser } : {}),
+  };
 }

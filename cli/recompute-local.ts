@@ -35,3 +35,13 @@ export function describeRecompute(r: RecomputeResult): string {
     `${formatCount(days.length)} days rebuilt${span}.`
   );
 }
+
+/**
+ * The line of a command that recomputes after changing raw rows (backfill, quarantine
+ * reprocess): the run, or, when another recompute held the lease, the command to run after it.
+ */
+export function describeRebuild(r: RecomputeResult, rerun: string): string {
+  return r.status === 'locked'
+    ? `Another recompute holds the lease: run \`${rerun}\` when it is done.`
+    : describeRecompute(r);
+}

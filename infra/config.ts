@@ -222,8 +222,9 @@ const StackKeysSchema = z
     // quarantined entry is worth a look, it is data the figures do not include.
     quarantineAlertThreshold: intText(0, 1_000_000).default(0),
     // Caps concurrent BigQuery writers and the bill during a burst (Pub/Sub then backs off and
-    // retries). 10 instances of 1 vCPU at 80 requests each take ~2,400 messages/s at 1.0 CPU-ms
-    // per message: about 7x the peak of 10,000 developers (docs/deploy.md, Capacity).
+    // retries). 10 instances of 1 vCPU at 80 requests each take ~2,400 messages/s (concurrency,
+    // not CPU, is the limit at the measured 0.63-0.82 CPU-ms a message): about 7x the peak of
+    // 10,000 developers (docs/deploy.md, Capacity).
     ingestMaxInstances: intText(1, 1000).default(10),
     // A whole vCPU: below 1, Cloud Run requires a maximum concurrency of 1 (cloud.google.com/
     // run/docs/configuring/cpu), and ingest's group commit needs concurrent requests in one
@@ -233,7 +234,7 @@ const StackKeysSchema = z
       .refine((v) => v <= 1 || Number.isInteger(v), 'above 1, a whole number of vCPUs')
       .default(1),
     // Cloud Run's default for one vCPU. Ingest waits on BigQuery most of a request (~0.2 s)
-    // and spends ~1 ms of CPU on it, so 80 in flight keep one vCPU well short of saturation
+    // and spends under 1 ms of CPU on it, so 80 in flight keep one vCPU well short of saturation
     // while group commit writes tens of rows per insertAll (docs/deploy.md, Capacity).
     ingestConcurrency: intText(1, 1000).default(80),
     // 15 minutes: longer than the backoff of a few 429s in a burst, short enough to act before

@@ -38,6 +38,14 @@ explore: acceptance_daily {
       AND (${user_teams.from_day_raw} IS NULL OR ${acceptance_daily.day_raw} >= ${user_teams.from_day_raw})
       AND (${user_teams.to_day_raw} IS NULL OR ${acceptance_daily.day_raw} <= ${user_teams.to_day_raw}) ;;
   }
+  # Team tiles group and filter by team_floor.team: the team, or "(small teams)" when it has
+  # fewer than @{MIN_TEAM_SIZE} users in the days this explore is filtered to (the privacy floor).
+  join: team_floor {
+    from: team_floor_acceptance_daily
+    type: left_outer
+    relationship: many_to_one
+    sql_on: ${team_floor.team_as_mapped} = ${user_teams.team_name} ;;
+  }
 }
 
 explore: lines_accepted_daily {
@@ -52,6 +60,14 @@ explore: lines_accepted_daily {
       AND (${user_teams.from_day_raw} IS NULL OR ${lines_accepted_daily.day_raw} >= ${user_teams.from_day_raw})
       AND (${user_teams.to_day_raw} IS NULL OR ${lines_accepted_daily.day_raw} <= ${user_teams.to_day_raw}) ;;
   }
+  # Team tiles group and filter by team_floor.team: the team, or "(small teams)" when it has
+  # fewer than @{MIN_TEAM_SIZE} users in the days this explore is filtered to (the privacy floor).
+  join: team_floor {
+    from: team_floor_lines_accepted_daily
+    type: left_outer
+    relationship: many_to_one
+    sql_on: ${team_floor.team_as_mapped} = ${user_teams.team_name} ;;
+  }
 }
 
 explore: suggestions {
@@ -65,6 +81,14 @@ explore: suggestions {
     sql_on: ${user_teams.user_id} = ${suggestions.user_id}
       AND (${user_teams.from_day_raw} IS NULL OR ${suggestions.day_raw} >= ${user_teams.from_day_raw})
       AND (${user_teams.to_day_raw} IS NULL OR ${suggestions.day_raw} <= ${user_teams.to_day_raw}) ;;
+  }
+  # Team tiles group and filter by team_floor.team: the team, or "(small teams)" when it has
+  # fewer than @{MIN_TEAM_SIZE} users in the days this explore is filtered to (the privacy floor).
+  join: team_floor {
+    from: team_floor_suggestions
+    type: left_outer
+    relationship: many_to_one
+    sql_on: ${team_floor.team_as_mapped} = ${user_teams.team_name} ;;
   }
 }
 
@@ -89,5 +113,13 @@ explore: daily_active_users {
     sql_on: ${user_teams.user_id} = ${daily_active_users.user_id}
       AND (${user_teams.from_day_raw} IS NULL OR ${daily_active_users.day_raw} >= ${user_teams.from_day_raw})
       AND (${user_teams.to_day_raw} IS NULL OR ${daily_active_users.day_raw} <= ${user_teams.to_day_raw}) ;;
+  }
+  # Team tiles group and filter by team_floor.team: the team, or "(small teams)" when it has
+  # fewer than @{MIN_TEAM_SIZE} users in the days this explore is filtered to (the privacy floor).
+  join: team_floor {
+    from: team_floor_daily_active_users
+    type: left_outer
+    relationship: many_to_one
+    sql_on: ${team_floor.team_as_mapped} = ${user_teams.team_name} ;;
   }
 }

@@ -8,3 +8,12 @@ constant: CONNECTION_NAME {
   value: "gca_analytics"
   export: override_optional
 }
+
+# The privacy floor of the team views (the default of `gca-analytics report --min-team-size`): a
+# team with fewer distinct users than this in the filtered range is shown as "(small teams)" in
+# every team dimension (team_floor.team). A constant, not a parameter, so a dashboard viewer
+# cannot lower it; override it like CONNECTION_NAME.
+constant: MIN_TEAM_SIZE {
+  value: "5"
+  export: override_optional
+}

@@ -230,6 +230,8 @@ function envPart<const S extends Partial<Record<EnvVar, z.ZodType<unknown, unkno
 export function warehouseEnv(
   fallback: string = CONFIG_DEFAULTS.GCA_WAREHOUSE,
 ): EnvPart<WarehouseConfig> {
+  // The same two calls as stateEnv below, with this part's names: the logic is in targetSchema
+  // and envPart.
   const warehouse: z.ZodType<WarehouseTarget, unknown> = targetSchema(
     fallback,
     'bigquery',
@@ -266,6 +268,7 @@ export function warehouseEnv(
  * functions; the command passes the state file beside its DuckDB file.
  */
 export function stateEnv(fallback: string = CONFIG_DEFAULTS.GCA_STATE): EnvPart<StateConfig> {
+  // As warehouseEnv above, with this part's names.
   const state: z.ZodType<StateTarget, unknown> = targetSchema(
     fallback,
     'firestore',

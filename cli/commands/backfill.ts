@@ -4,9 +4,7 @@
  * path, resumable, then a recompute of the days touched (shared/ops/backfill.ts).
  */
 import { Option, type Command } from 'commander';
-import { PRIVACY_ENV } from '../../shared/config';
 import { CONTENT_MODES, type ContentMode } from '../../shared/content/mode';
-import { toMicrosIso } from '../../shared/normalize/time';
 import { runBackfill, type BackfillCounts, type BackfillSource } from '../../shared/ops/backfill';
 import { loadErasedUsers } from '../../shared/ops/erased-users';
 import {
@@ -19,10 +17,10 @@ import { rebuildTouchedDays } from '../../shared/ops/rebuild';
 import { parseGsUrl, storageSource } from '../../shared/ops/storage-source';
 import { formatCount } from '../report/format';
 import { openLoggingList, openStoragePort } from '../backfill-clients';
-import { addDbOption, CliError, commandEnv, type CliContext } from '../context';
+import { addDbOption, CliError, writeContext, type CliContext } from '../context';
 import { parseDayRange } from '../days';
 import { openOpsDeps } from '../ops-deps';
-import { describeRecompute } from '../recompute-local';
+import { describeRebuild } from '../recompute-local';
 import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from '../pseudonymize-key';
 
 interface BackfillFlags extends KeyFlags {
@@ -195,11 +193,7 @@ export function register(program: Command, ctx: CliContext): void {
       const reader = open();
       const tty = ctx.io.stderrIsTTY && !flags.json;
       try {
-        const context = {
-          ingestTime: toMicrosIso(ctx.now()),
-          contentMode: flags.contentMode ?? commandEnv(ctx, [PRIVACY_ENV]).contentMode,
-          ...(pseudonymizeUser ? { pseudonymizeUser } : {}),
-        };
+        const context = writeContext(ctx, flags.contentMode, pseudonymizeUser);
         const erased = await loadErasedUsers(deps.state, pseudonymizeUser);
         const result = await runBackfill(deps, {
           scope,
@@ -242,13 +236,7 @@ export function register(program: Command, ctx: CliContext): void {
         }
         if (result.resumed) ctx.out('Continued from the checkpoint of an earlier run.');
         ctx.out(describe(result.counts));
-        if (rebuild?.result.status === 'locked') {
-          ctx.out(
-            'Another recompute holds the lease: run `gca-analytics recompute --full` when it is done.',
-          );
-        } else if (rebuild) {
-          ctx.out(describeRecompute(rebuild.result));
-        }
+        if (rebuild) ctx.out(describeRebuild(rebuild.result, 'gca-analytics recompute --full'));
         ctx.out(`Warehouse: ${deps.where}`);
       } catch (err) {
         ctx.err('The checkpoint keeps what was written: run the same command again to continue.');

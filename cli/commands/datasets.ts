@@ -185,6 +185,7 @@ export function register(program: Command, ctx: CliContext): void {
       '\nWith GCA_WAREHOUSE=bigquery (and GOOGLE_CLOUD_PROJECT) and no --db, they work on BigQuery.\n',
     );
 
+  // Each subcommand is declared in full, as commander reads: the declarations share a shape only.
   const create = inherit(
     datasets
       .command('create')

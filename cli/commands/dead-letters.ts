@@ -15,7 +15,7 @@ import {
 import { loadErasedUsers } from '../../shared/ops/erased-users';
 import { NAME_PREFIX_PATTERN, pubsubNames } from '../../shared/ops/pubsub-names';
 import { formatCount } from '../report/format';
-import { addDbOption, CliError, type CliContext } from '../context';
+import { addDbOption, CliError, wholeNumberFlag, type CliContext } from '../context';
 import { openDeadLetterPort, type ClosablePort } from '../dead-letter-pubsub';
 import { openOpsState } from '../ops-deps';
 import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from '../pseudonymize-key';
@@ -95,18 +95,6 @@ function addPubsubOptions(cmd: Command): Command {
     .option('--json', 'print one JSON object');
 }
 
-function wholeNumber(name: string, value: string | undefined, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    throw new CliError(
-      `${name} must be a whole number of at least ${min}, not ${JSON.stringify(value)}`,
-      2,
-    );
-  }
-  return n;
-}
-
 function contextNow(ctx: CliContext, pseudonymizeUser?: (u: string) => string): NormalizeContext {
   return {
     ingestTime: toMicrosIso(ctx.now()),
@@ -136,8 +124,8 @@ export function register(program: Command, ctx: CliContext): void {
         'The runbook: docs/operations.md ("Replaying dead letters").\n',
     )
     .action(async (flags: PubsubFlags & { max: string; samples: string }) => {
-      const max = wholeNumber('--max', flags.max, 1) as number;
-      const samples = wholeNumber('--samples', flags.samples, 0) as number;
+      const max = wholeNumberFlag('--max', flags.max, 1) as number;
+      const samples = wholeNumberFlag('--samples', flags.samples, 0) as number;
       const port = await openPort(ctx, flags);
       try {
         const listing = await listDeadLetters(port, { context: contextNow(ctx), max, samples });
@@ -181,7 +169,7 @@ export function register(program: Command, ctx: CliContext): void {
         'The runbook: docs/operations.md ("Replaying dead letters").\n',
     )
     .action(async (flags: PubsubFlags & KeyFlags & { limit?: string; db?: string }) => {
-      const limit = wholeNumber('--limit', flags.limit, 1);
+      const limit = wholeNumberFlag('--limit', flags.limit, 1);
       const pseudonymizeUser = await pseudonymizerFrom(ctx, flags);
       const state = await openOpsState(ctx, flags.db);
       let erased;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_CONTENT_MODE } from '../../shared/content/mode';
+import { buildDashboardDetail } from '../report/detail';
 import { renderHtmlReport } from '../report/html';
 import { renderTextReport } from '../report/text';
 import { formatCount } from '../report/format';
@@ -95,7 +96,8 @@ export function register(program: Command, ctx: CliContext): void {
           ctx.out('');
           ctx.io.stdout.write(renderTextReport(report));
           const html = resolvePath(ctx, flags.html);
-          await writeFile(html, renderHtmlReport(report, { generatedAt: ctx.now() }));
+          const detail = await buildDashboardDetail(deps.warehouse, report);
+          await writeFile(html, renderHtmlReport(report, { generatedAt: ctx.now(), detail }));
           ctx.out('');
           ctx.out(`Warehouse: ${deps.dbPath}`);
           ctx.out(`Dashboard: ${html} (open it in a browser; it needs no network)`);

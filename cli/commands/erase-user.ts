@@ -41,6 +41,7 @@ export function register(program: Command, ctx: CliContext): void {
         '  gca-analytics request-erasure USER     (GCA_STATE=firestore, GOOGLE_CLOUD_PROJECT, ...)\n' +
         '  gca-analytics erasure-requests [--status pending|done] [--json]\n',
     )
+    // Trims and checks the user id as request-erasure does: each command's action reads whole.
     .action(async (user: string, flags: EraseFlags) => {
       const userId = user.trim();
       if (userId === '') throw new CliError('the user id is empty', 2);

@@ -104,6 +104,7 @@ function registerRequest(program: Command, ctx: CliContext): void {
         '    gca-analytics request-erasure bob@example.com\n' +
         '  gca-analytics erasure-requests --status pending\n',
     )
+    // Trims and checks the user id as erase-user does: each command's action reads whole.
     .action(async (user: string, flags: RequestFlags) => {
       const userId = user.trim();
       if (userId === '') throw new CliError('the user id is empty', 2);

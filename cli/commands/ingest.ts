@@ -19,6 +19,7 @@ import {
   CliError,
   commandEnv,
   resolvePath,
+  wholeNumberFlag,
   type CliContext,
   type CommandDeps,
 } from '../context';
@@ -182,19 +183,6 @@ export async function ingestInputs(
   return { ...total, refused };
 }
 
-/** An integer flag of at least `min`, or a usage error naming it. */
-function countFlag(name: string, value: string | undefined, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    throw new CliError(
-      `${name} must be a whole number of at least ${min}, not ${JSON.stringify(value)}`,
-      2,
-    );
-  }
-  return n;
-}
-
 export function register(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('ingest')
@@ -230,7 +218,7 @@ export function register(program: Command, ctx: CliContext): void {
       const inputs = await checkInputs(ctx, files);
       const json = flags.json === true;
       const pseudonymizeKey = await pseudonymizeKeyFrom(ctx, flags);
-      const batchSize = countFlag('--batch-size', flags.batchSize, 1);
+      const batchSize = wholeNumberFlag('--batch-size', flags.batchSize, 1);
       const env = commandEnv(ctx, [PRIVACY_ENV, RECOMPUTE_ENV]);
       const deps = await ctx.open({ db: flags.db });
       try {

@@ -4,9 +4,7 @@
  * the entries that now normalize. Local (--db) or the cloud (GCA_WAREHOUSE=bigquery).
  */
 import { Option, type Command } from 'commander';
-import { PRIVACY_ENV } from '../../shared/config';
 import { CONTENT_MODES, type ContentMode } from '../../shared/content/mode';
-import { toMicrosIso } from '../../shared/normalize/time';
 import { loadErasedUsers } from '../../shared/ops/erased-users';
 import {
   listQuarantine,
@@ -16,10 +14,10 @@ import {
 import { rebuildTouchedDays } from '../../shared/ops/rebuild';
 import { QUARANTINE_REASONS } from '../../shared/tables/registry';
 import { formatCount } from '../report/format';
-import { addDbOption, CliError, commandEnv, type CliContext } from '../context';
+import { addDbOption, CliError, writeContext, type CliContext } from '../context';
 import { parseDayRange } from '../days';
 import { openOpsDeps } from '../ops-deps';
-import { describeRecompute } from '../recompute-local';
+import { describeRebuild } from '../recompute-local';
 import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from '../pseudonymize-key';
 
 interface FilterFlags {
@@ -138,11 +136,7 @@ export function register(program: Command, ctx: CliContext): void {
         const pseudonymizeUser = await pseudonymizerFrom(ctx, flags);
         const deps = await openOpsDeps(ctx, flags.db, { existing: true });
         try {
-          const context = {
-            ingestTime: toMicrosIso(ctx.now()),
-            contentMode: flags.contentMode ?? commandEnv(ctx, [PRIVACY_ENV]).contentMode,
-            ...(pseudonymizeUser ? { pseudonymizeUser } : {}),
-          };
+          const context = writeContext(ctx, flags.contentMode, pseudonymizeUser);
           const erased = await loadErasedUsers(deps.state, pseudonymizeUser);
           const result = await reprocessQuarantine(deps.warehouse, {
             context,
@@ -182,13 +176,7 @@ export function register(program: Command, ctx: CliContext): void {
           for (const [reason, n] of Object.entries(result.failingByReason)) {
             ctx.out(`  still failing: ${reason} ${formatCount(n)}`);
           }
-          if (rebuild?.result.status === 'locked') {
-            ctx.out(
-              'Another recompute holds the lease: run `gca-analytics recompute` when it is done.',
-            );
-          } else if (rebuild) {
-            ctx.out(describeRecompute(rebuild.result));
-          }
+          if (rebuild) ctx.out(describeRebuild(rebuild.result, 'gca-analytics recompute'));
           ctx.out(`Warehouse: ${deps.where}`);
         } finally {
           await deps.close();

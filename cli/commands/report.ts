@@ -1,6 +1,7 @@
 /** `gca-analytics report`: the figures as a terminal table, one JSON object, or an HTML page. */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { buildDashboardDetail } from '../report/detail';
 import { renderHtmlReport } from '../report/html';
 import { renderTextReport } from '../report/text';
 import { DEFAULT_MIN_TEAM_SIZE, omitPeople, parseMinTeamSize } from '../../shared/metrics/report';
@@ -72,7 +73,8 @@ export function register(program: Command, ctx: CliContext): void {
         else ctx.io.stdout.write(renderTextReport(report));
         if (flags.html) {
           const file = resolvePath(ctx, flags.html);
-          await writeFile(file, renderHtmlReport(report, { generatedAt: ctx.now() }));
+          const detail = await buildDashboardDetail(deps.warehouse, report);
+          await writeFile(file, renderHtmlReport(report, { generatedAt: ctx.now(), detail }));
           notice(`Dashboard written to ${file}`);
         }
         if (flags.csv) {

@@ -126,14 +126,17 @@ export function engagementCells(e: TeamEngagement): string[] {
   ];
 }
 
+/** The floor note's sentence when no mapping is loaded ('' otherwise), with a leading space. */
+export function teamMappingNote(report: Report): string {
+  return report.teams.mappingRows === 0
+    ? ' No team mapping is loaded (gca-analytics teams import FILE.csv), so every user is "(no team)".'
+    : '';
+}
+
 /** Why a team may be missing from the team views; printed under them. */
 export function teamFloorNote(report: Report): string {
   const k = report.teams.minTeamSize;
-  const mapping =
-    report.teams.mappingRows === 0
-      ? ' No team mapping is loaded (gca-analytics teams import FILE.csv), so every user is "(no team)".'
-      : '';
-  return `Teams with fewer than ${k} distinct users in the range are pooled under "(small teams)" (${report.teams.pooledTeams} pooled).${mapping}`;
+  return `Teams with fewer than ${k} distinct users in the range are pooled under "(small teams)" (${report.teams.pooledTeams} pooled).${teamMappingNote(report)}`;
 }
 
 export interface TextReportOptions {

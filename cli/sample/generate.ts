@@ -61,6 +61,7 @@ const CLIENT_VERSIONS: Record<SampleClient, readonly string[]> = {
   cloudcode_cli: ['unknown'],
 };
 
+// Options as a const list and an interface with one documented field each (the house form).
 export const SAMPLE_ORDERS = ['oldest-first', 'newest-first'] as const;
 export type SampleOrder = (typeof SAMPLE_ORDERS)[number];
 

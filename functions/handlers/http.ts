@@ -4,12 +4,19 @@
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 
-/** Answers with a JSON body (also for errors, so curl and Scheduler logs show a reason). */
+/**
+ * Answers with a JSON body (also for errors, so curl and Scheduler logs show a reason). Through
+ * Node's own response methods, not Express's `res.send`, which per answer re-derives the
+ * content type and charset, converts the body to a Buffer and checks request freshness: none of
+ * it applies to a JSON answer to a POST (the framework disables ETags), and it was a visible
+ * part of `ingest`'s CPU per message in a profile.
+ */
 export function sendJson(res: Response, status: number, body: Record<string, unknown>): void {
-  res
-    .status(status)
-    .set('content-type', 'application/json; charset=utf-8')
-    .send(JSON.stringify(body));
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
 }
 
 /**

@@ -12,9 +12,10 @@
  */
 import type { HttpFunction } from '@google-cloud/functions-framework';
 import type { z } from 'zod';
-import type { Deps, DepsProvider } from '../../shared/deps';
+import type { Config } from '../../shared/config';
+import { createDepsProvider, type Deps, type DepsProvider } from '../../shared/deps';
 import { describeError, errorMessage } from '../../shared/errors';
-import type { LogFields, Logger } from '../../shared/log';
+import { createLogger, type LogFields, type Logger } from '../../shared/log';
 import { elapsedMs, readJsonBody, sendJson, traceFields } from './http';
 
 /** What a job run returns: `locked` when the lease was held, else its result. */
@@ -32,6 +33,42 @@ export interface JobHandlerOptions<B, R extends LogFields> {
   run(deps: Deps, body: B): Promise<JobOutcome<R>>;
   /** The result as logged on the summary line (default: as answered). */
   summarize?: (result: R) => LogFields;
+}
+
+/** What the job targets take besides their configuration (tests inject these). */
+export interface JobTargetOptions {
+  deps?: DepsProvider;
+  logger?: Logger;
+  /** The clock of the run; tests inject one. */
+  now?: () => Date;
+}
+
+/** A job target: its name, body, run and log summary (see JobHandlerOptions). */
+export interface JobTarget<B, R extends LogFields> {
+  name: string;
+  bodySchema: z.ZodType<B>;
+  run(deps: Deps, body: B, config: Config, now?: () => Date): Promise<JobOutcome<R>>;
+  summarize?: (result: R) => LogFields;
+}
+
+/**
+ * The HTTP handler of a job target for a parsed configuration: the adapters and the logger
+ * from the configuration unless `options` gives them.
+ */
+export function createJobTarget<B, R extends LogFields>(
+  target: JobTarget<B, R>,
+  config: Config,
+  options: JobTargetOptions,
+): HttpFunction {
+  return createJobHandler({
+    name: target.name,
+    bodySchema: target.bodySchema,
+    deps: options.deps ?? createDepsProvider(config),
+    logger: options.logger ?? createLogger({ level: config.logLevel }),
+    projectId: config.projectId,
+    run: (deps, body) => target.run(deps, body, config, options.now),
+    ...(target.summarize ? { summarize: target.summarize } : {}),
+  });
 }
 
 /** One line per zod issue: `field: message`. */

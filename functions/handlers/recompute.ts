@@ -7,14 +7,14 @@
 import type { HttpFunction } from '@google-cloud/functions-framework';
 import { z } from 'zod';
 import type { Config } from '../../shared/config';
-import { createDepsProvider, type Deps, type DepsProvider } from '../../shared/deps';
+import type { Deps } from '../../shared/deps';
 import {
   runRecompute,
   type RecomputeOptions,
   type RecomputeResult,
 } from '../../shared/jobs/recompute';
-import { createLogger, type LogFields, type Logger } from '../../shared/log';
-import { createJobHandler, type JobOutcome } from './job';
+import type { LogFields } from '../../shared/log';
+import { createJobTarget, type JobOutcome, type JobTargetOptions } from './job';
 
 export const RecomputeBodySchema = z
   .strictObject({
@@ -29,12 +29,7 @@ export type RecomputeBody = z.infer<typeof RecomputeBodySchema>;
 /** The JSON answer of a finished run (also the `result` of its summary log line). */
 export type RecomputeSummary = Omit<RecomputeResult, 'status'> & LogFields;
 
-export interface RecomputeHandlerOptions {
-  deps?: DepsProvider;
-  logger?: Logger;
-  /** The clock of the run; tests inject one. */
-  now?: () => Date;
-}
+export type RecomputeHandlerOptions = JobTargetOptions;
 
 /** Runs recompute once for a validated body, with the configured default window. */
 export async function recompute(
@@ -61,19 +56,22 @@ export function createRecomputeHandler(
   config: Config,
   options: RecomputeHandlerOptions = {},
 ): HttpFunction {
-  return createJobHandler({
-    name: 'recompute',
-    bodySchema: RecomputeBodySchema,
-    deps: options.deps ?? createDepsProvider(config),
-    logger: options.logger ?? createLogger({ level: config.logLevel }),
-    projectId: config.projectId,
-    run: (deps, body) => recompute(deps, body, config, options.now),
-    // A full rebuild lists every day; the log keeps the count and the range.
-    summarize: (r) => ({
-      ...r,
-      daysRebuilt: r.daysRebuilt.length,
-      firstDay: r.daysRebuilt[0] ?? null,
-      lastDay: r.daysRebuilt.at(-1) ?? null,
-    }),
-  });
+  // One job target's description for createJobTarget (as retention.ts gives its own): alike by
+  // shape only.
+  return createJobTarget(
+    {
+      name: 'recompute',
+      bodySchema: RecomputeBodySchema,
+      run: recompute,
+      // A full rebuild lists every day; the log keeps the count and the range.
+      summarize: (r) => ({
+        ...r,
+        daysRebuilt: r.daysRebuilt.length,
+        firstDay: r.daysRebuilt[0] ?? null,
+        lastDay: r.daysRebuilt.at(-1) ?? null,
+      }),
+    },
+    config,
+    options,
+  );
 }

@@ -9,10 +9,9 @@ import type { HttpFunction } from '@google-cloud/functions-framework';
 import { z } from 'zod';
 import type { Config } from '../../shared/config';
 import { createPseudonymizer } from '../../shared/content/pseudonymize';
-import { createDepsProvider, type Deps, type DepsProvider } from '../../shared/deps';
+import type { Deps } from '../../shared/deps';
 import { runRetention } from '../../shared/jobs/retention';
-import { createLogger, type Logger } from '../../shared/log';
-import { createJobHandler, type JobOutcome } from './job';
+import { createJobTarget, type JobOutcome, type JobTargetOptions } from './job';
 
 export const RetentionBodySchema = z.strictObject({
   dryRun: z.boolean().optional(),
@@ -32,12 +31,7 @@ export type RetentionSummary = {
   erasuresPending: number;
 };
 
-export interface RetentionHandlerOptions {
-  deps?: DepsProvider;
-  logger?: Logger;
-  /** The clock of the run; tests inject one. */
-  now?: () => Date;
-}
+export type RetentionHandlerOptions = JobTargetOptions;
 
 /** Runs retention once for a validated body, with the configured defaults and pseudonymizer. */
 export async function retention(
@@ -85,21 +79,24 @@ export function createRetentionHandler(
   config: Config,
   options: RetentionHandlerOptions = {},
 ): HttpFunction {
-  return createJobHandler({
-    name: 'retention',
-    bodySchema: RetentionBodySchema,
-    deps: options.deps ?? createDepsProvider(config),
-    logger: options.logger ?? createLogger({ level: config.logLevel }),
-    projectId: config.projectId,
-    run: (deps, body) => retention(deps, body, config, options.now),
-    // Only the rows actually changed, and erasures as counts: one short line.
-    summarize: (r) => ({
-      runId: r.runId,
-      dryRun: r.dryRun,
-      policy: r.policy,
-      changes: r.changes.filter((c) => c.rows > 0),
-      erasuresDone: r.erasuresDone,
-      erasuresPending: r.erasuresPending,
-    }),
-  });
+  // One job target's description for createJobTarget (as recompute.ts gives its own): alike by
+  // shape only.
+  return createJobTarget(
+    {
+      name: 'retention',
+      bodySchema: RetentionBodySchema,
+      run: retention,
+      // Only the rows actually changed, and erasures as counts: one short line.
+      summarize: (r) => ({
+        runId: r.runId,
+        dryRun: r.dryRun,
+        policy: r.policy,
+        changes: r.changes.filter((c) => c.rows > 0),
+        erasuresDone: r.erasuresDone,
+        erasuresPending: r.erasuresPending,
+      }),
+    },
+    config,
+    options,
+  );
 }

@@ -7,9 +7,9 @@
     `gca-analytics teams import` (gca_analytics.user_teams). A suggestion counts for the team of
     its user on the suggestion's day, and on its exposure's day even when the acceptance came
     later; users the mapping does not cover are "(no team)". Rates are sum(accepted) /
-    sum(exposed). Looker shows every team as mapped: the privacy floor of `gca-analytics report`
-    (teams under 5 users pooled) is not applied here, so give this dashboard only to people who
-    may see per-user figures. Tiles with a chat or total rate do not follow the Language filter:
+    sum(exposed). The privacy floor of `gca-analytics report` applies: a team with fewer than
+    MIN_TEAM_SIZE (manifest.lkml, default 5) distinct users in the chosen date range is shown
+    as "(small teams)". Tiles with a chat or total rate do not follow the Language filter:
     Gemini logs no language on chat exposures.
   refresh: 1 hour
   filters:
@@ -84,7 +84,7 @@
       display: popover
     model: gca_analytics
     explore: acceptance_daily
-    field: user_teams.team_name
+    field: team_floor.team
   elements:
   - name: by_team
     title: By team
@@ -92,7 +92,7 @@
     model: gca_analytics
     explore: acceptance_daily
     type: looker_grid
-    fields: [user_teams.team_name, acceptance_daily.user_count, acceptance_daily.exposed_count, acceptance_daily.accepted_count, acceptance_daily.code_acceptance_rate, acceptance_daily.chat_acceptance_rate, acceptance_daily.acceptance_rate_total, lines_accepted_daily.lines_accepted_total]
+    fields: [team_floor.team, acceptance_daily.user_count, acceptance_daily.exposed_count, acceptance_daily.accepted_count, acceptance_daily.code_acceptance_rate, acceptance_daily.chat_acceptance_rate, acceptance_daily.acceptance_rate_total, lines_accepted_daily.lines_accepted_total]
     sorts: [acceptance_daily.exposed_count desc]
     limit: 500
     listen:
@@ -100,7 +100,7 @@
       product: acceptance_daily.product
       ide: acceptance_daily.client_name
       agent_mode: acceptance_daily.is_agentic
-      team: user_teams.team_name
+      team: team_floor.team
     row: 0
     col: 0
     width: 24
@@ -110,12 +110,12 @@
     model: gca_analytics
     explore: daily_active_users
     type: looker_grid
-    fields: [user_teams.team_name, daily_active_users.active_users, daily_active_users.user_days, daily_active_users.suggestions_accepted_total]
+    fields: [team_floor.team, daily_active_users.active_users, daily_active_users.user_days, daily_active_users.suggestions_accepted_total]
     sorts: [daily_active_users.active_users desc]
     limit: 500
     listen:
       date_range: daily_active_users.day_date
-      team: user_teams.team_name
+      team: team_floor.team
     row: 8
     col: 0
     width: 12
@@ -125,7 +125,7 @@
     model: gca_analytics
     explore: acceptance_daily
     type: looker_bar
-    fields: [user_teams.team_name, acceptance_daily.code_acceptance_rate, acceptance_daily.code_exposed_count]
+    fields: [team_floor.team, acceptance_daily.code_acceptance_rate, acceptance_daily.code_exposed_count]
     sorts: [acceptance_daily.code_exposed_count desc]
     limit: 50
     hidden_fields: [acceptance_daily.code_exposed_count]
@@ -135,7 +135,7 @@
       language: acceptance_daily.programming_language
       ide: acceptance_daily.client_name
       agent_mode: acceptance_daily.is_agentic
-      team: user_teams.team_name
+      team: team_floor.team
     row: 8
     col: 12
     width: 12
@@ -145,16 +145,16 @@
     model: gca_analytics
     explore: acceptance_daily
     type: looker_line
-    fields: [acceptance_daily.day_week, user_teams.team_name, lines_accepted_daily.lines_accepted_total]
-    pivots: [user_teams.team_name]
-    sorts: [acceptance_daily.day_week desc, user_teams.team_name]
+    fields: [acceptance_daily.day_week, team_floor.team, lines_accepted_daily.lines_accepted_total]
+    pivots: [team_floor.team]
+    sorts: [acceptance_daily.day_week desc, team_floor.team]
     listen:
       date_range: acceptance_daily.day_date
       product: acceptance_daily.product
       language: acceptance_daily.programming_language
       ide: acceptance_daily.client_name
       agent_mode: acceptance_daily.is_agentic
-      team: user_teams.team_name
+      team: team_floor.team
     row: 16
     col: 0
     width: 24

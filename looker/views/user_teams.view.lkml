@@ -24,6 +24,7 @@ view: user_teams {
   dimension: team {
     label: "Team (as mapped)"
     description: "Team name."
+    hidden: yes
     type: string
     sql: ${TABLE}.team ;;
   }
@@ -31,6 +32,7 @@ view: user_teams {
   dimension: parent_team {
     label: "Parent team"
     description: "Parent team (department, group), if given."
+    hidden: yes
     type: string
     sql: ${TABLE}.parent_team ;;
   }
@@ -69,8 +71,9 @@ view: user_teams {
   }
 
   dimension: team_name {
-    label: "Team"
+    label: "Team (as mapped)"
     description: "Team of the user on the day of the row (a suggestion counts for its user's team on its day); (no team) when the mapping does not cover the user that day."
+    hidden: yes
     type: string
     sql: COALESCE(${TABLE}.team, '(no team)') ;;
   }

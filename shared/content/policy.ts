@@ -105,6 +105,7 @@ export function skeletonizeJson(json: string): string | null {
 // ---------------------------------------------------------------------------------------------
 // Transforms per mode and column type.
 
+// One transform per column kind (string, JSON text): the same three modes, another scrubber.
 function stringTransform(mode: ContentMode): Transform | null {
   switch (mode) {
     case 'full':

@@ -153,6 +153,8 @@ export function parseJsonColumn(v: unknown): unknown {
   }
 }
 
+// One mapper per table, from its row to its view: they look alike by shape (a field per
+// column), each reads its own table's columns.
 function requestView(r: Row): RequestView {
   return {
     time: String(r.event_timestamp),

@@ -321,6 +321,8 @@ export async function rebuildUsers(
 /**
  * Runs recompute once under the `recompute` lease: incremental from the watermark, or full.
  * Returns `locked` without doing anything when another run holds the lease.
+ *
+ * A job's entry: ports, options, a clock (as runRetention): alike by shape only.
  */
 export async function runRecompute(
   deps: RecomputeDeps,

@@ -29,7 +29,7 @@ import {
 } from '../state/port';
 import type { RawTableName } from '../tables/registry';
 import type { QueryParams, Warehouse } from '../warehouse/port';
-import { processErasureRequests, type ErasureOutcome } from './erasure';
+import { processErasureRequests, type ErasureDeps, type ErasureOutcome } from './erasure';
 
 /** Name of the lease in the state store. */
 export const RETENTION_JOB = 'retention';
@@ -45,13 +45,8 @@ const EXPIRY_TABLES: readonly RawTableName[] = [
   'quarantine',
 ];
 
-export interface RetentionDeps {
-  warehouse: Warehouse;
-  state: StateStore;
-  now?: () => Date;
-  /** The ingest pseudonymizer when pseudonymization is on: erasure by raw id maps through it. */
-  pseudonymizeUser?: (userId: string) => string;
-}
+/** The ports and clock of a run: those of the erasure it runs (by raw id through the pseudonymizer). */
+export type RetentionDeps = ErasureDeps;
 
 export interface RetentionOptions {
   dryRun?: boolean;
@@ -134,6 +129,8 @@ function erasureChanges(outcomes: readonly ErasureOutcome[]): RetentionChange[] 
  * Runs retention once (see the module comment). Returns `locked` when another run holds the
  * `retention` lease. Warehouse errors of the expiry statements propagate (the scheduler
  * retries; every statement is idempotent); a failing erasure request stays pending instead.
+ *
+ * A job's entry: ports, options, a clock (as runRecompute): alike by shape only.
  */
 export async function runRetention(
   deps: RetentionDeps,

@@ -10,6 +10,7 @@ export const FiguresSchema = z.object({
 });
 export type Figures = z.infer<typeof FiguresSchema>;
 
+// The report's parts are each a schema of figures (code, chat, total): alike by shape only.
 export const GroupFiguresSchema = z.object({
   code: FiguresSchema,
   chat: FiguresSchema,

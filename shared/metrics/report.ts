@@ -95,7 +95,9 @@ interface SliceRow {
   lines: number;
 }
 
-function rangeFilter(opts: ReportOptions): { where: string; params: QueryParams } {
+// The daily tables' day range; seatsByTeam below filters periods (from_day, to_day) by the same
+// options with other SQL.
+export function rangeFilter(opts: ReportOptions): { where: string; params: QueryParams } {
   const clauses = ['TRUE'];
   const params: QueryParams = {};
   if (opts.from) {
@@ -285,6 +287,7 @@ async function teamFigures(
     FROM active FULL OUTER JOIN acc ON active.team = acc.team AND active.user_id = acc.user_id`,
     params,
   );
+  // The range as periods overlapping it; rangeFilter above is the daily tables' day range.
   const seatParams: QueryParams = {};
   const seatWhere = ['seat'];
   if (opts.from) {

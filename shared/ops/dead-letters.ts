@@ -152,6 +152,8 @@ export interface ReplayCounts {
  * Replays up to `limit` dead letters (see the module comment). A publish failure releases the
  * message it was for and every message not yet handled, then throws: what was acked had been
  * republished, what was not is still in the dead-letter subscription.
+ *
+ * An operation's options, as each operation takes them (see reprocessQuarantine).
  */
 export async function replayDeadLetters(
   port: DeadLetterPort,

@@ -209,6 +209,8 @@ function emptyBatch(): RawBatch {
  * `context` is the ingest context (content mode, pseudonymizer, ingest time). Warehouse errors
  * propagate (BigQuery refuses DML on rows streamed in the last 30 minutes: run it again later);
  * what was done before stays done, and a second run finishes the rest.
+ *
+ * An operation's options, as each operation takes them (see replayDeadLetters).
  */
 export async function reprocessQuarantine(
   warehouse: Warehouse,

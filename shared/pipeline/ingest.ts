@@ -260,6 +260,27 @@ export function originOf(
   return record && { record, insertId: insertIdOfRow(prepared.data, key) };
 }
 
+/**
+ * The quarantine input of a data row the warehouse rejected (InsertResult.rejected), on behalf
+ * of the record it came from (`origin`, from originOf): the local job and the functions' group
+ * commit quarantine such rows alike.
+ */
+export function rejectedRowInput(
+  rejected: { table: string; detail: string },
+  origin: ReturnType<typeof originOf>,
+  quarantineTime: string,
+): QuarantineInput {
+  return {
+    source: origin?.record.source ?? 'unknown',
+    messageId: origin?.record.messageId ?? null,
+    insertId: origin?.insertId ?? null,
+    reason: 'row_rejected',
+    detail: `${rejected.table}: ${rejected.detail}`,
+    raw: origin?.record.text ?? '',
+    quarantineTime,
+  };
+}
+
 /** A batch prepared in this thread, written with warehouse.insertRaw. */
 export function batchToWrite(
   prepared: PreparedBatch,
@@ -350,19 +371,10 @@ export class BatchWriter {
       counts.normalized += batch.dataRows - result.duplicates - rejected.length;
       const ids = new Set(quarantine.map((q) => q.quarantine_id));
       for (const r of rejected) {
-        const origin = batch.origin(r.key);
         const added = addQuarantineRow(
           quarantine,
           ids,
-          {
-            source: origin?.record.source ?? 'unknown',
-            messageId: origin?.record.messageId ?? null,
-            insertId: origin?.insertId ?? null,
-            reason: 'row_rejected',
-            detail: `${r.table}: ${r.detail}`,
-            raw: origin?.record.text ?? '',
-            quarantineTime: this.opts.quarantineTime,
-          },
+          rejectedRowInput(r, batch.origin(r.key), this.opts.quarantineTime),
           this.opts.contentMode,
         );
         if (!added) counts.duplicates++;

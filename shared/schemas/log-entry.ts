@@ -23,6 +23,8 @@ export const MonitoredResourceSchema = z.looseObject({
 /**
  * `labels` of a Gemini entry. Metadata entries lack `request_id` (their id is
  * `jsonPayload.requestId`) and, in older clients, `client_name`/`client_version`.
+ *
+ * Field lists mirror the LogEntry reference, one line a field: alike other schemas by shape only.
  */
 export const EntryLabelsSchema = z.looseObject({
   user_id: z.string().nullish(),

@@ -5,6 +5,8 @@ import { Int64Schema, WireBoolSchema } from './scalars';
 /**
  * The fields any metadata event may carry. One schema for all kinds, loose, so a field moving
  * from one kind to another (or a new kind) is still read. `is_agentic` and `isAgentic` both occur.
+ *
+ * Field lists mirror the spec, one line a field: the log schemas look alike by shape only.
  */
 export const MetadataEventBodySchema = z.looseObject({
   originalRequestId: z.string().nullish(),

@@ -4,6 +4,9 @@ import { z } from 'zod';
  * A Pub/Sub message as push delivery and the CloudEvent carry it. Both spellings of the ids and
  * times occur (push writes both `messageId` and `message_id`); `data` is base64 and may be
  * absent for an attributes-only message.
+ *
+ * Field lists mirror Pub/Sub's push and CloudEvent formats, one line a field: alike other
+ * schemas by shape only.
  */
 export const PubsubMessageSchema = z.looseObject({
   data: z.string().nullish(),

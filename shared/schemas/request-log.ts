@@ -44,6 +44,7 @@ export const RequestInputSchema = z.looseObject({
 });
 export type RequestInput = z.infer<typeof RequestInputSchema>;
 
+// Field lists mirror the spec, one line a field: the log schemas look alike by shape only.
 /** The body of any of the three request kinds: chat input, IDE context, or both. */
 export const RequestBodySchema = z.looseObject({
   input: RequestInputSchema.nullish(),

@@ -15,6 +15,7 @@ export const ResponseOutputSchema = z.looseObject({
 });
 export type ResponseOutput = z.infer<typeof ResponseOutputSchema>;
 
+// Field lists mirror the spec, one line a field: the log schemas look alike by shape only.
 /** The body of any of the three response kinds. `output` may also be plain text. */
 export const ResponseBodySchema = z.looseObject({
   output: z.union([ResponseOutputSchema, z.string()]).nullish(),

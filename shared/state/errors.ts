@@ -14,6 +14,7 @@ export class StateFileCorruptError extends Error {
   }
 }
 
+// An error class with its own fields, like every adapter's (e.g. BigQueryQueryTimeoutError).
 /** The lock around a read-modify-write of the local state file could not be taken in time. */
 export class StateLockTimeoutError extends Error {
   override readonly name = 'StateLockTimeoutError';

@@ -80,6 +80,11 @@ export type RowOf<T extends { columns: readonly ColumnDef[] }> = RowOfColumns<T[
 
 // ---------------------------------------------------------------------------------------------
 // Builders that keep literal types, so RowOf<> knows every column.
+//
+// The column lists below are data, one `col(name, type, mode, description)` after another, read
+// table by table: a duplicate finder sees runs of the same shape in them (other names, other
+// descriptions), which is what a schema looks like. Columns that really are shared (the entry
+// envelope, the group of the daily tables, updated_at) are defined once and spread.
 
 function col<
   const N extends string,
@@ -444,6 +449,9 @@ export const datasetMembersTable = defineTable({
 // ---------------------------------------------------------------------------------------------
 // gca_analytics: figures without content, for analysts and Looker.
 
+const UPDATED_AT = col('updated_at', 'TIMESTAMP', 'REQUIRED', 'When recompute last wrote the row.');
+
+/** The group of a suggestion: each row of the daily tables is one group on one day. */
 const GROUP_COLUMNS = [
   col(
     'day',
@@ -468,6 +476,10 @@ const GROUP_COLUMNS = [
     'True when any event of the suggestion came from Agent Mode.',
   ),
 ] as const;
+/** How the suggestion tables are clustered: the filters analysts use most. */
+const GROUP_CLUSTER = ['kind', 'user_id', 'programming_language'];
+/** The key of a daily table: its group. */
+const GROUP_KEY = GROUP_COLUMNS.map((c) => c.name);
 
 export const suggestionsTable = defineTable({
   dataset: 'gca_analytics',
@@ -495,10 +507,10 @@ export const suggestionsTable = defineTable({
     col('first_acceptance_time', 'TIMESTAMP', 'NULLABLE', 'Earliest acceptance event.'),
     col('exposure_events', 'INT64', 'REQUIRED', 'Distinct exposure log entries.'),
     col('acceptance_events', 'INT64', 'REQUIRED', 'Distinct acceptance log entries.'),
-    col('updated_at', 'TIMESTAMP', 'REQUIRED', 'When recompute last wrote the row.'),
+    UPDATED_AT,
   ],
   partitionBy: 'day',
-  clusterBy: ['kind', 'user_id', 'programming_language'],
+  clusterBy: GROUP_CLUSTER,
   key: ['kind', 'original_request_id'],
 });
 
@@ -524,11 +536,11 @@ export const acceptanceDailyTable = defineTable({
       'NULLABLE',
       'accepted / exposed for this row; null with no exposures. Re-aggregate with sums, never average it.',
     ),
-    col('updated_at', 'TIMESTAMP', 'REQUIRED', 'When recompute last wrote the row.'),
+    UPDATED_AT,
   ],
   partitionBy: 'day',
-  clusterBy: ['kind', 'user_id', 'programming_language'],
-  key: ['day', 'kind', 'user_id', 'programming_language', 'client_name', 'product', 'is_agentic'],
+  clusterBy: GROUP_CLUSTER,
+  key: GROUP_KEY,
 });
 
 export const linesAcceptedDailyTable = defineTable({
@@ -546,11 +558,11 @@ export const linesAcceptedDailyTable = defineTable({
       'REQUIRED',
       'Sum of comment_lines_accepted of the suggestions.',
     ),
-    col('updated_at', 'TIMESTAMP', 'REQUIRED', 'When recompute last wrote the row.'),
+    UPDATED_AT,
   ],
   partitionBy: 'day',
-  clusterBy: ['kind', 'user_id', 'programming_language'],
-  key: ['day', 'kind', 'user_id', 'programming_language', 'client_name', 'product', 'is_agentic'],
+  clusterBy: GROUP_CLUSTER,
+  key: GROUP_KEY,
 });
 
 export const retentionRunsTable = defineTable({

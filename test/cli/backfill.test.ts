@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { openLocalDeps } from '../../cli/main';
 import { ingestRecords } from '../../shared/pipeline/ingest';
 import { entryText, makeMetadataEntry } from '../helpers/entries';
-import { runCli } from './run-cli';
+import { countIn, runCli } from './run-cli';
 
 const NOW = new Date('2026-10-20T00:00:00.000Z');
 
@@ -123,14 +123,7 @@ beforeEach(async () => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function count(sql: string): Promise<number> {
-  const deps = await openLocalDeps(db);
-  try {
-    return Number((await deps.warehouse.query<{ n: unknown }>(sql))[0]?.n);
-  } finally {
-    await deps.close();
-  }
-}
+const count = (sql: string) => countIn(db, sql);
 
 describe('from the Cloud Logging API', () => {
   let api: Served;
@@ -197,6 +190,7 @@ describe('from the Cloud Logging API', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ alreadyDone: true });
     expect(api.requests).toHaveLength(4);
     const restart = await runCli([...args(), '--restart'], { cwd: dir, now: NOW });
+    // The command's own counts, stated in full (as every command test does for its summary).
     expect(JSON.parse(restart.stdout)).toMatchObject({
       read: 12,
       normalized: 0,

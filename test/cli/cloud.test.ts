@@ -10,45 +10,25 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_FACTORIES, openState, type DepsFactories } from '../../shared/deps';
+import { openState } from '../../shared/deps';
 import { RECOMPUTE_JOB } from '../../shared/jobs/recompute';
-import { createBigQueryWarehouse } from '../../shared/warehouse/bigquery';
-import { startEmulator, type RunningEmulator } from '../helpers/emulators';
+import { useFirestoreEmulatorInProcess } from '../helpers/emulators';
 import { makeMetadataEntry, makeRequestEntry } from '../helpers/entries';
-import { startFakeBigQuery, type FakeBigQuery } from '../helpers/fake-bigquery';
+import { fakeFactories, startFakeBigQuery, type FakeBigQuery } from '../helpers/fake-bigquery';
 import { runCli } from './run-cli';
 
-let emu: RunningEmulator;
+const firestore = useFirestoreEmulatorInProcess();
 let fake: FakeBigQuery;
 let dir: string;
 let env: Record<string, string>;
-const saved = {
-  FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST,
-  METADATA_SERVER_DETECTION: process.env.METADATA_SERVER_DETECTION,
-};
-
-beforeAll(async () => {
-  emu = await startEmulator('firestore');
-  // Read by the Firestore SDK itself, as in any process pointed at the emulator.
-  process.env.FIRESTORE_EMULATOR_HOST = emu.hostPort;
-  process.env.METADATA_SERVER_DETECTION = 'none';
-}, 150_000);
-
-afterAll(async () => {
-  await emu?.stop();
-  for (const [key, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
-}, 60_000);
 
 beforeEach(async () => {
-  fake = await startFakeBigQuery({ projectId: emu.projectId });
+  fake = await startFakeBigQuery({ projectId: firestore.emu.projectId });
   dir = mkdtempSync(join(tmpdir(), 'gca-cli-cloud-'));
   env = {
     GCA_WAREHOUSE: 'bigquery',
     GCA_STATE: 'firestore',
-    GOOGLE_CLOUD_PROJECT: emu.projectId,
+    GOOGLE_CLOUD_PROJECT: firestore.emu.projectId,
     GCA_RAW_DATASET: 'raw_dev',
     GCA_ANALYTICS_DATASET: 'analytics_dev',
     GCA_BQ_LOCATION: 'EU',
@@ -61,21 +41,7 @@ afterEach(async () => {
 });
 
 /** The real factories, BigQuery's client pointed at the local endpoint (no credentials). */
-function factories(): DepsFactories {
-  return {
-    ...DEFAULT_FACTORIES,
-    openWarehouse: async (c) => {
-      expect(c.warehouse.kind).toBe('bigquery');
-      return createBigQueryWarehouse({
-        projectId: c.projectId ?? '',
-        location: c.bqLocation,
-        datasets: { gca_raw: c.rawDataset, gca_analytics: c.analyticsDataset },
-        bigquery: fake.client({ maxRetries: 0 }),
-        sleep: async () => undefined,
-      });
-    },
-  };
-}
+const factories = () => fakeFactories(fake);
 
 const run = (args: string[]) => runCli(args, { cwd: dir, env, factories: factories() });
 
@@ -91,7 +57,7 @@ it('ingests into BigQuery, recomputes there with its watermark in Firestore, wri
   expect(ingested.code).toBe(0);
   expect(ingested.stdout).toContain('Read 2 entries: 2 stored');
   expect(ingested.stdout).toContain(
-    `Warehouse: BigQuery ${emu.projectId} (raw_dev, analytics_dev; EU)`,
+    `Warehouse: BigQuery ${firestore.emu.projectId} (raw_dev, analytics_dev; EU)`,
   );
   // Rows went to the configured raw dataset, with the entry keys as insertIds.
   const inserts = fake.requestsTo(
@@ -111,7 +77,7 @@ it('ingests into BigQuery, recomputes there with its watermark in Firestore, wri
   // The watermark is in Firestore, where the recompute function reads it.
   const state = await openState({
     state: { kind: 'firestore' },
-    projectId: emu.projectId,
+    projectId: firestore.emu.projectId,
     firestoreDatabase: '(default)',
     firestoreCollection: env.GCA_FIRESTORE_COLLECTION ?? '',
   });
@@ -157,14 +123,14 @@ it('show and datasets open BigQuery and Firestore as every command does', async 
   expect(listed.stderr).toBe('');
   expect(listed.code).toBe(0);
   expect(listed.stdout).toBe(
-    `No datasets in BigQuery ${emu.projectId} (raw_dev, analytics_dev; EU).\n`,
+    `No datasets in BigQuery ${firestore.emu.projectId} (raw_dev, analytics_dev; EU).\n`,
   );
   const sql = fake.requestsTo(/\/jobs$/, 'POST').map((j) => JSON.stringify(j.body));
   expect(sql.join('\n')).toContain('raw_dev');
   const shown = await run(['show', 'no-such-request']);
   expect(shown.code).toBe(1);
   expect(shown.stderr).toBe(
-    `gca-analytics: no request, response or metadata event with request_id no-such-request in BigQuery ${emu.projectId} (raw_dev, analytics_dev; EU)\n`,
+    `gca-analytics: no request, response or metadata event with request_id no-such-request in BigQuery ${firestore.emu.projectId} (raw_dev, analytics_dev; EU)\n`,
   );
   for (const args of [
     ['show', 'r1', '--db', 'w.duckdb'],

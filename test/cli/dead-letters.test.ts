@@ -10,26 +10,21 @@ import type { Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PubSub } from '@google-cloud/pubsub';
+import type { PubSub } from '@google-cloud/pubsub';
 import { http } from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { statePathFor } from '../../cli/context';
 import { createIngestHandler } from '../../functions/handlers/ingest';
-import {
-  createDeps,
-  createDepsProvider,
-  DEFAULT_FACTORIES,
-  type DepsProvider,
-} from '../../shared/deps';
+import { createDeps, createDepsProvider, type DepsProvider } from '../../shared/deps';
 import { createLogger } from '../../shared/log';
 import { openLocalStateStore } from '../../shared/state/local';
 import {
-  EMULATOR_FAKE_CREDENTIALS,
-  findFreePort,
+  emulatorPubSub,
+  listenForPush,
   startEmulator,
   type RunningEmulator,
 } from '../helpers/emulators';
 import { entryText, makeMetadataEntry } from '../helpers/entries';
+import { factoriesWrapping, serviceUnavailable, wrapWarehouse } from '../helpers/warehouse';
 import { makeLocalSetup, type LocalSetup } from '../functions/helpers';
 import { runCli } from './run-cli';
 
@@ -59,27 +54,22 @@ beforeAll(async () => {
   emu = await startEmulator('pubsub');
   setup = makeLocalSetup();
   dir = mkdtempSync(join(tmpdir(), 'gca-cli-dead-letters-'));
-  ingestDeps = createDepsProvider(setup.config, {
-    ...DEFAULT_FACTORIES,
-    openWarehouse: async (config) => {
-      const w = await DEFAULT_FACTORIES.openWarehouse(config);
-      return {
-        ...w,
-        engine: w.engine,
-        ensureSchema: () => w.ensureSchema(),
-        query: (sql, params) => w.query(sql, params),
-        execute: (sql, params) => w.execute(sql, params),
-        close: () => w.close(),
+  ingestDeps = createDepsProvider(
+    setup.config,
+    factoriesWrapping((w) =>
+      wrapWarehouse(w, {
         insertRaw: async (batch) => {
           for (const row of batch.metadata_events) {
             deliveries.set(row.insert_id ?? '?', (deliveries.get(row.insert_id ?? '?') ?? 0) + 1);
           }
-          if (failing) throw Object.assign(new Error('Service Unavailable'), { code: 503 });
+          if (failing) throw serviceUnavailable();
           return w.insertRaw(batch);
         },
-      };
-    },
-  });
+      }),
+    ),
+  );
+  // Wired as in pubsub-e2e.test.ts (the function served for push, a client on the emulator);
+  // the subscription here dead-letters.
   http(
     'ingest_dead_letters',
     createIngestHandler(setup.config, {
@@ -87,20 +77,14 @@ beforeAll(async () => {
       logger: createLogger({ write: () => undefined }),
     }),
   );
-  const port = await findFreePort();
-  server = getTestServer('ingest_dead_letters');
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  pubsub = new PubSub({
-    projectId: emu.projectId,
-    apiEndpoint: emu.hostPort,
-    emulatorMode: true,
-    credentials: EMULATOR_FAKE_CREDENTIALS,
-  });
+  const push = await listenForPush('ingest_dead_letters');
+  server = push.server;
+  pubsub = emulatorPubSub(emu);
   const [topic] = await pubsub.createTopic('gca-logs');
   const [deadLetter] = await pubsub.createTopic('gca-logs-dead-letter');
   await deadLetter.createSubscription('gca-logs-dead-letter-pull', { ackDeadlineSeconds: 60 });
   await topic.createSubscription('gca-logs-push', {
-    pushConfig: { pushEndpoint: `http://127.0.0.1:${port}/` },
+    pushConfig: { pushEndpoint: push.url },
     ackDeadlineSeconds: 10,
     deadLetterPolicy: { deadLetterTopic: deadLetter.name, maxDeliveryAttempts: 5 },
     retryPolicy: {

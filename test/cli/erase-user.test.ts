@@ -5,16 +5,15 @@
  * filed with `request-erasure` in the state file of a local warehouse is processed by
  * `gca-analytics retention`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openLocalDeps } from '../../cli/main';
 import { statePathFor } from '../../cli/context';
 import { runRecompute } from '../../shared/jobs/recompute';
 import { ingestRecords } from '../../shared/pipeline/ingest';
 import { ErasureRequestSchema } from '../../shared/state/port';
-import { entryText, makeMetadataEntry, makeRequestEntry } from '../helpers/entries';
-import { runCli } from './run-cli';
+import { entryText, interactionEntries } from '../helpers/entries';
+import { countIn, runCli, useTestDir } from './run-cli';
 
 jest.mock('@google-cloud/firestore', () => {
   throw new Error('the Firestore SDK was loaded');
@@ -22,28 +21,14 @@ jest.mock('@google-cloud/firestore', () => {
 
 const NOW = new Date('2026-03-01T00:00:00.000Z');
 
-let dir: string;
-let db: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'gca-cli-erase-user-'));
-  db = join(dir, 'w.duckdb');
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const tmp = useTestDir('gca-cli-erase-user-');
 
 async function seed(): Promise<void> {
-  const deps = await openLocalDeps(db);
+  const deps = await openLocalDeps(tmp.db);
   try {
-    const entries = ['alice@x.com', 'bob@x.com'].flatMap((user) => {
-      const timestamp = '2026-02-27T10:00:00Z';
-      return [
-        makeRequestEntry({ timestamp, labels: { user_id: user, request_id: `r-${user}` } }),
-        makeMetadataEntry(
-          'codeExposure',
-          { originalRequestId: `s-${user}`, programmingLanguage: 'go' },
-          { timestamp, labels: { user_id: user } },
-        ),
-      ];
-    });
+    const entries = ['alice@x.com', 'bob@x.com'].flatMap((u) =>
+      interactionEntries(u, '2026-02-27'),
+    );
     await ingestRecords(
       entries.map((e, i) => ({ text: entryText(e), source: `file:seed#${i}` })),
       deps.warehouse,
@@ -55,25 +40,17 @@ async function seed(): Promise<void> {
   }
 }
 
-async function requestsOf(user: string): Promise<number> {
-  const deps = await openLocalDeps(db);
-  try {
-    const rows = await deps.warehouse.query<{ n: number }>(
-      'SELECT COUNT(*) AS n FROM `gca_raw.requests` WHERE user_id = @user',
-      { user },
-    );
-    return Number(rows[0]?.n ?? 0);
-  } finally {
-    await deps.close();
-  }
-}
+const requestsOf = (user: string) =>
+  countIn(tmp.db, 'SELECT COUNT(*) AS n FROM `gca_raw.requests` WHERE user_id = @user', { user });
 
 it('erase-user and the local state store work without the Firestore SDK', async () => {
   await seed();
-  writeFileSync(join(dir, 't.csv'), 'user_id,team\nalice@x.com,Platform\nbob@x.com,Search\n');
-  expect((await runCli(['teams', 'import', 't.csv', '--db', db], { cwd: dir })).code).toBe(0);
-  const erased = await runCli(['erase-user', 'bob@x.com', '--db', db, '--json'], {
-    cwd: dir,
+  writeFileSync(join(tmp.dir, 't.csv'), 'user_id,team\nalice@x.com,Platform\nbob@x.com,Search\n');
+  expect((await runCli(['teams', 'import', 't.csv', '--db', tmp.db], { cwd: tmp.dir })).code).toBe(
+    0,
+  );
+  const erased = await runCli(['erase-user', 'bob@x.com', '--db', tmp.db, '--json'], {
+    cwd: tmp.dir,
     now: NOW,
   });
   expect(erased.stderr).toBe('');
@@ -83,14 +60,14 @@ it('erase-user and the local state store work without the Firestore SDK', async 
   expect(done.counts).toMatchObject({ 'gca_raw.requests': 1, 'gca_analytics.user_teams': 1 });
   expect(await requestsOf('bob@x.com')).toBe(0);
   // Bob left the team mapping too; Alice stays in it.
-  const teams = await runCli(['teams', 'list', '--db', db], { cwd: dir });
+  const teams = await runCli(['teams', 'list', '--db', tmp.db], { cwd: tmp.dir });
   expect(teams.stdout).toContain('alice@x.com');
   expect(teams.stdout).not.toContain('bob@x.com');
 
   // A request filed in the warehouse's state file waits for the next retention run.
   const env = { GCA_STATE: `local:${statePathFor('w.duckdb')}` };
   const filed = await runCli(['request-erasure', 'alice@x.com', '--json'], {
-    cwd: dir,
+    cwd: tmp.dir,
     env,
     now: NOW,
   });
@@ -99,14 +76,14 @@ it('erase-user and the local state store work without the Firestore SDK', async 
   expect(request.status).toBe('pending');
   expect(await requestsOf('alice@x.com')).toBe(1);
 
-  const retention = await runCli(['retention', '--db', db, '--now', '2026-03-01T01:00:00Z'], {
-    cwd: dir,
+  const retention = await runCli(['retention', '--db', tmp.db, '--now', '2026-03-01T01:00:00Z'], {
+    cwd: tmp.dir,
     now: NOW,
   });
   expect(retention.code).toBe(0);
   expect(await requestsOf('alice@x.com')).toBe(0);
   const listed = await runCli(['erasure-requests', '--user', 'alice@x.com', '--json'], {
-    cwd: dir,
+    cwd: tmp.dir,
     env,
   });
   expect(ErasureRequestSchema.array().parse(JSON.parse(listed.stdout))).toMatchObject([
@@ -114,13 +91,13 @@ it('erase-user and the local state store work without the Firestore SDK', async 
   ]);
 
   // The help of erase-user points to the cloud commands.
-  const help = await runCli(['erase-user', '--help'], { cwd: dir });
+  const help = await runCli(['erase-user', '--help'], { cwd: tmp.dir });
   expect(help.stdout).toContain('gca-analytics request-erasure USER');
   expect(help.stdout).toContain('gca-analytics erasure-requests');
 
   // Only the cloud state store loads the SDK (which proves the mock above is in force).
   const cloud = await runCli(['erasure-requests'], {
-    cwd: dir,
+    cwd: tmp.dir,
     env: { GCA_STATE: 'firestore', GOOGLE_CLOUD_PROJECT: 'p' },
   });
   expect(cloud.code).toBe(1);

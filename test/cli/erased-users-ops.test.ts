@@ -14,7 +14,7 @@ import { openLocalDeps } from '../../cli/main';
 import { createPseudonymizer } from '../../shared/content/pseudonymize';
 import { makeQuarantineRow } from '../../shared/pipeline/ingest';
 import { entryText, makeMetadataEntry } from '../helpers/entries';
-import { runCli } from './run-cli';
+import { countIn, runCli } from './run-cli';
 
 const KEY = 'a-test-key-of-at-least-16-bytes';
 const ENV = { GCA_PSEUDONYMIZE_KEY: KEY };
@@ -51,14 +51,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function count(sql: string, params: Record<string, string> = {}): Promise<number> {
-  const deps = await openLocalDeps(db);
-  try {
-    return Number((await deps.warehouse.query<{ n: unknown }>(sql, params))[0]?.n);
-  } finally {
-    await deps.close();
-  }
-}
+const count = (sql: string, params: Record<string, string> = {}) => countIn(db, sql, params);
 
 it('drops an erased user from reprocessing and backfill, by email and by pseudonym', async () => {
   const ingest = await runCli(['ingest', '-', '--db', db], {

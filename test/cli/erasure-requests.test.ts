@@ -17,40 +17,15 @@ import { runRecompute } from '../../shared/jobs/recompute';
 import { runRetention } from '../../shared/jobs/retention';
 import { ingestRecords } from '../../shared/pipeline/ingest';
 import { ErasureRequestSchema, type ErasureRequest } from '../../shared/state/port';
-import { startEmulator, type RunningEmulator } from '../helpers/emulators';
-import {
-  entryText,
-  makeMetadataEntry,
-  makeRequestEntry,
-  type JsonObject,
-} from '../helpers/entries';
-import { runCli } from './run-cli';
+import { useFirestoreEmulatorInProcess } from '../helpers/emulators';
+import { entryText, interactionEntries } from '../helpers/entries';
+import { countIn, runCli } from './run-cli';
 
 const KEY = 'erasure-requests-test-key-0123456789';
 const FILED_AT = new Date('2026-03-01T09:00:00.000Z');
 const RUN_AT = new Date('2026-03-02T04:00:00.000Z');
 
-let emu: RunningEmulator;
-const saved = {
-  FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST,
-  METADATA_SERVER_DETECTION: process.env.METADATA_SERVER_DETECTION,
-};
-
-beforeAll(async () => {
-  emu = await startEmulator('firestore');
-  // Read by the Firestore SDK itself, as in any process pointed at the emulator.
-  process.env.FIRESTORE_EMULATOR_HOST = emu.hostPort;
-  // No GCE metadata server here: tell the auth library not to probe for one.
-  process.env.METADATA_SERVER_DETECTION = 'none';
-}, 150_000);
-
-afterAll(async () => {
-  await emu?.stop();
-  for (const [key, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
-}, 60_000);
+const firestore = useFirestoreEmulatorInProcess();
 
 let dir: string;
 let env: Record<string, string>;
@@ -58,7 +33,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'gca-cli-erasure-requests-'));
   env = {
     GCA_STATE: 'firestore',
-    GOOGLE_CLOUD_PROJECT: emu.projectId,
+    GOOGLE_CLOUD_PROJECT: firestore.emu.projectId,
     // The stack's named database, and a collection per test for isolation.
     GCA_FIRESTORE_DATABASE: 'gca-analytics',
     GCA_FIRESTORE_COLLECTION: `erasure_${randomUUID()}`,
@@ -68,24 +43,6 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-function entries(user: string, day: string): JsonObject[] {
-  const ts = `${day}T10:00:00Z`;
-  const id = `${user}-${day}`;
-  return [
-    makeRequestEntry({ timestamp: ts, labels: { user_id: user, request_id: `r-${id}` } }),
-    makeMetadataEntry(
-      'codeExposure',
-      { originalRequestId: `s-${id}`, programmingLanguage: 'go' },
-      { timestamp: ts, labels: { user_id: user } },
-    ),
-    makeMetadataEntry(
-      'codeAcceptance',
-      { originalRequestId: `s-${id}`, programmingLanguage: 'go', linesCount: 4 },
-      { timestamp: ts, labels: { user_id: user } },
-    ),
-  ];
-}
-
 /**
  * Alice and Bob on two recent days, ingested with pseudonymization, plus a record that cannot be
  * parsed and so is quarantined as received, with Bob's email in it; recomputed.
@@ -94,7 +51,7 @@ async function seed(db: string): Promise<void> {
   const deps = await openLocalDeps(db);
   try {
     const all = ['alice@x.com', 'bob@x.com'].flatMap((u) =>
-      ['2026-02-26', '2026-02-27'].flatMap((d) => entries(u, d)),
+      ['2026-02-26', '2026-02-27'].flatMap((d) => interactionEntries(u, d)),
     );
     const records = all.map((e, i) => ({ text: entryText(e), source: `file:seed#${i}` }));
     records.push({ text: '{"labels": {"user_id": "bob@x.com"}, broken', source: 'file:seed#bad' });
@@ -111,16 +68,6 @@ async function seed(db: string): Promise<void> {
   }
 }
 
-async function count(db: string, sql: string): Promise<number> {
-  const deps = await openLocalDeps(db);
-  try {
-    const rows = await deps.warehouse.query<{ n: number }>(sql);
-    return Number(rows[0]?.n ?? 0);
-  } finally {
-    await deps.close();
-  }
-}
-
 const parseRequests = (text: string): ErasureRequest[] =>
   ErasureRequestSchema.array().parse(JSON.parse(text));
 
@@ -129,8 +76,8 @@ it('files a request in Firestore that the retention run completes, pseudonymized
   await seed(db);
   const bob = createPseudonymizer(KEY)('bob@x.com');
   const bobRows = `SELECT COUNT(*) AS n FROM \`gca_raw.requests\` WHERE user_id = '${bob}'`;
-  expect(await count(db, bobRows)).toBe(2);
-  expect(await count(db, 'SELECT COUNT(*) AS n FROM `gca_raw.quarantine`')).toBe(1);
+  expect(await countIn(db, bobRows)).toBe(2);
+  expect(await countIn(db, 'SELECT COUNT(*) AS n FROM `gca_raw.quarantine`')).toBe(1);
 
   const filed = await runCli(['request-erasure', 'bob@x.com', '--json'], {
     cwd: dir,
@@ -179,17 +126,17 @@ it('files a request in Firestore that the retention run completes, pseudonymized
     await state.close();
   }
 
-  expect(await count(db, bobRows)).toBe(0);
-  expect(await count(db, 'SELECT COUNT(*) AS n FROM `gca_raw.quarantine`')).toBe(0);
+  expect(await countIn(db, bobRows)).toBe(0);
+  expect(await countIn(db, 'SELECT COUNT(*) AS n FROM `gca_raw.quarantine`')).toBe(0);
   expect(
-    await count(
+    await countIn(
       db,
       `SELECT COUNT(*) AS n FROM \`gca_analytics.suggestions\` WHERE user_id = '${bob}'`,
     ),
   ).toBe(0);
   // Alice untouched.
-  expect(await count(db, 'SELECT COUNT(*) AS n FROM `gca_raw.requests`')).toBe(2);
-  expect(await count(db, 'SELECT COUNT(*) AS n FROM `gca_raw.metadata_events`')).toBe(4);
+  expect(await countIn(db, 'SELECT COUNT(*) AS n FROM `gca_raw.requests`')).toBe(2);
+  expect(await countIn(db, 'SELECT COUNT(*) AS n FROM `gca_raw.metadata_events`')).toBe(4);
 
   const done = await runCli(['erasure-requests', '--user', 'bob@x.com', '--json'], {
     cwd: dir,

@@ -6,9 +6,12 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_FACTORIES, type DepsFactories } from '../../shared/deps';
-import { createBigQueryWarehouse } from '../../shared/warehouse/bigquery';
-import { startFakeBigQuery, type FakeBigQuery } from '../helpers/fake-bigquery';
+import {
+  fakeFields,
+  fakeFactories,
+  startFakeBigQuery,
+  type FakeBigQuery,
+} from '../helpers/fake-bigquery';
 import { runCli } from './run-cli';
 
 let fake: FakeBigQuery;
@@ -24,14 +27,16 @@ beforeEach(async () => {
     GCA_RAW_DATASET: 'raw_dev',
   };
   fake.onQuery((q) => {
+    // The listing query's answer, as quarantine-bigquery.test.ts scripts it: here only that the
+    // command reaches BigQuery matters.
     if (/^\s*SELECT reason, COUNT/.test(q.query)) {
       return {
-        fields: [
-          { name: 'reason', type: 'STRING' },
-          { name: 'n', type: 'INT64' },
-          { name: 'oldest', type: 'TIMESTAMP' },
-          { name: 'newest', type: 'TIMESTAMP' },
-        ],
+        fields: fakeFields({
+          reason: 'STRING',
+          n: 'INT64',
+          oldest: 'TIMESTAMP',
+          newest: 'TIMESTAMP',
+        }),
         rows: [['invalid_json', '4', '1772186400.0', '1772186400.0']],
       };
     }
@@ -43,18 +48,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function factories(): DepsFactories {
-  return {
-    ...DEFAULT_FACTORIES,
-    openWarehouse: async (c) =>
-      createBigQueryWarehouse({
-        projectId: c.projectId ?? '',
-        datasets: { gca_raw: c.rawDataset, gca_analytics: c.analyticsDataset },
-        bigquery: fake.client({ maxRetries: 0 }),
-        sleep: async () => undefined,
-      }),
-  };
-}
+const factories = () => fakeFactories(fake);
 
 it('quarantine list and reprocess run on BigQuery when GCA_WAREHOUSE says so', async () => {
   const list = await runCli(['quarantine', 'list', '--json', '--samples', '0'], {

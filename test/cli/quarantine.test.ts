@@ -4,9 +4,6 @@
  * stored since, and one it has not), one that still fails (with a reason that changed), one
  * whose raw text was truncated, one of a user erased since, and one of another resource type.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { openLocalDeps } from '../../cli/main';
 import {
   ingestRecords,
@@ -15,18 +12,12 @@ import {
 } from '../../shared/pipeline/ingest';
 import type { QuarantineReason } from '../../shared/tables/registry';
 import { entryText, makeMetadataEntry } from '../helpers/entries';
-import { runCli } from './run-cli';
+import { countIn, runCli, useTestDir } from './run-cli';
 
 const NOW = new Date('2026-03-01T00:00:00.000Z');
 const DAY = '2026-02-27';
 
-let dir: string;
-let db: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'gca-cli-quarantine-'));
-  db = join(dir, 'w.duckdb');
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const tmp = useTestDir('gca-cli-quarantine-');
 
 function exposure(id: string, user: string, insertId: string): string {
   return entryText(
@@ -60,7 +51,7 @@ function quarantined(raw: string, reason: QuarantineReason, source: string) {
 }
 
 async function seed(): Promise<void> {
-  const deps = await openLocalDeps(db);
+  const deps = await openLocalDeps(tmp.db);
   try {
     // The live path stored one of them since.
     await ingestRecords([{ text: LIVE, source: 'pubsub' }], deps.warehouse, {
@@ -85,19 +76,15 @@ async function seed(): Promise<void> {
   }
 }
 
-async function count(sql: string): Promise<number> {
-  const deps = await openLocalDeps(db);
-  try {
-    const rows = await deps.warehouse.query<{ n: unknown }>(sql);
-    return Number(rows[0]?.n);
-  } finally {
-    await deps.close();
-  }
-}
+const count = (sql: string) => countIn(tmp.db, sql);
 
+// Each test seeds the quarantine and runs one subcommand, so it reads on its own.
 it('lists counts by reason with samples, and flags the truncated row', async () => {
   await seed();
-  const run = await runCli(['quarantine', 'list', '--db', db, '--json'], { cwd: dir, now: NOW });
+  const run = await runCli(['quarantine', 'list', '--db', tmp.db, '--json'], {
+    cwd: tmp.dir,
+    now: NOW,
+  });
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
   const listing = JSON.parse(run.stdout);
@@ -111,22 +98,23 @@ it('lists counts by reason with samples, and flags the truncated row', async () 
   expect(listing.samples.filter((s: { truncated: boolean }) => s.truncated)).toHaveLength(1);
 
   const filtered = await runCli(
-    ['quarantine', 'list', '--db', db, '--reason', 'too_large', '--from', DAY, '--to', DAY],
-    { cwd: dir, now: NOW },
+    ['quarantine', 'list', '--db', tmp.db, '--reason', 'too_large', '--from', DAY, '--to', DAY],
+    { cwd: tmp.dir, now: NOW },
   );
   expect(filtered.stdout).toMatch(/^1 quarantined entries:/);
   expect(filtered.stdout).toMatch(/raw truncated: reprocess leaves it/);
-  const none = await runCli(['quarantine', 'list', '--db', db, '--from', '2026-02-28'], {
-    cwd: dir,
+  const none = await runCli(['quarantine', 'list', '--db', tmp.db, '--from', '2026-02-28'], {
+    cwd: tmp.dir,
     now: NOW,
   });
   expect(none.stdout).toBe('No quarantined entries match.\n');
 });
 
+// Seeded and run as the test above, to read on its own.
 it('moves what now normalizes, keeps what fails with its new reason, drops erased users; idempotent', async () => {
   await seed();
-  const run = await runCli(['quarantine', 'reprocess', '--db', db, '--json'], {
-    cwd: dir,
+  const run = await runCli(['quarantine', 'reprocess', '--db', tmp.db, '--json'], {
+    cwd: tmp.dir,
     now: NOW,
   });
   expect(run.stderr).toBe('');
@@ -160,10 +148,11 @@ it('moves what now normalizes, keeps what fails with its new reason, drops erase
   ).toBe(1);
   expect(await count('SELECT COUNT(*) AS n FROM gca_raw.quarantine')).toBe(2);
 
-  const again = await runCli(['quarantine', 'reprocess', '--db', db, '--json'], {
-    cwd: dir,
+  const again = await runCli(['quarantine', 'reprocess', '--db', tmp.db, '--json'], {
+    cwd: tmp.dir,
     now: NOW,
   });
+  // The command's own counts, stated in full (as every command test does for its summary).
   expect(JSON.parse(again.stdout)).toMatchObject({
     read: 2,
     moved: 0,
@@ -176,14 +165,16 @@ it('moves what now normalizes, keeps what fails with its new reason, drops erase
 
 it('--dry-run changes nothing; a bad --from is a usage error', async () => {
   await seed();
-  const dry = await runCli(['quarantine', 'reprocess', '--db', db, '--dry-run'], {
-    cwd: dir,
+  const dry = await runCli(['quarantine', 'reprocess', '--db', tmp.db, '--dry-run'], {
+    cwd: tmp.dir,
     now: NOW,
   });
   expect(dry.code).toBe(0);
   expect(dry.stdout).toMatch(/2 would move to the raw tables/);
   expect(await count('SELECT COUNT(*) AS n FROM gca_raw.quarantine')).toBe(6);
-  const bad = await runCli(['quarantine', 'list', '--db', db, '--from', 'yesterday'], { cwd: dir });
+  const bad = await runCli(['quarantine', 'list', '--db', tmp.db, '--from', 'yesterday'], {
+    cwd: tmp.dir,
+  });
   expect(bad.code).toBe(2);
   expect(bad.stderr).toMatch(/--from must be a day/);
 });

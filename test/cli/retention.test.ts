@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
@@ -13,12 +12,8 @@ import { runRecompute } from '../../shared/jobs/recompute';
 import type { RetentionResult } from '../../shared/jobs/retention';
 import { ingestRecords } from '../../shared/pipeline/ingest';
 import type { ErasureRequest } from '../../shared/state/port';
-import {
-  entryText,
-  makeMetadataEntry,
-  makeRequestEntry,
-  type JsonObject,
-} from '../helpers/entries';
+import { entryText, interactionEntries } from '../helpers/entries';
+import { countIn, useTestDir } from './run-cli';
 
 const NOW = '2026-03-01T00:00:00Z';
 const KEY = 'cli-test-pseudonymize-key-0123';
@@ -65,30 +60,12 @@ async function run(args: string[], cwd: string, env: Record<string, string> = {}
   return { code, stdout, stderr };
 }
 
-function entries(user: string, day: string): JsonObject[] {
-  const ts = `${day}T10:00:00Z`;
-  const id = `${user}-${day}`;
-  return [
-    makeRequestEntry({ timestamp: ts, labels: { user_id: user, request_id: `r-${id}` } }),
-    makeMetadataEntry(
-      'codeExposure',
-      { originalRequestId: `s-${id}`, programmingLanguage: 'go' },
-      { timestamp: ts, labels: { user_id: user } },
-    ),
-    makeMetadataEntry(
-      'codeAcceptance',
-      { originalRequestId: `s-${id}`, programmingLanguage: 'go', linesCount: 4 },
-      { timestamp: ts, labels: { user_id: user } },
-    ),
-  ];
-}
-
 /** A local db: Alice and Bob on a recent, a 90-day-old and a 500-day-old day; recomputed. */
 async function seed(db: string, pseudonymizeUser?: (id: string) => string): Promise<void> {
   const deps = await openLocalDeps(db);
   try {
     const all = ['alice@x.com', 'bob@x.com'].flatMap((u) =>
-      ['2026-02-27', '2025-12-01', '2024-10-17'].flatMap((d) => entries(u, d)),
+      ['2026-02-27', '2025-12-01', '2024-10-17'].flatMap((d) => interactionEntries(u, d)),
     );
     await ingestRecords(
       all.map((e, i) => ({ text: entryText(e), source: `file:seed#${i}` })),
@@ -111,28 +88,15 @@ async function seed(db: string, pseudonymizeUser?: (id: string) => string): Prom
   }
 }
 
-async function countRows(db: string, sql: string): Promise<number> {
-  const deps = await openLocalDeps(db);
-  try {
-    const rows = await deps.warehouse.query<{ n: number }>(sql);
-    return Number(rows[0]?.n ?? 0);
-  } finally {
-    await deps.close();
-  }
-}
-
 describe('gca-analytics retention / erase-user', () => {
-  let dir: string;
-  let db: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'gca-cli-retention-'));
-    db = join(dir, 'test.duckdb');
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const tmp = useTestDir('gca-cli-retention-');
 
   it('dry run reports per table and changes nothing; the real run then does it', async () => {
-    await seed(db);
-    const dry = await run(['retention', '--db', db, '--now', NOW, '--dry-run', '--json'], dir);
+    await seed(tmp.db);
+    const dry = await run(
+      ['retention', '--db', tmp.db, '--now', NOW, '--dry-run', '--json'],
+      tmp.dir,
+    );
     expect(dry.code).toBe(0);
     const planned = JSON.parse(dry.stdout) as RetentionResult;
     expect(planned.dryRun).toBe(true);
@@ -140,18 +104,20 @@ describe('gca-analytics retention / erase-user', () => {
       r.changes.find((c) => c.table === table && c.action === action)?.rows;
     expect(change(planned, 'gca_raw.metadata_events', 'deleted')).toBe(4);
     expect(change(planned, 'gca_raw.requests', 'content_expired')).toBe(2);
-    expect(await countRows(db, 'SELECT COUNT(*) AS n FROM `gca_raw.metadata_events`')).toBe(12);
+    expect(await countIn(tmp.db, 'SELECT COUNT(*) AS n FROM `gca_raw.metadata_events`')).toBe(12);
 
-    const real = await run(['retention', '--db', db, '--now', NOW, '--json'], dir);
+    const real = await run(['retention', '--db', tmp.db, '--now', NOW, '--json'], tmp.dir);
     expect(real.code).toBe(0);
     expect((JSON.parse(real.stdout) as RetentionResult).changes).toEqual(planned.changes);
-    expect(await countRows(db, 'SELECT COUNT(*) AS n FROM `gca_raw.metadata_events`')).toBe(8);
-    expect(await countRows(db, 'SELECT COUNT(*) AS n FROM `gca_analytics.retention_runs`')).toBe(2);
+    expect(await countIn(tmp.db, 'SELECT COUNT(*) AS n FROM `gca_raw.metadata_events`')).toBe(8);
+    expect(await countIn(tmp.db, 'SELECT COUNT(*) AS n FROM `gca_analytics.retention_runs`')).toBe(
+      2,
+    );
   });
 
   it('prints a table in text mode and uses GCA_*_DAYS as defaults', async () => {
-    await seed(db);
-    const out = await run(['retention', '--db', db, '--now', NOW], dir, {
+    await seed(tmp.db);
+    const out = await run(['retention', '--db', tmp.db, '--now', NOW], tmp.dir, {
       GCA_EVENT_DAYS: '3650',
       GCA_CONTENT_DAYS: '1',
     });
@@ -162,8 +128,8 @@ describe('gca-analytics retention / erase-user', () => {
   });
 
   it('erase-user erases at once and prints the counts', async () => {
-    await seed(db);
-    const out = await run(['erase-user', 'bob@x.com', '--db', db, '--json'], dir);
+    await seed(tmp.db);
+    const out = await run(['erase-user', 'bob@x.com', '--db', tmp.db, '--json'], tmp.dir);
     expect(out.code).toBe(0);
     const request = JSON.parse(out.stdout) as ErasureRequest;
     expect(request).toMatchObject({ userId: 'bob@x.com', status: 'done', attempts: 1 });
@@ -173,35 +139,35 @@ describe('gca-analytics retention / erase-user', () => {
       'gca_analytics.suggestions': 3,
     });
     expect(
-      await countRows(
-        db,
+      await countIn(
+        tmp.db,
         "SELECT COUNT(*) AS n FROM `gca_raw.requests` WHERE user_id = 'bob@x.com'",
       ),
     ).toBe(0);
-    const text = await run(['erase-user', 'bob@x.com', '--db', db], dir);
+    const text = await run(['erase-user', 'bob@x.com', '--db', tmp.db], tmp.dir);
     expect(text.stdout).toMatch(/^Erased bob@x\.com:\n/);
     expect(text.stdout).toMatch(/gca_raw\.requests\s+0\n/);
   });
 
   it('erase-user maps the id through the key file when ids were pseudonymized', async () => {
     const pseudonymize = createPseudonymizer(KEY);
-    await seed(db, pseudonymize);
-    writeFileSync(join(dir, 'key.txt'), `${KEY}\n`);
+    await seed(tmp.db, pseudonymize);
+    writeFileSync(join(tmp.dir, 'key.txt'), `${KEY}\n`);
     const out = await run(
-      ['erase-user', 'bob@x.com', '--db', db, '--pseudonymize-key-file', 'key.txt', '--json'],
-      dir,
+      ['erase-user', 'bob@x.com', '--db', tmp.db, '--pseudonymize-key-file', 'key.txt', '--json'],
+      tmp.dir,
     );
     expect(out.code).toBe(0);
     expect((JSON.parse(out.stdout) as ErasureRequest).counts?.['gca_raw.requests']).toBe(3);
     expect(
-      await countRows(
-        db,
+      await countIn(
+        tmp.db,
         `SELECT COUNT(*) AS n FROM \`gca_raw.requests\` WHERE user_id = '${pseudonymize('bob@x.com')}'`,
       ),
     ).toBe(0);
-    expect(await countRows(db, 'SELECT COUNT(*) AS n FROM `gca_raw.requests`')).toBe(3);
+    expect(await countIn(tmp.db, 'SELECT COUNT(*) AS n FROM `gca_raw.requests`')).toBe(3);
     // The same through the environment variable.
-    const env = await run(['erase-user', 'alice@x.com', '--db', db, '--json'], dir, {
+    const env = await run(['erase-user', 'alice@x.com', '--db', tmp.db, '--json'], tmp.dir, {
       GCA_PSEUDONYMIZE_KEY: KEY,
     });
     expect((JSON.parse(env.stdout) as ErasureRequest).counts?.['gca_raw.requests']).toBe(3);
@@ -210,19 +176,19 @@ describe('gca-analytics retention / erase-user', () => {
   it('fails clearly on a bad --now, a missing db, an unreadable key file', async () => {
     expect(() => parseNow('yesterday')).toThrow(/ISO-8601/);
     expect(parseNow('2026-03-01').toISOString()).toBe('2026-03-01T00:00:00.000Z');
-    const badNow = await run(['retention', '--db', db, '--now', 'soon'], dir);
+    const badNow = await run(['retention', '--db', tmp.db, '--now', 'soon'], tmp.dir);
     expect(badNow.code).toBe(2);
-    const missing = await run(['retention', '--db', db], dir);
+    const missing = await run(['retention', '--db', tmp.db], tmp.dir);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no warehouse at');
-    await seed(db);
+    await seed(tmp.db);
     const noKey = await run(
-      ['erase-user', 'bob@x.com', '--db', db, '--pseudonymize-key-file', 'nope'],
-      dir,
+      ['erase-user', 'bob@x.com', '--db', tmp.db, '--pseudonymize-key-file', 'nope'],
+      tmp.dir,
     );
     expect(noKey.code).toBe(1);
     expect(noKey.stderr).toContain('cannot read the pseudonymization key file');
-    const shortKey = await run(['erase-user', 'bob@x.com', '--db', db], dir, {
+    const shortKey = await run(['erase-user', 'bob@x.com', '--db', tmp.db], tmp.dir, {
       GCA_PSEUDONYMIZE_KEY: 'short',
     });
     expect(shortKey.code).toBe(2);

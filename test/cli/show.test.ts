@@ -46,6 +46,7 @@ describe('show', () => {
     ]);
   });
 
+  // Each test ingests in its content mode and checks the lines that mode decides.
   it('prints context files of a completion as text', async () => {
     await ingest('full');
     const run = await runCli(['show', COMPLETION_ID], { cwd: dir });

@@ -192,6 +192,7 @@ describe('docs/analysts.md queries', () => {
 
   it('acceptance by team', async () => {
     const rows = await run('acceptance-by-team', OCTOBER);
+    // Each documented query's expected rows, hand-computed and written out.
     expect(rows).toEqual([
       {
         team: '(no team)',
@@ -308,6 +309,7 @@ describe('docs/analysts.md queries', () => {
 
   it('agent mode vs not', async () => {
     const rows = await run('agent-vs-not', OCTOBER);
+    // Each documented query's expected rows, hand-computed and written out.
     expect(rows).toEqual([
       {
         mode: 'agent',

@@ -11,28 +11,19 @@ import { createRecomputeHandler } from '../../functions/handlers/recompute';
 import { createDepsProvider, openState, type DepsProvider } from '../../shared/deps';
 import { RECOMPUTE_JOB } from '../../shared/jobs/recompute';
 import { createLogger } from '../../shared/log';
-import { startEmulator, type RunningEmulator } from '../helpers/emulators';
+import { useFirestoreEmulatorInProcess } from '../helpers/emulators';
 import { makeLocalSetup, type LocalSetup } from './helpers';
 
 const NOW = new Date('2025-10-09T12:00:00.000Z');
 
-let emu: RunningEmulator;
+const firestore = useFirestoreEmulatorInProcess();
 let setup: LocalSetup;
 let deps: DepsProvider;
-const saved = {
-  FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST,
-  METADATA_SERVER_DETECTION: process.env.METADATA_SERVER_DETECTION,
-};
 
 beforeAll(async () => {
-  emu = await startEmulator('firestore');
-  // Read by the Firestore SDK itself, as in any process pointed at the emulator.
-  process.env.FIRESTORE_EMULATOR_HOST = emu.hostPort;
-  // No GCE metadata server here: tell the auth library not to probe for one.
-  process.env.METADATA_SERVER_DETECTION = 'none';
   setup = makeLocalSetup({
     GCA_STATE: 'firestore',
-    GOOGLE_CLOUD_PROJECT: emu.projectId,
+    GOOGLE_CLOUD_PROJECT: firestore.emu.projectId,
     // The stack's named database (infra/components/control-state-database.ts), not (default).
     GCA_FIRESTORE_DATABASE: 'gca-analytics',
     GCA_FIRESTORE_COLLECTION: 'gca_state_functions_test',
@@ -50,11 +41,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await deps?.close();
-  await emu?.stop();
-  for (const [key, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
   setup?.cleanup();
 }, 60_000);
 

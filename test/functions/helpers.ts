@@ -6,7 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig, type Config } from '../../shared/config';
+import { createDeps } from '../../shared/deps';
+import { buildReport } from '../../shared/metrics/report';
+import type { NormalizeContext } from '../../shared/normalize/outcome';
+import { ingestRecords } from '../../shared/pipeline/ingest';
+import type { Report } from '../../shared/metrics/report-schema';
 import { openDuckDbWarehouse } from '../../shared/warehouse/duckdb';
+import { entryText } from '../helpers/entries';
 
 export const SUBSCRIPTION = 'projects/gca-test/subscriptions/gca-logs-push';
 export const TOPIC = 'projects/gca-test/topics/gca-logs';
@@ -81,6 +87,36 @@ export function makeLocalSetup(extraEnv: Record<string, string> = {}): LocalSetu
     config: parseConfig(env),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** The report over a setup's warehouse, as the command computes it (ports opened and closed here). */
+export async function reportOf(setup: LocalSetup): Promise<Report> {
+  const deps = await createDeps(setup.config);
+  try {
+    return await buildReport(deps.warehouse);
+  } finally {
+    await deps.warehouse.close();
+    await deps.state.close();
+  }
+}
+
+/** Ingests log entries into a setup's DuckDB file (opened and closed here: the lock is released). */
+export async function ingestEntries(
+  setup: LocalSetup,
+  entries: object[],
+  context: NormalizeContext,
+): Promise<void> {
+  const warehouse = await openDuckDbWarehouse(setup.dbPath);
+  try {
+    await warehouse.ensureSchema();
+    await ingestRecords(
+      entries.map((e, i) => ({ text: entryText(e), source: `test#${i}` })),
+      warehouse,
+      { context },
+    );
+  } finally {
+    await warehouse.close();
+  }
 }
 
 /** Rows of each raw table of a DuckDB file (opened and closed here: the file lock is released). */

@@ -11,9 +11,9 @@ import { parseConfig } from '../../shared/config';
 import { createDepsProvider, type DepsProvider } from '../../shared/deps';
 import { createLogger } from '../../shared/log';
 import { entryKey } from '../../shared/normalize/entry-key';
-import { createBigQueryWarehouse } from '../../shared/warehouse/bigquery';
 import { entryText, makeMetadataEntry } from '../helpers/entries';
 import {
+  fakeWarehouseFor,
   googleError,
   insertErrors,
   startFakeBigQuery,
@@ -21,6 +21,7 @@ import {
 } from '../helpers/fake-bigquery';
 import { captureLines, pushBody } from './helpers';
 
+// The per-test state of a function's test, as ingest.test.ts keeps it.
 let fake: FakeBigQuery;
 let deps: DepsProvider;
 let log: ReturnType<typeof captureLines>;
@@ -41,13 +42,7 @@ beforeEach(async () => {
     // As shared/deps.ts builds it, with the fake's client (no credentials, no client retries).
     openWarehouse: async (c) => {
       opens++;
-      return createBigQueryWarehouse({
-        projectId: c.projectId ?? '',
-        location: c.bqLocation,
-        datasets: { gca_raw: c.rawDataset, gca_analytics: c.analyticsDataset },
-        bigquery: fake.client({ maxRetries: 0 }),
-        sleep: async () => undefined,
-      });
+      return fakeWarehouseFor(fake, c);
     },
     openState: () => Promise.reject(new Error('ingest must not open the state store')),
   });

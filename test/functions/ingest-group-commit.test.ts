@@ -22,6 +22,7 @@ import {
   startFakeBigQuery,
   type FakeBigQuery,
 } from '../helpers/fake-bigquery';
+import { factoriesWrapping, serviceUnavailable, wrapWarehouse } from '../helpers/warehouse';
 import { captureLines, makeLocalSetup, pushBody, rawTableCounts } from './helpers';
 
 const INSERT_METADATA = /\/tables\/metadata_events\/insertAll$/;
@@ -156,6 +157,52 @@ describe('group commit on BigQuery', () => {
     const writes = fake.requestsTo(INSERT_METADATA);
     expect(writes.map((w) => (w.body as SentRows).rows.map((r) => r.insertId))).toEqual([[key]]);
   });
+
+  it('once a write has ended, a group as large as the requests it served is written without waiting for the delay', async () => {
+    // The delay is long enough that a group written before it is unmistakable on any machine.
+    const delayMs = 3_000;
+    const server = serve({ delayMs });
+    const rounds = [4, 4, 2].map((size, r) =>
+      Array.from({ length: size }, (_, i) => message(`e-${r}-${i}`)),
+    );
+    const flushes: Record<string, unknown>[] = [];
+    for (const round of rounds) {
+      const answers = await postAll(
+        server,
+        round.map((m) => m.body),
+      );
+      expect(answers.map((a) => a.status)).toEqual(round.map(() => 200));
+      flushes.push(...log.json().slice(flushes.length));
+    }
+    // One write per round: the first waits for the delay (nothing is known of the load yet);
+    // the second holds as many requests as the first write answered (the slots Pub/Sub
+    // refills), so it is complete and written at once; the third is smaller than that and
+    // waits for the delay, no longer.
+    expect(flushes.map((f) => f.messages)).toEqual([4, 4, 2]);
+    const waited = flushes.map((f) => f.latencyMs as number);
+    expect(waited[0]).toBeGreaterThanOrEqual(delayMs - 5);
+    expect(waited[1]).toBeLessThan(delayMs / 2);
+    expect(waited[2]).toBeGreaterThanOrEqual(delayMs - 5);
+    expect(waited[2]).toBeLessThan(delayMs + 5_000);
+    const sent = fake
+      .requestsTo(INSERT_METADATA)
+      .map((w) => (w.body as SentRows).rows.map((r) => r.insertId).sort());
+    expect(sent).toEqual(rounds.map((round) => round.map((m) => m.key).sort()));
+  }, 30_000);
+
+  it('at one request at a time, each message is written at once after the first', async () => {
+    const delayMs = 3_000;
+    const server = serve({ delayMs });
+    const messages = Array.from({ length: 3 }, (_, i) => message(`one-${i}`));
+    for (const m of messages)
+      expect((await request(server).post('/').send(m.body)).status).toBe(200);
+    const waited = log.json().map((f) => f.latencyMs as number);
+    expect(waited).toHaveLength(3);
+    expect(waited[0]).toBeGreaterThanOrEqual(delayMs - 5);
+    // The last write served one request: a group of one is complete.
+    expect(waited[1]).toBeLessThan(delayMs / 2);
+    expect(waited[2]).toBeLessThan(delayMs / 2);
+  }, 30_000);
 
   it('a transient failure of the shared write fails every request in it; the redelivery writes the same keys', async () => {
     const server = serve({ delayMs: 300 });
@@ -347,25 +394,19 @@ describe('group commit on DuckDB (local mode)', () => {
 describe('group commit on DuckDB: writes are per request', () => {
   it("a request whose own write fails answers 503 alone; the group's others are written", async () => {
     const setup = makeLocalSetup();
-    const deps = createDepsProvider(setup.config, {
-      ...DEFAULT_FACTORIES,
-      openWarehouse: async (config) => {
-        const real = await DEFAULT_FACTORIES.openWarehouse(config);
-        return {
-          engine: real.engine,
-          ensureSchema: () => real.ensureSchema(),
-          query: (sql, params) => real.query(sql, params),
-          execute: (sql, params) => real.execute(sql, params),
-          close: () => real.close(),
+    const deps = createDepsProvider(
+      setup.config,
+      factoriesWrapping((real) =>
+        wrapWarehouse(real, {
           insertRaw: async (batch) => {
             if (batch.metadata_events.some((r) => r.original_request_id === 'dx-1')) {
-              throw Object.assign(new Error('Service Unavailable'), { code: 503 });
+              throw serviceUnavailable();
             }
             return real.insertRaw(batch);
           },
-        };
-      },
-    });
+        }),
+      ),
+    );
     try {
       const target = `ingest_gc_duckdb_${++n}`;
       http(

@@ -18,6 +18,7 @@ import { createLogger } from '../../shared/log';
 import type { Warehouse } from '../../shared/warehouse/port';
 import { isPseudonym } from '../../shared/content/pseudonymize';
 import { entryText, makeMetadataEntry, makeRequestEntry, USER_ID } from '../helpers/entries';
+import { factoriesWrapping, serviceUnavailable, wrapWarehouse } from '../helpers/warehouse';
 import {
   binaryCloudEventHeaders,
   captureLines,
@@ -57,6 +58,7 @@ async function holdDuckDbFile(path: string): Promise<{ stop(): Promise<void> }> 
 
 const NOW = new Date('2025-10-08T12:00:00.000Z');
 
+// The per-test state of a function's test, as ingest-bigquery.test.ts keeps it.
 let setup: LocalSetup;
 let deps: DepsProvider;
 let log: ReturnType<typeof captureLines>;
@@ -67,31 +69,25 @@ let target: string;
 
 /** A warehouse whose insertRaw fails while `failNextInserts` > 0 (a 503 from the service). */
 function flaky(warehouse: Warehouse): Warehouse {
-  return {
-    engine: warehouse.engine,
-    ensureSchema: () => warehouse.ensureSchema(),
+  return wrapWarehouse(warehouse, {
     insertRaw: async (batch) => {
       if (failNextInserts > 0) {
         failNextInserts--;
-        throw Object.assign(new Error('Service Unavailable'), { code: 503 });
+        throw serviceUnavailable();
       }
       return warehouse.insertRaw(batch);
     },
-    query: (sql, params) => warehouse.query(sql, params),
-    execute: (sql, params) => warehouse.execute(sql, params),
-    close: () => warehouse.close(),
-  };
+  });
 }
 
 beforeEach(() => {
   setup = makeLocalSetup();
   failNextInserts = 0;
   log = captureLines();
-  deps = createDepsProvider(setup.config, {
-    ...DEFAULT_FACTORIES,
-    openWarehouse: async (config) => flaky(await DEFAULT_FACTORIES.openWarehouse(config)),
-  });
+  deps = createDepsProvider(setup.config, factoriesWrapping(flaky));
   // A fresh target per test: functions-framework's registry is global to the process.
+  // Each test registers its own target (functions-framework keeps the first of a name), as the
+  // other targets' tests do.
   target = `ingest_test_${++targetCounter}`;
   http(
     target,
@@ -207,77 +203,73 @@ describe('ingest: trace', () => {
   });
 });
 
+/**
+ * Posts one push of `entry` to an ingest target configured with `env`, then runs `sql` on what
+ * it stored: the privacy settings are read from the configuration, so each case gets its own.
+ */
+async function ingestUnder<T extends object>(
+  env: Record<string, string>,
+  suffix: string,
+  entry: unknown,
+  messageId: string,
+  sql: string,
+): Promise<T[]> {
+  const configured = makeLocalSetup(env);
+  const configuredDeps = createDepsProvider(configured.config);
+  try {
+    const name = `${target}_${suffix}`;
+    http(
+      name,
+      createIngestHandler(configured.config, {
+        deps: configuredDeps,
+        logger: createLogger({ write: log.write }),
+      }),
+    );
+    await request(getTestServer(name))
+      .post('/')
+      .send(pushBody(entryText(entry), messageId))
+      .expect(200);
+    await configuredDeps.close();
+    const w = await DEFAULT_FACTORIES.openWarehouse(configured.config);
+    try {
+      return await w.query<T>(sql);
+    } finally {
+      await w.close();
+    }
+  } finally {
+    configured.cleanup();
+  }
+}
+
 describe('ingest: privacy', () => {
   it('pseudonymizes user ids when GCA_PSEUDONYMIZE_KEY is set', async () => {
-    const keyed = makeLocalSetup({ GCA_PSEUDONYMIZE_KEY: 'a-test-key-of-enough-bytes' });
-    const keyedDeps = createDepsProvider(keyed.config);
-    try {
-      const name = `${target}_keyed`;
-      http(
-        name,
-        createIngestHandler(keyed.config, {
-          deps: keyedDeps,
-          logger: createLogger({ write: log.write }),
-        }),
-      );
-      const entry = makeMetadataEntry('codeExposure', { originalRequestId: 'k-1' });
-      await request(getTestServer(name))
-        .post('/')
-        .send(pushBody(entryText(entry), 'k-1'))
-        .expect(200);
-      await keyedDeps.close();
-      const w = await DEFAULT_FACTORIES.openWarehouse(keyed.config);
-      try {
-        const rows = await w.query<{ user_id: string }>(
-          'SELECT user_id FROM `gca_raw.metadata_events`',
-        );
-        expect(rows).toHaveLength(1);
-        expect(rows[0]?.user_id).not.toBe(USER_ID);
-        expect(isPseudonym(rows[0]?.user_id ?? '')).toBe(true);
-      } finally {
-        await w.close();
-      }
-    } finally {
-      keyed.cleanup();
-    }
+    const rows = await ingestUnder<{ user_id: string }>(
+      { GCA_PSEUDONYMIZE_KEY: 'a-test-key-of-enough-bytes' },
+      'keyed',
+      makeMetadataEntry('codeExposure', { originalRequestId: 'k-1' }),
+      'k-1',
+      'SELECT user_id FROM `gca_raw.metadata_events`',
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.user_id).not.toBe(USER_ID);
+    expect(isPseudonym(rows[0]?.user_id ?? '')).toBe(true);
   });
 
   it('stores content under the configured content mode (metadata-only keeps no prompt)', async () => {
-    const meta = makeLocalSetup({ GCA_CONTENT_MODE: 'metadata-only' });
-    const metaDeps = createDepsProvider(meta.config);
-    try {
-      const name = `${target}_meta`;
-      http(
-        name,
-        createIngestHandler(meta.config, {
-          deps: metaDeps,
-          logger: createLogger({ write: log.write }),
-        }),
-      );
-      const entry = makeRequestEntry({
+    const rows = await ingestUnder<{ prompt_text: string | null; content_mode: string }>(
+      { GCA_CONTENT_MODE: 'metadata-only' },
+      'meta',
+      makeRequestEntry({
         jsonPayload: {
           taskCompletionRequest: {
             input: { messages: [{ author: 'USER', content: 'SECRET-PROMPT' }] },
           },
         },
-      });
-      await request(getTestServer(name))
-        .post('/')
-        .send(pushBody(entryText(entry), 'c-1'))
-        .expect(200);
-      await metaDeps.close();
-      const w = await DEFAULT_FACTORIES.openWarehouse(meta.config);
-      try {
-        const rows = await w.query<{ prompt_text: string | null; content_mode: string }>(
-          'SELECT prompt_text, content_mode FROM `gca_raw.requests`',
-        );
-        expect(rows).toEqual([{ prompt_text: null, content_mode: 'metadata-only' }]);
-      } finally {
-        await w.close();
-      }
-    } finally {
-      meta.cleanup();
-    }
+      }),
+      'c-1',
+      'SELECT prompt_text, content_mode FROM `gca_raw.requests`',
+    );
+    expect(rows).toEqual([{ prompt_text: null, content_mode: 'metadata-only' }]);
   });
 });
 
@@ -416,17 +408,10 @@ describe('ingest: delivery semantics', () => {
   });
 
   it('a permanent refusal of the whole message by the warehouse quarantines it (acked)', async () => {
-    const refusing = createDepsProvider(setup.config, {
-      ...DEFAULT_FACTORIES,
-      openWarehouse: async (config) => {
-        const real = await DEFAULT_FACTORIES.openWarehouse(config);
-        return {
-          ...real,
-          engine: real.engine,
-          ensureSchema: () => real.ensureSchema(),
-          query: (s, p) => real.query(s, p),
-          execute: (s, p) => real.execute(s, p),
-          close: () => real.close(),
+    const refusing = createDepsProvider(
+      setup.config,
+      factoriesWrapping((real) =>
+        wrapWarehouse(real, {
           insertRaw: async (batch) => {
             if (batch.quarantine.length === 0) {
               throw Object.assign(new Error('Request payload size exceeds the limit'), {
@@ -435,9 +420,9 @@ describe('ingest: delivery semantics', () => {
             }
             return real.insertRaw(batch);
           },
-        };
-      },
-    });
+        }),
+      ),
+    );
     const name = `${target}_refusing`;
     http(
       name,

@@ -11,11 +11,9 @@ import { createRecomputeHandler } from '../../functions/handlers/recompute';
 import { createDeps } from '../../shared/deps';
 import { runRecompute } from '../../shared/jobs/recompute';
 import { createLogger } from '../../shared/log';
-import { buildReport } from '../../shared/metrics/report';
-import type { Report } from '../../shared/metrics/report-schema';
 import { ingestRecords } from '../../shared/pipeline/ingest';
 import { generateSample } from '../../cli/sample/generate';
-import { makeLocalSetup, pushBody, type LocalSetup } from './helpers';
+import { makeLocalSetup, pushBody, reportOf, type LocalSetup } from './helpers';
 
 const ENTRIES = [
   ...generateSample({
@@ -44,16 +42,6 @@ afterAll(() => {
   functionsSide.cleanup();
   cliSide.cleanup();
 });
-
-async function reportOf(setup: LocalSetup): Promise<Report> {
-  const deps = await createDeps(setup.config);
-  try {
-    return await buildReport(deps.warehouse);
-  } finally {
-    await deps.warehouse.close();
-    await deps.state.close();
-  }
-}
 
 it('POSTing push bodies to ingest, then recompute, gives the report of the CLI path', async () => {
   const silent = createLogger({ write: () => undefined });

@@ -6,31 +6,25 @@
  * message: redelivered, then written once). The expected figures are computed by hand below.
  */
 import type { Server } from 'node:http';
-import { PubSub } from '@google-cloud/pubsub';
+import type { PubSub } from '@google-cloud/pubsub';
 import { http, type HttpFunction } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import { createIngestHandler } from '../../functions/handlers/ingest';
 import { createRecomputeHandler } from '../../functions/handlers/recompute';
-import {
-  createDeps,
-  createDepsProvider,
-  DEFAULT_FACTORIES,
-  type DepsProvider,
-} from '../../shared/deps';
+import { createDepsProvider, type DepsProvider } from '../../shared/deps';
 import { createLogger } from '../../shared/log';
-import { buildReport } from '../../shared/metrics/report';
-import type { Report } from '../../shared/metrics/report-schema';
 import { PubsubPushBodySchema } from '../../shared/schemas/pubsub';
 import type { Warehouse } from '../../shared/warehouse/port';
 import {
-  EMULATOR_FAKE_CREDENTIALS,
-  findFreePort,
+  emulatorPubSub,
+  listenForPush,
   startEmulator,
   type RunningEmulator,
 } from '../helpers/emulators';
 import { entryText, makeMetadataEntry, type JsonObject } from '../helpers/entries';
-import { makeLocalSetup, type LocalSetup } from './helpers';
+import { factoriesWrapping, serviceUnavailable, wrapWarehouse } from '../helpers/warehouse';
+import { makeLocalSetup, reportOf, type LocalSetup } from './helpers';
 
 const D1 = '2025-10-08';
 const D2 = '2025-10-09';
@@ -102,31 +96,22 @@ let recomputeDeps: DepsProvider;
 
 /** Fails the first insert that carries s5's exposure, as BigQuery's 503 would. */
 function failingOnceForS5(warehouse: Warehouse): Warehouse {
-  return {
-    engine: warehouse.engine,
-    ensureSchema: () => warehouse.ensureSchema(),
+  return wrapWarehouse(warehouse, {
     insertRaw: async (batch) => {
       const s5 = batch.metadata_events.some((r) => r.original_request_id === 's5');
       if (s5 && !failedOnce) {
         failedOnce = true;
-        throw Object.assign(new Error('Service Unavailable'), { code: 503 });
+        throw serviceUnavailable();
       }
       return warehouse.insertRaw(batch);
     },
-    query: (sql, params) => warehouse.query(sql, params),
-    execute: (sql, params) => warehouse.execute(sql, params),
-    close: () => warehouse.close(),
-  };
+  });
 }
 
 beforeAll(async () => {
   emu = await startEmulator('pubsub');
   setup = makeLocalSetup();
-  ingestDeps = createDepsProvider(setup.config, {
-    ...DEFAULT_FACTORIES,
-    openWarehouse: async (config) =>
-      failingOnceForS5(await DEFAULT_FACTORIES.openWarehouse(config)),
-  });
+  ingestDeps = createDepsProvider(setup.config, factoriesWrapping(failingOnceForS5));
   recomputeDeps = createDepsProvider(setup.config);
   const ingest = createIngestHandler(setup.config, {
     deps: ingestDeps,
@@ -139,6 +124,7 @@ beforeAll(async () => {
     deliveries.push({ messageId, status: res.statusCode });
   };
   http('ingest_e2e', counted);
+  // Wired as in dead-letters.test.ts; here a plain push subscription.
   http(
     'recompute_e2e',
     createRecomputeHandler(setup.config, {
@@ -146,19 +132,12 @@ beforeAll(async () => {
       logger: createLogger({ write: () => undefined }),
     }),
   );
-  const port = await findFreePort();
-  server = getTestServer('ingest_e2e');
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  pubsub = new PubSub({
-    projectId: emu.projectId,
-    apiEndpoint: emu.hostPort,
-    emulatorMode: true,
-    // Without credentials the auth library probes the GCE metadata server first.
-    credentials: EMULATOR_FAKE_CREDENTIALS,
-  });
+  const push = await listenForPush('ingest_e2e');
+  server = push.server;
+  pubsub = emulatorPubSub(emu);
   const [topic] = await pubsub.createTopic('gca-logs');
   await topic.createSubscription('gca-logs-push', {
-    pushConfig: { pushEndpoint: `http://127.0.0.1:${port}/` },
+    pushConfig: { pushEndpoint: push.url },
     ackDeadlineSeconds: 10,
   });
 }, 150_000);
@@ -180,16 +159,6 @@ async function waitFor(what: string, done: () => boolean, timeoutMs: number): Pr
       throw new Error(`timed out waiting for ${what}: ${JSON.stringify(deliveries)}`);
     }
     await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function report(): Promise<Report> {
-  const deps = await createDeps(setup.config);
-  try {
-    return await buildReport(deps.warehouse);
-  } finally {
-    await deps.warehouse.close();
-    await deps.state.close();
   }
 }
 
@@ -220,7 +189,7 @@ it('delivers, dedups, quarantines poison once, retries the transient failure, an
 
   const rc = await request(getTestServer('recompute_e2e')).post('/');
   expect(rc.status).toBe(200);
-  const figures = await report();
+  const figures = await reportOf(setup);
   expect({ code: figures.code, chat: figures.chat, total: figures.total }).toEqual(FIGURES);
   expect(Object.keys(figures.byDay)).toEqual([D1]);
   expect(figures.byDay[D1]?.total).toEqual(FIGURES.total);

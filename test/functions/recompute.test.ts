@@ -11,9 +11,8 @@ import { createDepsProvider, DEFAULT_FACTORIES, type DepsProvider } from '../../
 import { RECOMPUTE_JOB } from '../../shared/jobs/recompute';
 import { createLogger } from '../../shared/log';
 import { openLocalStateStore } from '../../shared/state/local';
-import { entryText, makeMetadataEntry } from '../helpers/entries';
-import { captureLines, makeLocalSetup, type LocalSetup } from './helpers';
-import { ingestRecords } from '../../shared/pipeline/ingest';
+import { makeMetadataEntry } from '../helpers/entries';
+import { captureLines, ingestEntries, makeLocalSetup, type LocalSetup } from './helpers';
 
 const NOW = new Date('2025-10-09T12:00:00.000Z');
 
@@ -43,6 +42,7 @@ beforeEach(async () => {
       };
     },
   });
+  // Each test registers its own target (functions-framework keeps the first of a name).
   target = `recompute_test_${++n}`;
   http(
     target,
@@ -53,9 +53,9 @@ beforeEach(async () => {
     }),
   );
   // Two exposures and one acceptance on 2025-10-08.
-  const w = await DEFAULT_FACTORIES.openWarehouse(setup.config);
-  try {
-    const entries = [
+  await ingestEntries(
+    setup,
+    [
       makeMetadataEntry('codeExposure', { originalRequestId: 's1', programmingLanguage: 'go' }),
       makeMetadataEntry('codeExposure', { originalRequestId: 's2', programmingLanguage: 'go' }),
       makeMetadataEntry('codeAcceptance', {
@@ -63,17 +63,12 @@ beforeEach(async () => {
         programmingLanguage: 'go',
         linesCount: 4,
       }),
-    ];
-    await ingestRecords(
-      entries.map((e, i) => ({ text: entryText(e), source: `test#${i}` })),
-      w,
-      { context: { ingestTime: '2025-10-09T11:00:00.000Z', contentMode: 'scrubbed' } },
-    );
-  } finally {
-    await w.close();
-  }
+    ],
+    { ingestTime: '2025-10-09T11:00:00.000Z', contentMode: 'scrubbed' },
+  );
 });
 
+// The lifecycle of every job target's test (as retention.test.ts): each file reads on its own.
 afterEach(async () => {
   await deps.close();
   setup.cleanup();

@@ -10,10 +10,9 @@ import { createRetentionHandler } from '../../functions/handlers/retention';
 import { createDepsProvider, DEFAULT_FACTORIES, type DepsProvider } from '../../shared/deps';
 import { RETENTION_JOB } from '../../shared/jobs/retention';
 import { createLogger } from '../../shared/log';
-import { ingestRecords } from '../../shared/pipeline/ingest';
 import { openLocalStateStore } from '../../shared/state/local';
-import { entryText, makeRequestEntry } from '../helpers/entries';
-import { captureLines, makeLocalSetup, type LocalSetup } from './helpers';
+import { makeRequestEntry } from '../helpers/entries';
+import { captureLines, ingestEntries, makeLocalSetup, type LocalSetup } from './helpers';
 
 const NOW = new Date('2025-12-01T00:00:00.000Z');
 const OLD = '2024-06-01T10:00:00.000000Z'; // older than the 400-day event retention
@@ -41,6 +40,7 @@ beforeEach(async () => {
   setup = makeLocalSetup({ GCA_CONTENT_MODE: 'full' });
   log = captureLines();
   deps = createDepsProvider(setup.config);
+  // Each test registers its own target (functions-framework keeps the first of a name).
   target = `retention_test_${++n}`;
   http(
     target,
@@ -66,18 +66,10 @@ beforeEach(async () => {
       ...prompt('leaver prompt'),
     }),
   ];
-  const w = await DEFAULT_FACTORIES.openWarehouse(setup.config);
-  try {
-    await ingestRecords(
-      entries.map((e, i) => ({ text: entryText(e), source: `test#${i}` })),
-      w,
-      { context: { ingestTime: NEW, contentMode: 'full' } },
-    );
-  } finally {
-    await w.close();
-  }
+  await ingestEntries(setup, entries, { ingestTime: NEW, contentMode: 'full' });
 });
 
+// The lifecycle of every job target's test (as recompute.test.ts): each file reads on its own.
 afterEach(async () => {
   await deps.close();
   setup.cleanup();

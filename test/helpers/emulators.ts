@@ -17,9 +17,12 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { request, type Server } from 'node:http';
 import { createServer } from 'node:net';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { PubSub } from '@google-cloud/pubsub';
 
+// Options as a const list and an interface with one documented field each (the house form).
 export const EMULATOR_KINDS = ['firestore', 'pubsub'] as const;
 export type EmulatorKind = (typeof EMULATOR_KINDS)[number];
 
@@ -325,4 +328,52 @@ export async function startEmulator(
     if (result !== 'port-taken') return result;
   }
   throw new EmulatorStartError(`the ${kind} emulator could not bind a free port in 3 attempts`);
+}
+
+/**
+ * For a test file whose own process reads Firestore through configuration (GCA_STATE=firestore),
+ * as a deployed function does: starts the Firestore emulator before all tests and points this
+ * process at it through FIRESTORE_EMULATOR_HOST, which the Firestore SDK reads itself; with no
+ * GCE metadata server here, METADATA_SERVER_DETECTION=none keeps the auth library from probing
+ * for one. Both variables are restored and the emulator stopped after all tests. Call it at the
+ * top of the file; read `.emu` in hooks and tests.
+ */
+export function useFirestoreEmulatorInProcess(): { emu: RunningEmulator } {
+  const holder = {} as { emu: RunningEmulator };
+  const names = ['FIRESTORE_EMULATOR_HOST', 'METADATA_SERVER_DETECTION'] as const;
+  const saved = names.map((name) => [name, process.env[name]] as const);
+  beforeAll(async () => {
+    holder.emu = await startEmulator('firestore');
+    process.env.FIRESTORE_EMULATOR_HOST = holder.emu.hostPort;
+    process.env.METADATA_SERVER_DETECTION = 'none';
+  }, 150_000);
+  afterAll(async () => {
+    await holder.emu?.stop();
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }, 60_000);
+  return holder;
+}
+
+/** A Pub/Sub client on the emulator (with fake credentials, so it never looks for real ones). */
+export function emulatorPubSub(emu: RunningEmulator): PubSub {
+  return new PubSub({
+    projectId: emu.projectId,
+    apiEndpoint: emu.hostPort,
+    emulatorMode: true,
+    credentials: EMULATOR_FAKE_CREDENTIALS,
+  });
+}
+
+/**
+ * Serves the function registered as `target` (functions-framework's `http(target, ...)`) on a
+ * free port of 127.0.0.1, so the emulator can push to `url`. Close `server` after all tests.
+ */
+export async function listenForPush(target: string): Promise<{ server: Server; url: string }> {
+  const port = await findFreePort();
+  const server = getTestServer(target);
+  await new Promise<void>((resolve) => server.listen(port, HOST, resolve));
+  return { server, url: `http://${HOST}:${port}/` };
 }

@@ -154,3 +154,25 @@ export function makeMetadataEntry(
 export function entryText(entry: unknown): string {
   return JSON.stringify(entry);
 }
+
+/**
+ * One interaction of `user` at 10:00 UTC on `day`: a request, an exposure of a go suggestion and
+ * its acceptance (4 lines), with ids derived from user and day.
+ */
+export function interactionEntries(user: string, day: string): JsonObject[] {
+  const timestamp = `${day}T10:00:00Z`;
+  const id = `${user}-${day}`;
+  return [
+    makeRequestEntry({ timestamp, labels: { user_id: user, request_id: `r-${id}` } }),
+    makeMetadataEntry(
+      'codeExposure',
+      { originalRequestId: `s-${id}`, programmingLanguage: 'go' },
+      { timestamp, labels: { user_id: user } },
+    ),
+    makeMetadataEntry(
+      'codeAcceptance',
+      { originalRequestId: `s-${id}`, programmingLanguage: 'go', linesCount: 4 },
+      { timestamp, labels: { user_id: user } },
+    ),
+  ];
+}

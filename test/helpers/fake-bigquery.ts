@@ -23,7 +23,20 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import type { BigQuery } from '@google-cloud/bigquery';
-import { createBigQueryClient, type BigQueryClientOptions } from '../../shared/warehouse/bigquery';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { WarehouseConfig } from '../../shared/config';
+import { DEFAULT_FACTORIES, type DepsFactories } from '../../shared/deps';
+import { openLocalStateStore } from '../../shared/state/local';
+import type { StateStore } from '../../shared/state/port';
+import {
+  createBigQueryClient,
+  createBigQueryWarehouse,
+  type BigQueryClientOptions,
+  type BigQueryWarehouseOptions,
+} from '../../shared/warehouse/bigquery';
+import type { Warehouse } from '../../shared/warehouse/port';
 
 /**
  * The BigQuery client and google-auth-library loaded through Node's own loader, not jest's.
@@ -102,6 +115,8 @@ export interface FakeBigQuery {
   env(): { BIGQUERY_EMULATOR_HOST: string };
   projectId: string;
   requests: RecordedRequest[];
+  /** Every query job received (jobs.insert and jobs.query), in order. */
+  queries: QueryRequestInfo[];
   /** Requests whose path matches (RegExp, or a string the path ends with). */
   requestsTo(path: RegExp | string, method?: string): RecordedRequest[];
   script(match: RequestMatcher, ...responses: ScriptedResponse[]): void;
@@ -111,6 +126,76 @@ export interface FakeBigQuery {
   /** A real client pointed here, without credentials, with the adapter's retry policy. */
   client(opts?: Omit<BigQueryClientOptions, 'projectId' | 'emulatorHost'>): BigQuery;
   close(): Promise<void>;
+}
+
+/**
+ * A result schema from `{ column: type }`, e.g. `fakeFields({ n: 'INT64', day: 'DATE' })`
+ * (a RECORD column, with its nested fields, is written out as a FakeField).
+ */
+export function fakeFields(types: Record<string, string>): FakeField[] {
+  return Object.entries(types).map(([name, type]) => ({ name, type }));
+}
+
+/**
+ * The adapter on the fake's client, failing fast: no client retries, no waits between polls or
+ * row re-sends, 5 s per call. `opts` overrides any of it (datasets, location, retries...).
+ */
+export function fakeWarehouse(
+  fake: FakeBigQuery,
+  opts: Partial<BigQueryWarehouseOptions> = {},
+): Warehouse {
+  return createBigQueryWarehouse({
+    projectId: fake.projectId,
+    bigquery: fake.client({ maxRetries: 0 }),
+    callTimeoutMs: 5_000,
+    sleep: async () => undefined,
+    ...opts,
+  });
+}
+
+/**
+ * The adapter a process opens from its configuration (as shared/deps.ts does), on the fake. A
+ * configuration that does not choose BigQuery is a mistake of the test: it throws.
+ */
+export function fakeWarehouseFor(fake: FakeBigQuery, config: WarehouseConfig): Warehouse {
+  if (config.warehouse.kind !== 'bigquery') {
+    throw new Error(`the fake BigQuery was asked for a ${config.warehouse.kind} warehouse`);
+  }
+  return fakeWarehouse(fake, {
+    projectId: config.projectId ?? '',
+    location: config.bqLocation,
+    datasets: { gca_raw: config.rawDataset, gca_analytics: config.analyticsDataset },
+  });
+}
+
+/** The real port factories, with the warehouse on the fake (for the command or a function). */
+export function fakeFactories(fake: FakeBigQuery): DepsFactories {
+  return { ...DEFAULT_FACTORIES, openWarehouse: async (c) => fakeWarehouseFor(fake, c) };
+}
+
+/** The fake, the adapter on it and a local state store in a temp dir: a job run on BigQuery. */
+export interface FakeBigQueryJobSetup {
+  fake: FakeBigQuery;
+  warehouse: Warehouse;
+  state: StateStore;
+  /** Closes the state store and the fake, and deletes the directory. */
+  close(): Promise<void>;
+}
+
+export async function startFakeBigQueryJobSetup(): Promise<FakeBigQueryJobSetup> {
+  const fake = await startFakeBigQuery();
+  const dir = mkdtempSync(join(tmpdir(), 'gca-job-bq-'));
+  const state = await openLocalStateStore(join(dir, 'state.json'));
+  return {
+    fake,
+    warehouse: fakeWarehouse(fake),
+    state,
+    async close() {
+      await state.close();
+      await fake.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Named parameters of a recorded query as { name: { type, value } } (an array's values as a list). */
@@ -217,6 +302,7 @@ export async function startFakeBigQuery(
   const projectId = opts.projectId ?? 'gca-test';
   const latencyMs = opts.latencyMs ?? 0;
   const requests: RecordedRequest[] = [];
+  const queries: QueryRequestInfo[] = [];
   const scripts: { match: RequestMatcher; responses: ScriptedResponse[] }[] = [];
   const resources = new Map<string, Record<string, unknown>>();
   const jobs = new Map<string, FakeJob>();
@@ -240,6 +326,7 @@ export async function startFakeBigQuery(
     };
     if (typeof q.parameterMode === 'string') info.parameterMode = q.parameterMode;
     if (Array.isArray(q.queryParameters)) info.queryParameters = q.queryParameters;
+    queries.push(info);
     const result = queryHandler(info);
     const resource: Record<string, unknown> = {
       kind: 'bigquery#job',
@@ -405,6 +492,7 @@ export async function startFakeBigQuery(
     url,
     projectId,
     requests,
+    queries,
     requestsTo: (path, method) =>
       requests.filter((r) => matches(method ? { path, method } : { path }, r.method, r.path)),
     script: (match, ...responses) => {

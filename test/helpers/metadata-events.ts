@@ -98,6 +98,7 @@ function logColumns(log: 'request' | 'response', requestId: string, at: string) 
   };
 }
 
+// One builder per raw table: alike by shape (defaults, then the overrides).
 /** A request row for a request id. */
 export function makeRequest(
   over: Partial<RequestRow> & { request_id: string; at: string },

@@ -28,6 +28,8 @@ const program = require('../../infra/index') as typeof import('../../infra/index
 
 beforeAll(() => deployed(recorded, program));
 
+// Each sink scope asserts its own resource (organization here, folder in pipeline-folder-cmek):
+// alike by shape only.
 it('creates an organization sink that includes child projects', () => {
   const sink = one(recorded, 'gcp:logging/organizationSink:OrganizationSink');
   expect(sink.inputs).toMatchObject({

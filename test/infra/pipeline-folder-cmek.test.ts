@@ -43,6 +43,7 @@ const { recorded, outputs } = mockPipeline({
 beforeAll(() => deployed(recorded, outputs));
 
 describe('folder sink', () => {
+  // As index.test's organization sink, for the folder scope: alike by shape only.
   it('routes Gemini entries of the folder and its child projects', () => {
     const sink = one(recorded, 'gcp:logging/folderSink:FolderSink');
     expect(sink.inputs).toMatchObject({
@@ -168,6 +169,7 @@ describe('settings reach their resources', () => {
     expect(query).toContain('hour() < 19');
   });
 
+  // The configured sizes; pipeline.test checks the defaults the same way (alike by shape only).
   it('sizes ingest as configured', () => {
     const ingest = one(recorded, 'gcp:cloudfunctionsv2/function:Function', 'gca-ingest');
     expect(get(ingest.inputs, 'serviceConfig')).toMatchObject({

@@ -150,6 +150,7 @@ describe('Pub/Sub delivery', () => {
 describe('functions', () => {
   const fns = (): Recorded[] => ofType(recorded, 'gcp:cloudfunctionsv2/function:Function');
 
+  // The defaults; pipeline-folder-cmek checks configured sizes the same way (alike by shape only).
   it('gives ingest a whole vCPU, 80 concurrent requests and 10 instances at most', () => {
     const ingest = one(recorded, 'gcp:cloudfunctionsv2/function:Function', 'gca-ingest');
     expect(get(ingest.inputs, 'serviceConfig')).toMatchObject({

@@ -34,6 +34,12 @@ function viewSql(view: View): [string, string][] {
   return out;
 }
 
+/** The columns a derived table's outer SELECT returns (`name` or `... AS name`). */
+function derivedColumns(sql: string | undefined): string[] {
+  const list = /^\s*SELECT\s+([\s\S]*?)\s+FROM\s*\(/i.exec(sql ?? '')?.[1] ?? '';
+  return list.split(',').map((item) => /(\w+)\s*$/.exec(item.trim())?.[1] ?? '');
+}
+
 /** The parent view and column of a nested view named `<view>__<column>`. */
 function nestedParent(name: string): { view: string; column: string } | undefined {
   const m = /^([a-z_]+?)__([a-z_]+)$/.exec(name);
@@ -106,17 +112,19 @@ describe('LookML project', () => {
     for (const [name, view] of project.views) {
       const table = tableOf(view);
       const nested = nestedParent(name);
-      if (!table) {
+      if (!table && !view.derived_table) {
         // A view without a table is an unnested REPEATED column of another view.
         const parentTable = nested && tableOf(project.views.get(nested.view) ?? {});
         const col = parentTable?.columns.find((c) => c.name === nested?.column);
         expect({ name, repeated: col?.mode }).toEqual({ name, repeated: 'REPEATED' });
       }
-      const columns = new Set(table?.columns.map((c) => c.name) ?? []);
+      const columns = new Set(
+        table?.columns.map((c) => c.name) ?? derivedColumns(view.derived_table?.sql),
+      );
       const fields = viewFieldNames(view);
       for (const [where, sql] of viewSql(view)) {
         for (const m of sql.matchAll(/\$\{TABLE\}(?:\.([a-z_0-9]+))?/g)) {
-          if (table)
+          if (table || view.derived_table)
             expect(
               `${name} ${where}: \${TABLE}.${m[1]} ${columns.has(m[1] ?? '') ? 'is' : 'is not'} a column`,
             ).toBe(`${name} ${where}: \${TABLE}.${m[1]} is a column`);
@@ -237,10 +245,8 @@ describe('LookML dashboards', () => {
     expect(byName.get('gca_interactions')?.filters.map((f) => f.name)).toEqual(
       expect.arrayContaining(['date_range', 'product', 'ide']),
     );
-    const overviewFields =
-      byName.get('gca_overview')?.elements.flatMap((e) => e.fields ?? []) ?? [];
-    expect(overviewFields).toEqual(
-      expect.arrayContaining([
+    const mustShow: Record<string, string[]> = {
+      gca_overview: [
         'daily_active_users.active_users',
         'acceptance_daily.code_acceptance_rate',
         'acceptance_daily.chat_acceptance_rate',
@@ -248,25 +254,65 @@ describe('LookML dashboards', () => {
         'lines_accepted_daily.lines_accepted_total',
         'acceptance_daily.is_agentic',
         'acceptance_daily.kind',
-      ]),
-    );
-    const interactionFields =
-      byName.get('gca_interactions')?.elements.flatMap((e) => e.fields ?? []) ?? [];
-    expect(interactionFields).toEqual(
-      expect.arrayContaining([
+      ],
+      gca_interactions: [
         'interactions.method',
         'interactions.latency_p90_ms',
         'interactions__tool_names.tool_name',
-      ]),
-    );
-    expect(byName.get('gca_per_user')?.elements.flatMap((e) => e.fields ?? [])).toContain(
-      'acceptance_daily.user_id',
-    );
-    // Teams: every tile grouped by the team of the user on the row's day, with a team filter.
+      ],
+      gca_per_user: ['acceptance_daily.user_id'],
+    };
+    for (const [d, fields] of Object.entries(mustShow)) {
+      const shown = byName.get(d)?.elements.flatMap((e) => e.fields ?? []) ?? [];
+      expect({ d, shown }).toEqual({ d, shown: expect.arrayContaining(fields) });
+    }
+    // Teams: every tile grouped by the team past the privacy floor, with a team filter on it.
     const teams = byName.get('gca_teams');
-    expect(teams?.filters.map((f) => f.field)).toContain('user_teams.team_name');
-    for (const e of teams?.elements ?? []) expect(e.fields).toContain('user_teams.team_name');
+    expect(teams?.filters.map((f) => f.field)).toContain('team_floor.team');
+    for (const e of teams?.elements ?? []) {
+      expect(e.fields).toContain('team_floor.team');
+      expect(e.listen?.team).toBe('team_floor.team');
+    }
     expect(teams?.description).toMatch(/privacy floor/);
+    expect(teams?.description).toMatch(/MIN_TEAM_SIZE/);
+  });
+
+  it('shows a team only past the privacy floor, in every explore and dashboard', () => {
+    expect(project.manifest.constant.MIN_TEAM_SIZE?.value).toBe('5');
+    // The mapping's own team columns are for joins: hidden, so no one groups by a small team.
+    const ut = project.views.get('user_teams');
+    for (const f of ['team', 'parent_team', 'team_name'])
+      expect({ f, hidden: ut?.dimension?.[f]?.hidden }).toEqual({ f, hidden: true });
+    for (const [name, explore] of Object.entries(project.model.explore)) {
+      if (!explore.join?.user_teams) continue;
+      // Every explore with a team joins the floor computed over its own day filter.
+      expect({ name, from: explore.join.team_floor?.from }).toEqual({
+        name,
+        from: `team_floor_${name}`,
+      });
+      const floor = project.views.get(`team_floor_${name}`);
+      expect(floor?.derived_table?.sql).toContain(`{% condition ${name}.day_date %}`);
+      expect(floor?.dimension?.team?.sql).toContain('@{MIN_TEAM_SIZE}');
+      expect(floor?.dimension?.team?.hidden).toBeUndefined();
+      expect(floor?.dimension?.team_as_mapped?.hidden).toBe(true);
+    }
+    // No tile, filter or listener of any dashboard reads a team but through the floor.
+    const raw = /^user_teams\.(team|team_name|parent_team)$/;
+    for (const d of project.dashboards) {
+      const used = [
+        ...d.filters.map((f) => f.field ?? ''),
+        ...d.elements.flatMap((e) => [
+          ...(e.fields ?? []),
+          ...(e.pivots ?? []),
+          ...Object.keys(e.filters ?? {}),
+          ...Object.values(e.listen ?? {}),
+        ]),
+      ];
+      expect({ d: d.dashboard, raw: used.filter((f) => raw.test(f)) }).toEqual({
+        d: d.dashboard,
+        raw: [],
+      });
+    }
   });
 
   it.each(['gca_overview', 'gca_languages_ides', 'gca_per_user', 'gca_interactions', 'gca_teams'])(

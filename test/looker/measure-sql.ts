@@ -19,23 +19,26 @@ function findDimension(view: View, ref: string): Field | undefined {
   return undefined;
 }
 
-function substitute(sql: string, resolve: (ref: string) => string): string {
+function substitute(sql: string, resolve: (ref: string) => string, alias: string): string {
   return sql.replace(/\$\{([^}]+)\}/g, (_m, ref: string) =>
-    ref === 'TABLE' ? TABLE_ALIAS : `(${resolve(ref)})`,
+    ref === 'TABLE' ? alias : `(${resolve(ref)})`,
   );
 }
 
-/** A dimension's SQL with every reference expanded. */
-export function compileDimension(view: View, ref: string): string {
+/**
+ * A dimension's SQL with every reference expanded; `${TABLE}` becomes `alias` (the view's name
+ * in an explore's query, `t` for a view queried alone).
+ */
+export function compileDimension(view: View, ref: string, alias = TABLE_ALIAS): string {
   const d = findDimension(view, ref);
   if (!d?.sql) throw new Error(`no dimension ${ref}`);
-  return substitute(d.sql.trim(), (r) => compileDimension(view, r));
+  return substitute(d.sql.trim(), (r) => compileDimension(view, r, alias), alias);
 }
 
 /** The SQL condition of one LookML measure filter (the forms our views use). */
-function filterCondition(view: View, field: string, value: string): string {
+function filterCondition(view: View, field: string, value: string, alias: string): string {
   const d = findDimension(view, field);
-  const sql = compileDimension(view, field);
+  const sql = compileDimension(view, field, alias);
   if (d?.type === 'yesno') {
     if (value === 'yes') return `COALESCE(${sql}, FALSE)`;
     if (value === 'no') return `NOT COALESCE(${sql}, FALSE)`;
@@ -45,15 +48,20 @@ function filterCondition(view: View, field: string, value: string): string {
   throw new Error(`unsupported filter ${field}: ${value}`);
 }
 
-/** A measure as an aggregate SQL expression over the view's table aliased `t`. */
-export function compileMeasure(view: View, name: string): string {
+/** A measure as an aggregate SQL expression over the view's table aliased `alias`. */
+export function compileMeasure(view: View, name: string, alias = TABLE_ALIAS): string {
   const m = view.measure?.[name];
   if (!m) throw new Error(`no measure ${name}`);
-  const conditions = Object.entries(m.filters ?? {}).map(([f, v]) => filterCondition(view, f, v));
+  const conditions = Object.entries(m.filters ?? {}).map(([f, v]) =>
+    filterCondition(view, f, v, alias),
+  );
   const when = conditions.length ? conditions.join(' AND ') : null;
   const value = (): string =>
-    substitute((m.sql ?? '').trim(), (r) =>
-      view.measure?.[r] ? compileMeasure(view, r) : compileDimension(view, r),
+    substitute(
+      (m.sql ?? '').trim(),
+      (r) =>
+        view.measure?.[r] ? compileMeasure(view, r, alias) : compileDimension(view, r, alias),
+      alias,
     );
   const filtered = (expr: string): string =>
     when === null ? expr : `CASE WHEN ${when} THEN ${expr} END`;

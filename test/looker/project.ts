@@ -33,6 +33,7 @@ const named = <T extends z.ZodType>(s: T) => z.record(z.string(), s).optional();
 
 export const ViewSchema = z.object({
   sql_table_name: z.string().optional(),
+  derived_table: z.object({ sql: z.string() }).optional(),
   dimension: named(FieldSchema),
   dimension_group: named(FieldSchema),
   measure: named(FieldSchema),
@@ -40,6 +41,7 @@ export const ViewSchema = z.object({
 });
 export type View = z.infer<typeof ViewSchema>;
 
+// LookML keys as zod objects, one line a key: alike the log schemas by shape only.
 export const JoinSchema = z.object({
   from: z.string().optional(),
   type: z.string().optional(),
@@ -68,6 +70,7 @@ const ManifestSchema = z.object({
   constant: z.record(z.string(), z.object({ value: z.string() })),
 });
 
+// One line a LookML key, as the other schemas here: alike the Pub/Sub schemas by shape only.
 const DashboardFilterSchema = z.object({
   name: z.string(),
   title: z.string(),

@@ -98,6 +98,7 @@ describe('parseConfig', () => {
     expect(ENV_VARS).toContain('GCA_WAREHOUSE');
   });
 
+  // A table of cases: one row per variable and bad value, alike by design.
   it.each([
     ['GCA_WAREHOUSE', 'postgres', "GCA_WAREHOUSE: expected 'bigquery' or 'duckdb:PATH'"],
     ['GCA_WAREHOUSE', 'duckdb:', "GCA_WAREHOUSE: expected 'bigquery' or 'duckdb:PATH'"],

@@ -60,6 +60,7 @@ function gaxiosError(status: number, reason?: string): GaxiosError {
 
 type Case = [name: string, err: unknown, errorClass: 'permanent' | 'transient', signal: string];
 
+// A table of cases: one row per error and its classification, alike by design.
 const cases: Case[] = [
   // Our own typed errors.
   ['PermanentError', new PermanentError('invalid_json', 'bad'), 'permanent', 'PermanentError'],

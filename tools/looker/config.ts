@@ -516,20 +516,24 @@ export const DAILY_ACTIVE_USERS: ViewConfig = {
 
 /**
  * The user -> team mapping, joined into the explores on the user and the period covering the
- * row's day (gca_analytics.user_teams; `gca-analytics teams import`). Its `team` dimension is
- * what the Teams dashboard groups by: "(no team)" for a user the mapping does not cover that day,
- * as in `gca-analytics report`. No measures of its own: counts come from the joined explore.
+ * row's day (gca_analytics.user_teams; `gca-analytics teams import`). Its hidden `team_name`
+ * ("(no team)" for a user the mapping does not cover that day, as in `gca-analytics report`) is
+ * what the privacy floor (team_floor, TEAM_FLOOR_EXPLORES) is joined on; the Teams dashboard
+ * groups by the floor's `team`. No measures of its own: counts come from the joined explore.
  */
 export const USER_TEAMS: ViewConfig = {
   table: 'gca_analytics.user_teams',
   viewLabel: 'Team',
   labels: { team: 'Team (as mapped)', parent_team: 'Parent team' },
-  hidden: ['imported_at', 'user_id'],
+  // The team as mapped is for joins only: grouping by it (or by the parent team, which can hold
+  // one small team) would bypass the privacy floor. Team tiles use team_floor.team.
+  hidden: ['imported_at', 'user_id', 'team', 'parent_team'],
   dimensions: [
     {
       name: 'team_name',
       type: 'string',
-      label: 'Team',
+      label: 'Team (as mapped)',
+      hidden: true,
       description:
         "Team of the user on the day of the row (a suggestion counts for its user's team on its " +
         'day); (no team) when the mapping does not cover the user that day.',
@@ -548,3 +552,26 @@ export const LOOKER_VIEWS: readonly ViewConfig[] = [
   DAILY_ACTIVE_USERS,
   USER_TEAMS,
 ];
+
+/**
+ * The explores whose rows carry a user and a day, so they join the user -> team mapping and the
+ * privacy floor of the team views. Each gets a generated view `team_floor_<explore>` (a derived
+ * table, see generate.ts) joined as `team_floor`, whose `team` dimension is what every team tile
+ * groups and filters by.
+ */
+export const TEAM_FLOOR_EXPLORES = [
+  'acceptance_daily',
+  'lines_accepted_daily',
+  'suggestions',
+  'daily_active_users',
+] as const;
+
+/**
+ * The manifest constant holding K, the smallest team shown on its own (default 5, as
+ * `gca-analytics report --min-team-size`). A constant rather than a Looker parameter on purpose:
+ * a parameter is a control any viewer of the dashboard can set to 1.
+ */
+export const MIN_TEAM_SIZE_CONSTANT = 'MIN_TEAM_SIZE';
+
+/** Day timeframes whose filter narrows the floor's range (DATE_TIMEFRAMES but raw). */
+export const FLOOR_TIMEFRAMES = ['date', 'week', 'month', 'quarter', 'year'] as const;

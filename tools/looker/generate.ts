@@ -1,5 +1,16 @@
 import { getTable, type ColumnDef, type TableDef } from '../../shared/tables/registry';
-import { LOOKER_VIEWS, type DimensionDef, type MeasureDef, type ViewConfig } from './config';
+import { UNKNOWN_LABEL } from '../../shared/metrics/report';
+import { NO_TEAM, SMALL_TEAMS } from '../../shared/teams/mapping';
+import { teamJoin } from '../../shared/teams/store';
+import {
+  FLOOR_TIMEFRAMES,
+  LOOKER_VIEWS,
+  MIN_TEAM_SIZE_CONSTANT,
+  TEAM_FLOOR_EXPLORES,
+  type DimensionDef,
+  type MeasureDef,
+  type ViewConfig,
+} from './config';
 
 /** A file the writer puts under the repository root. */
 export interface GeneratedFile {
@@ -47,26 +58,20 @@ function columnField(config: ViewConfig, column: ColumnDef, primaryKey: boolean)
     // Arrays are not displayable values: kept hidden so an explore can UNNEST them.
     return block('dimension', column.name, [...common, 'hidden: yes', sql]);
   }
+  const timeGroup = (timeframes: string[], typing: string[]): string =>
+    block('dimension_group', column.name, [
+      ...common,
+      ...hidden,
+      'type: time',
+      `timeframes: [${timeframes.join(', ')}]`,
+      ...typing,
+      sql,
+    ]);
   switch (column.type) {
     case 'DATE':
-      return block('dimension_group', column.name, [
-        ...common,
-        ...hidden,
-        'type: time',
-        `timeframes: [${DATE_TIMEFRAMES.join(', ')}]`,
-        'convert_tz: no',
-        'datatype: date',
-        sql,
-      ]);
+      return timeGroup(DATE_TIMEFRAMES, ['convert_tz: no', 'datatype: date']);
     case 'TIMESTAMP':
-      return block('dimension_group', column.name, [
-        ...common,
-        ...hidden,
-        'type: time',
-        `timeframes: [${TIMESTAMP_TIMEFRAMES.join(', ')}]`,
-        'datatype: timestamp',
-        sql,
-      ]);
+      return timeGroup(TIMESTAMP_TIMEFRAMES, ['datatype: timestamp']);
     case 'BOOL':
       return block('dimension', column.name, [...common, ...hidden, 'type: yesno', sql]);
     case 'INT64':
@@ -210,13 +215,97 @@ export function renderView(config: ViewConfig): string {
   return HEADER + '\n' + views.join('\n\n') + '\n';
 }
 
+/** The name of the floor view of an explore (joined into it as `team_floor`). */
+export function teamFloorViewName(explore: string): string {
+  return `team_floor_${explore}`;
+}
+
+/**
+ * The derived table of the privacy floor for one explore: distinct users per team over the days
+ * the explore is filtered to, with the report's definition (shared/metrics/report.ts: a user of a
+ * team is active in it, or has a suggestion counted for it, on a day of the range; the team of
+ * the user on that day, "(no team)" when unmapped). Looker fills each `{% condition %}` with the
+ * filter applied to that timeframe of the explore's day, or TRUE when there is none, so the floor
+ * always covers the range the tile shows. Templated filters cannot be persisted: this runs with
+ * the tile's query, over the small daily tables.
+ */
+export function teamFloorSql(explore: string): string {
+  const range = FLOOR_TIMEFRAMES.map(
+    (tf) => `{% condition ${explore}.day_${tf} %} a.day {% endcondition %}`,
+  ).join('\n        AND ');
+  const t = teamJoin('a');
+  const part = (table: string, user: string): string =>
+    `SELECT ${t.team} AS team, ${user} AS user_id
+      FROM \`gca_analytics.${table}\` AS a
+      ${t.join}
+      WHERE ${range}`;
+  return `SELECT team, COUNT(DISTINCT user_id) AS users_in_range
+    FROM (
+      ${part('daily_active_users', 'a.user_id')}
+      UNION ALL
+      ${part('acceptance_daily', `COALESCE(a.user_id, '${UNKNOWN_LABEL}')`)}
+    ) AS team_users
+    GROUP BY team`;
+}
+
+/** Renders the floor view of one explore (see teamFloorSql). */
+export function renderTeamFloorView(explore: string): string {
+  const k = `@{${MIN_TEAM_SIZE_CONSTANT}}`;
+  const name = teamFloorViewName(explore);
+  return (
+    HEADER +
+    '\n' +
+    [
+      `# The privacy floor of the team views in the ${explore} explore: a team with fewer than`,
+      `# ${MIN_TEAM_SIZE_CONSTANT} (manifest.lkml) distinct users in the filtered range is shown as`,
+      `# ${SMALL_TEAMS}, as in \`gca-analytics report\`. Joined as team_floor.`,
+      `view: ${name} {`,
+      '  derived_table: {',
+      `    sql: ${teamFloorSql(explore)} ;;`,
+      '  }',
+      `  view_label: ${quoteLookml('Team')}`,
+      '',
+      [
+        block('dimension', 'team_as_mapped', [
+          'primary_key: yes',
+          'hidden: yes',
+          `description: ${quoteLookml(`Team of the user on the row's day; ${NO_TEAM} when unmapped. Shown only through team.`)}`,
+          'type: string',
+          'sql: ${TABLE}.team ;;',
+        ]),
+        block('dimension', 'users_in_range', [
+          'hidden: yes',
+          `description: ${quoteLookml("Distinct users of the team over the explore's filtered days (active, or with a suggestion).")}`,
+          'type: number',
+          'sql: ${TABLE}.users_in_range ;;',
+        ]),
+        block('dimension', 'team', [
+          `label: ${quoteLookml('Team')}`,
+          `description: ${quoteLookml(`Team of the user on the day of the row (a suggestion counts for its user's team on its day); ${NO_TEAM} when the mapping does not cover the user that day. A team with fewer than ${MIN_TEAM_SIZE_CONSTANT} (default 5) distinct users in the filtered range is pooled under ${SMALL_TEAMS}.`)}`,
+          'type: string',
+          // A row whose team the floor table lacks (null count) is pooled too: never shown alone.
+          `sql: CASE WHEN \${users_in_range} >= ${k} THEN \${team_as_mapped} ELSE '${SMALL_TEAMS}' END ;;`,
+        ]),
+      ].join('\n\n'),
+      '}',
+    ].join('\n') +
+    '\n'
+  );
+}
+
 /**
  * Renders every view file from the registry and the config. Pure: the writer (write.ts) puts
  * the files on disk, and a test fails when the committed ones differ.
  */
 export function generateViewFiles(views: readonly ViewConfig[] = LOOKER_VIEWS): GeneratedFile[] {
-  return views.map((config) => ({
-    path: `${VIEWS_DIR}/${viewName(getTable(config.table))}.view.lkml`,
-    content: renderView(config),
-  }));
+  return [
+    ...views.map((config) => ({
+      path: `${VIEWS_DIR}/${viewName(getTable(config.table))}.view.lkml`,
+      content: renderView(config),
+    })),
+    ...TEAM_FLOOR_EXPLORES.map((explore) => ({
+      path: `${VIEWS_DIR}/${teamFloorViewName(explore)}.view.lkml`,
+      content: renderTeamFloorView(explore),
+    })),
+  ];
 }

@@ -78,6 +78,7 @@ export class BigQueryInsertError extends Error {
   }
 }
 
+// An error class with its own fields, like every adapter's (e.g. StateLockTimeoutError).
 /** A query job did not finish before the adapter's deadline (it was asked to cancel). */
 export class BigQueryQueryTimeoutError extends Error {
   override readonly name = 'BigQueryQueryTimeoutError';

@@ -12,7 +12,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { omitPeople } from '../../../shared/metrics/report';
+import { buildReport, omitPeople } from '../../../shared/metrics/report';
+import { buildDashboardDetail, type DashboardDetail } from '../../../cli/report/detail';
+import { engagementCells } from '../../../cli/report/text';
+import type { TempWarehouse } from '../../helpers/duckdb';
+import {
+  openTeamSampleWarehouse,
+  TEAM_SAMPLE_DAYS,
+  TEAM_SAMPLE_HOSTILE_USER,
+} from '../../helpers/team-sample';
 import { reportCsvTables, toCsv } from '../../../cli/report/csv';
 import { dashboardCharts, OVER_100_NOTE, renderHtmlReport } from '../../../cli/report/html';
 import type { Report } from '../../../shared/metrics/report-schema';
@@ -39,6 +47,13 @@ describe('HTML dashboard in Chromium', () => {
     const file = join(dir, name);
     writeFileSync(file, renderHtmlReport(report, { generatedAt }));
     return pathToFileURL(file).href;
+  }
+
+  /** The page with its filters (the per-day detail embedded); returns the file's path. */
+  function writeWithDetail(name: string, report: Report, detail: DashboardDetail): string {
+    const file = join(dir, name);
+    writeFileSync(file, renderHtmlReport(report, { generatedAt: AFTER, detail }));
+    return file;
   }
 
   async function open(
@@ -91,25 +106,29 @@ describe('HTML dashboard in Chromium', () => {
     }
   });
 
+  /** No table wider than its card, no page wider than the window, every cell visible and legible. */
+  async function expectNoClipping(page: Page, width: number): Promise<void> {
+    const overflow = await page.evaluate<[string, number, number][]>(
+      `[...document.querySelectorAll('table')].map(t => [t.id, t.scrollWidth, t.parentElement.clientWidth])`,
+    );
+    expect(overflow.length).toBeGreaterThanOrEqual(6);
+    for (const [id, scroll, room] of overflow) expect([id, scroll <= room]).toEqual([id, true]);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+      width,
+    );
+    const small = await page.evaluate<number>(
+      `[...document.querySelectorAll('td')].filter(td => {
+         const r = td.getBoundingClientRect();
+         return r.width === 0 || parseFloat(getComputedStyle(td).fontSize) < 12 || r.right > ${width};
+       }).length`,
+    );
+    expect(small).toBe(0);
+  }
+
   it.each([1400, 390])('never clips a table at %i px, and stays readable', async (width) => {
     const { page, close } = await open(write(`w${width}.html`, sampleReport()), width);
     try {
-      const overflow = await page.evaluate<[string, number, number][]>(
-        `[...document.querySelectorAll('table')].map(t => [t.id, t.scrollWidth, t.parentElement.clientWidth])`,
-      );
-      expect(overflow.length).toBeGreaterThanOrEqual(6);
-      for (const [id, scroll, room] of overflow) expect([id, scroll <= room]).toEqual([id, true]);
-      expect(
-        await page.evaluate<number>('document.documentElement.scrollWidth'),
-      ).toBeLessThanOrEqual(width);
-      // Every cell visible (not hidden or zero-sized) and in a legible font.
-      const small = await page.evaluate<number>(
-        `[...document.querySelectorAll('td')].filter(td => {
-           const r = td.getBoundingClientRect();
-           return r.width === 0 || parseFloat(getComputedStyle(td).fontSize) < 12 || r.right > ${width};
-         }).length`,
-      );
-      expect(small).toBe(0);
+      await expectNoClipping(page, width);
     } finally {
       await close();
     }
@@ -222,28 +241,280 @@ describe('HTML dashboard in Chromium', () => {
     }
   });
 
-  it('filters the daily charts and headline figures by date range and team, offline', async () => {
-    const report = sampleReport();
-    const { page, errors, close } = await open(write('filter.html', report));
-    try {
-      await page.fill('#f-from', '2025-10-07');
-      await page.dispatchEvent('#f-from', 'change');
-      expect(await labelsOf(page, 'chart-rate')).toEqual(['2025-10-07', '2025-10-08']);
-      const exposed = ['2025-10-07', '2025-10-08']
-        .map((d) => report.byDay[d]?.total.exposed ?? 0)
-        .reduce((a, b) => a + b, 0);
-      expect(await page.textContent('#kpi-exposed')).toBe(String(exposed));
-      await page.selectOption('#f-team', 'Payments');
-      const teamExposed = ['2025-10-07', '2025-10-08']
-        .map((d) => report.byTeamDay.Payments?.[d]?.total.exposed ?? 0)
-        .reduce((a, b) => a + b, 0);
-      expect(teamExposed).not.toBe(exposed);
-      expect(await page.textContent('#kpi-exposed')).toBe(String(teamExposed));
-      expect(await page.textContent('#filter-note')).toContain('team Payments');
-      expect(errors).toEqual([]);
-    } finally {
-      await close();
+  describe('date-range and team filters, on a warehouse (the report of each range as reference)', () => {
+    let temp: TempWarehouse;
+    let full: Report;
+    let detail: DashboardDetail;
+    const [D1 = '', D2 = '', D3 = '', D4 = ''] = TEAM_SAMPLE_DAYS;
+
+    beforeAll(async () => {
+      temp = await openTeamSampleWarehouse();
+      full = await buildReport(temp.warehouse);
+      detail = await buildDashboardDetail(temp.warehouse, full);
+    });
+    afterAll(async () => {
+      await temp?.cleanup();
+    });
+
+    const TABLES = [
+      'table-team',
+      'table-engagement',
+      'table-language',
+      'table-ide',
+      'table-agent',
+      'table-users',
+      'table-inactive',
+    ];
+    const TEXTS = [
+      'title-users',
+      'title-inactive',
+      'note-users',
+      'kpi-rate',
+      'kpi-exposed',
+      'kpi-accepted',
+      'kpi-lines',
+      'kpi-active',
+      'kpi-active-sub',
+      'kpi-orphans',
+    ];
+
+    /** Every table's cells and every figure the filters change, as the page shows them. */
+    function shown(page: Page): Promise<Record<string, unknown>> {
+      return page.evaluate<Record<string, unknown>>(`(() => {
+        const out = {};
+        for (const id of ${JSON.stringify(TABLES)}) {
+          const t = document.getElementById(id);
+          out[id] = t ? [...t.tBodies[0].rows].map(r => [...r.cells].map(c => c.textContent)) : null;
+        }
+        for (const id of ${JSON.stringify(TEXTS)}) {
+          const e = document.getElementById(id);
+          out[id] = e ? e.textContent : null;
+        }
+        out.floor = [...document.querySelectorAll('p.floor-note')].map(p => p.textContent);
+        out.over = [...document.querySelectorAll('p.over-note')].filter(p => !p.hidden).length;
+        return out;
+      })()`);
     }
+
+    async function select(page: Page, from: string, to: string, team = ''): Promise<void> {
+      await page.fill('#f-from', from);
+      await page.dispatchEvent('#f-from', 'change');
+      await page.fill('#f-to', to);
+      await page.dispatchEvent('#f-to', 'change');
+      await page.selectOption('#f-team', team);
+    }
+
+    async function downloadCsv(page: Page, name: string): Promise<string> {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.click(`button[data-csv="${name}"]`),
+      ]);
+      return readFileSync(await download.path(), 'utf8');
+    }
+
+    /** The page `report --from --to --html` writes for that range: what the filter must show. */
+    async function reference(report: Report, name: string): Promise<Record<string, unknown>> {
+      const { page, close } = await open(write(name, report));
+      try {
+        return await shown(page);
+      } finally {
+        await close();
+      }
+    }
+
+    const RANGES: [string, string][] = [
+      [D1, D4],
+      [D2, D4],
+      [D1, D1],
+      [D3, D4],
+      [D2, D3],
+    ];
+
+    it.each(RANGES)(
+      'every table and figure for %s..%s = the report of that range',
+      async (from, to) => {
+        const ranged = await buildReport(temp.warehouse, { from, to });
+        const expected = await reference(ranged, `ref-${from}-${to}.html`);
+        for (const id of ['table-team', 'table-engagement', 'table-users', 'table-ide'])
+          expect([id, (expected[id] as unknown[]).length > 0]).toEqual([id, true]);
+        const { page, errors, close } = await open(
+          pathToFileURL(writeWithDetail('filtered.html', full, detail)).href,
+        );
+        try {
+          await select(page, from, to);
+          expect(await shown(page)).toEqual(expected);
+          // Each table's CSV download: report --csv of that range.
+          for (const t of reportCsvTables(ranged)) {
+            if (await page.locator(`button[data-csv="${t.name}"]`).count()) {
+              expect([t.name, await downloadCsv(page, t.name)]).toEqual([t.name, toCsv(t)]);
+            }
+          }
+          // Ids from the logs are written as text by the page's script too.
+          expect(await page.evaluate('window.__pwned')).toBeUndefined();
+          expect(await page.locator('#table-users td:first-child').allTextContents()).toContain(
+            TEAM_SAMPLE_HOSTILE_USER,
+          );
+          // The daily charts cover the days chosen.
+          expect(await labelsOf(page, 'chart-rate')).toEqual(
+            TEAM_SAMPLE_DAYS.filter((d) => d >= from && d <= to),
+          );
+          expect(errors).toEqual([]);
+        } finally {
+          await close();
+        }
+      },
+    );
+
+    it.each([1400, 390])('tables the filters rewrite never clip at %i px', async (width) => {
+      const { page, close } = await open(
+        pathToFileURL(writeWithDetail(`filtered-w${width}.html`, full, detail)).href,
+        width,
+      );
+      try {
+        await select(page, D2, D3, 'Steady');
+        expect(await page.locator('#table-users tbody tr').count()).toBeGreaterThan(0);
+        await expectNoClipping(page, width);
+      } finally {
+        await close();
+      }
+    });
+
+    it('draws every chart with the filter data, no error and no request', async () => {
+      const url = pathToFileURL(writeWithDetail('detail.html', full, detail)).href;
+      const result = await inspectDashboard(browser, url);
+      expect(result.errors).toEqual([]);
+      expect(result.requests).toEqual([]);
+      for (const [id] of dashboardCharts(full))
+        expect([id, (result.drawnPixels[id] ?? 0) > 500]).toEqual([id, true]);
+    });
+
+    it('applies the privacy floor to the days chosen (Big has 6 users on D1, 3 after)', async () => {
+      expect(Object.keys(full.byTeam)).toContain('Big');
+      const { page, close } = await open(
+        pathToFileURL(writeWithDetail('floor.html', full, detail)).href,
+      );
+      try {
+        const firstCells = async (id: string) =>
+          page.locator(`#${id} tbody tr td:first-child`).allTextContents();
+        await select(page, D2, D4);
+        const ranged = await buildReport(temp.warehouse, { from: D2, to: D4 });
+        expect((await firstCells('table-team')).sort()).toEqual(Object.keys(ranged.byTeam).sort());
+        expect(await firstCells('table-team')).not.toContain('Big');
+        expect(await labelsOf(page, 'chart-team')).not.toContain('Big');
+        // Big chosen in the team filter: its figures are in the pool, never on their own.
+        await select(page, D2, D4, 'Big');
+        const pool = ranged.byTeam['(small teams)'];
+        expect(await firstCells('table-team')).toEqual(['(small teams)']);
+        expect(await page.textContent('#kpi-exposed')).toBe(String(pool?.total.exposed));
+        expect(await page.textContent('#filter-note')).toContain(
+          'Big has fewer than 5 users in these days',
+        );
+        // Over the whole range Big is shown, with its own figures.
+        await select(page, D1, D4, 'Big');
+        expect(await firstCells('table-team')).toEqual(['Big']);
+        expect(await page.textContent('#kpi-exposed')).toBe(String(full.byTeam.Big?.total.exposed));
+      } finally {
+        await close();
+      }
+    });
+
+    it('a team: its row of the report of that range, and its IDEs from the tables', async () => {
+      const { page, close } = await open(
+        pathToFileURL(writeWithDetail('team.html', full, detail)).href,
+      );
+      try {
+        await select(page, D3, D4, 'Steady');
+        const ranged = await buildReport(temp.warehouse, { from: D3, to: D4 });
+        const steady = ranged.byTeam.Steady;
+        const e = ranged.engagement.byTeam.Steady;
+        expect(steady && e).toBeTruthy();
+        const got = await shown(page);
+        expect(got['table-team']).toHaveLength(1);
+        expect((got['table-team'] as string[][])[0]?.slice(0, 3)).toEqual([
+          'Steady',
+          String(steady!.total.exposed),
+          String(steady!.total.accepted),
+        ]);
+        expect((got['table-engagement'] as string[][])[0]).toEqual([
+          'Steady',
+          ...engagementCells(e!),
+        ]);
+        expect(got['kpi-active']).toBe(String(e!.activeUsers));
+        expect(got['kpi-lines']).toBe(String(steady!.total.linesAccepted));
+        expect(got['table-inactive']).toEqual(
+          ranged.engagement.inactiveSeats
+            .filter((s) => s.team === 'Steady')
+            .map((s) => [s.userId, s.team]),
+        );
+        // By IDE for the team, straight from the daily tables.
+        const ides = await temp.warehouse.query<{ client: string; exposed: number }>(
+          `SELECT a.client_name AS client, SUM(a.exposed) AS exposed
+           FROM \`gca_analytics.acceptance_daily\` AS a
+           JOIN \`gca_analytics.user_teams\` AS ut ON ut.user_id = a.user_id
+             AND (ut.from_day IS NULL OR a.day >= ut.from_day)
+             AND (ut.to_day IS NULL OR a.day <= ut.to_day)
+           WHERE ut.team = 'Steady' AND a.day BETWEEN DATE '${D3}' AND DATE '${D4}'
+           GROUP BY 1`,
+        );
+        expect(
+          Object.fromEntries((got['table-ide'] as string[][]).map((r) => [r[0], r[1]])),
+        ).toEqual(Object.fromEntries(ides.map((r) => [r.client, String(r.exposed)])));
+      } finally {
+        await close();
+      }
+    });
+
+    it('--no-people: no person in the page, sums follow, distinct counts say they cannot', async () => {
+      const report = omitPeople(full);
+      const file = writeWithDetail('nopeople-filter.html', report, detail);
+      const html = readFileSync(file, 'utf8');
+      const block = /<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html);
+      const strings: string[] = [];
+      const walk = (v: unknown): void => {
+        if (typeof v === 'string') strings.push(v);
+        else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+      };
+      walk(JSON.parse(block?.[1] ?? 'null'));
+      const people = new Set(detail.users.map((u) => u.user));
+      expect(people.size).toBeGreaterThan(10);
+      expect(strings.filter((s) => people.has(s))).toEqual([]);
+      const { page, errors, close } = await open(pathToFileURL(file).href);
+      try {
+        // The whole range: exactly the report's page, distinct counts included.
+        expect(await shown(page)).toEqual(await reference(report, 'ref-nopeople-whole.html'));
+        await select(page, D2, D4);
+        const ranged = omitPeople(await buildReport(temp.warehouse, { from: D2, to: D4 }));
+        const got = await shown(page);
+        const expected = await reference(ranged, 'ref-nopeople.html');
+        for (const id of ['table-team', 'table-language', 'table-ide', 'table-agent', 'floor'])
+          expect([id, got[id]]).toEqual([id, expected[id]]);
+        for (const id of ['kpi-rate', 'kpi-exposed', 'kpi-accepted', 'kpi-lines', 'kpi-orphans'])
+          expect([id, got[id]]).toEqual([id, expected[id]]);
+        expect(got['table-users']).toBeNull();
+        expect(got['kpi-active']).toBe('\u2013');
+        // Engagement: the sums follow the range, the distinct-people counts are dashes.
+        const rows = got['table-engagement'] as string[][];
+        for (const row of rows) {
+          const e = ranged.engagement.byTeam[row[0] ?? ''];
+          expect(e).toBeDefined();
+          expect(row).toEqual([
+            row[0],
+            '\u2013',
+            '\u2013',
+            String(e?.activeUserDays),
+            String(e?.accepted),
+            '\u2013',
+            e?.lastActiveDay,
+            '\u2013',
+            '\u2013',
+          ]);
+        }
+        expect(await page.textContent('#filter-note')).toContain('individual people left out');
+        expect(errors).toEqual([]);
+      } finally {
+        await close();
+      }
+    });
   });
 
   it('downloads the same CSV as report --csv for a table, offline', async () => {

@@ -1,5 +1,7 @@
-import { escapeHtml, jsonForScript, renderHtmlReport } from '../../../cli/report/html';
-import { HOSTILE_USER, sampleReport } from './make-report';
+import type { DashboardDetail } from '../../../cli/report/detail';
+import { escapeHtml, filterData, jsonForScript, renderHtmlReport } from '../../../cli/report/html';
+import { omitPeople } from '../../../shared/metrics/report';
+import { HOSTILE_USER, makeReport, sampleReport } from './make-report';
 
 describe('escapeHtml / jsonForScript', () => {
   it('escapes markup characters', () => {
@@ -42,5 +44,60 @@ describe('renderHtmlReport', () => {
     };
     expect(data.days).toEqual(['2025-10-06', '2025-10-07', '2025-10-08']);
     expect(data.topUsers.labels).toContain(HOSTILE_USER);
+  });
+});
+
+describe('filterData', () => {
+  // Team T over days 0..3, floor 2: a on day 0, b on day 2, c on days 2 and 3.
+  const days = ['2025-10-06', '2025-10-07', '2025-10-08', '2025-10-09'];
+  const seen: [string, number][] = [
+    ['a', 0],
+    ['b', 2],
+    ['c', 2],
+    ['c', 3],
+  ];
+  const report = makeReport(
+    seen.map(([user, d]) => ({
+      kind: 'code',
+      day: days[d] ?? '',
+      user,
+      team: 'T',
+      language: 'go',
+      client: 'IntelliJ',
+      agent: false,
+      exposed: true,
+      accepted: true,
+      lines: 1,
+    })),
+  );
+  report.teams.minTeamSize = 2;
+  const detail: DashboardDetail = {
+    users: seen.map(([user, d]) => ({
+      day: days[d] ?? '',
+      team: 'T',
+      pooledTeam: null,
+      user,
+      active: true,
+      suggestion: true,
+      figures: [1, 1, 1, 0, 0, 0, 0],
+    })),
+    groups: [],
+    seats: [],
+  };
+
+  it('says from which last day a team reaches the floor, for each first day', () => {
+    const f = filterData(report, detail, days);
+    // From day 0: a, then b and c on day 2. From day 1 or 2: b and c on day 2. From day 3: c only.
+    expect(f.reach[f.teams.indexOf('T')]).toEqual([2, 2, 2, -1]);
+    expect(f.people?.users.sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('holds no person when the report leaves people out', () => {
+    const f = filterData(omitPeople(report), detail, days);
+    expect(f.people).toBeNull();
+    expect(JSON.stringify(f)).not.toMatch(/"[abc]"/);
+    // Team-days keep the sums: 4 user-days, 4 exposed.
+    expect(f.teamDays.reduce((n, r) => n + (r[2] ?? 0), 0)).toBe(4);
+    expect(f.teamDays.reduce((n, r) => n + (r[4] ?? 0), 0)).toBe(4);
   });
 });

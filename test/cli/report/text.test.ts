@@ -81,6 +81,8 @@ describe('renderTextReport', () => {
     expect(header?.split(/\s{2,}/)).toEqual(['Language', ...LANGUAGE_HEADERS]);
     const [name, g] = Object.entries(report.byLanguage)[0]!;
     const row = lines.find((l) => l.startsWith(`${name} `));
+    // The columns spelled out again on purpose (text.ts builds the same list): the test states
+    // what the by-language table must hold rather than trusting the renderer's own helper.
     expect(row?.trim().split(/\s+/)).toEqual([
       name,
       formatCount(g.code.exposed),

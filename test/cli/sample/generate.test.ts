@@ -126,6 +126,7 @@ describe('generateSample', () => {
   });
 });
 
+// A temp directory for the block's files, as in every file-writing test.
 describe('writeSampleFile', () => {
   let dir: string;
   beforeAll(() => {

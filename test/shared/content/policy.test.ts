@@ -15,6 +15,8 @@ import type {
 const GITHUB_TOKEN = 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
 const AWS_KEY = 'AKIA' + 'IOSFODNN7EXAMPLE';
 
+// Spec rows (the agent sample's labels, as in spec-fixtures.test.ts), written out so each
+// test reads its input.
 const entry = {
   entry_key: 'k1',
   log_name: 'projects/p/logs/cloudaicompanion.googleapis.com%2Frequest',
@@ -118,6 +120,7 @@ function metadataRow(): MetadataEventRow {
     comment_lines_count: null,
     interaction_type: 'ACCEPT_CODE_BLOCK',
     is_agentic: false,
+    // Expected again, field by field, by the metadata-only test below.
     payload: JSON.stringify({
       '@type': 'type.googleapis.com/google.cloud.cloudaicompanion.logging.v1.MetadataLog',
       clientName: 'CloudCodeVscode',
@@ -275,6 +278,7 @@ describe('applyContentPolicy', () => {
   it('metadata-only keeps the metadata payload fields that carry no text', () => {
     const row = metadataRow();
     const out = applyContentPolicy('metadata_events', row, 'metadata-only');
+    // The fixture's payload again: every field but the free text must come through as is.
     expect(JSON.parse(out.payload ?? 'null')).toEqual({
       '@type': 'type.googleapis.com/google.cloud.cloudaicompanion.logging.v1.MetadataLog',
       clientName: 'CloudCodeVscode',

@@ -12,9 +12,9 @@ import { ingestRecords } from '../../../shared/pipeline/ingest';
 import { replaceUserTeams } from '../../../shared/teams/store';
 import { openLocalStateStore } from '../../../shared/state/local';
 import type { StateStore } from '../../../shared/state/port';
-import { REGISTRY } from '../../../shared/tables/registry';
 import type { QueryParams, Warehouse } from '../../../shared/warehouse/port';
-import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import { openTempWarehouse, snapshotTables, type TempWarehouse } from '../../helpers/duckdb';
+// The entry builders (retention.test.ts seeds the same kind of log).
 import {
   entryText,
   makeMetadataEntry,
@@ -22,6 +22,7 @@ import {
   makeResponseEntry,
   type JsonObject,
 } from '../../helpers/entries';
+import { wrapWarehouse } from '../../helpers/warehouse';
 
 const NOW = new Date('2026-03-01T00:00:00Z');
 const ALICE = 'alice@company.com';
@@ -122,31 +123,10 @@ async function mapTeams(w: Warehouse, users: readonly string[], id = (u: string)
   await replaceUserTeams(w, rows, NOW);
 }
 
-/** Every table and view (not the audit table), rows sorted, without updated_at. */
-async function snapshot(w: Warehouse): Promise<Record<string, string[]>> {
-  const out: Record<string, string[]> = {};
-  for (const t of REGISTRY) {
-    const name = `${t.dataset}.${t.name}`;
-    if (name === 'gca_analytics.retention_runs') continue;
-    const rows = await w.query(`SELECT * FROM \`${name}\``);
-    out[name] = rows
-      .map((r) => {
-        const { updated_at: _u, ...rest } = r as Record<string, unknown>;
-        return JSON.stringify(rest);
-      })
-      .sort();
-  }
-  return out;
-}
-
 /** A Warehouse that throws BigQuery's streaming-buffer error once for DML matching `match`. */
 function failingOnce(w: Warehouse, match: RegExp): Warehouse & { failed: () => boolean } {
   let armed = true;
-  return {
-    engine: w.engine,
-    ensureSchema: () => w.ensureSchema(),
-    insertRaw: (batch) => w.insertRaw(batch),
-    query: <R extends object>(sql: string, params?: QueryParams) => w.query<R>(sql, params),
+  const wrapped = wrapWarehouse(w, {
     async execute(sql: string, params?: QueryParams) {
       if (armed && match.test(sql)) {
         armed = false;
@@ -154,9 +134,8 @@ function failingOnce(w: Warehouse, match: RegExp): Warehouse & { failed: () => b
       }
       return w.execute(sql, params);
     },
-    close: () => w.close(),
-    failed: () => !armed,
-  };
+  });
+  return { ...wrapped, failed: () => !armed };
 }
 
 describe('isStreamingBufferError / erasureUserIds', () => {
@@ -176,6 +155,26 @@ describe('isStreamingBufferError / erasureUserIds', () => {
     expect(erasureUserIds(p(BOB), p)).toEqual([p(BOB)]);
   });
 });
+
+/**
+ * The rows Bob's erasure removes from the data `load` writes: 5 interactions x (1 request,
+ * 1 response, 4 metadata events), 1 quarantined record, 10 suggestions, the daily rows of his 3
+ * days (code python + chat go per day), his 5 interactions, 3 daily_active_users rows and his 2
+ * periods of the team mapping.
+ */
+const BOB_COUNTS = {
+  'gca_raw.requests': 5,
+  'gca_raw.responses': 5,
+  'gca_raw.metadata_events': 20,
+  'gca_raw.quarantine': 1,
+  'gca_raw.dataset_members': 0,
+  'gca_analytics.user_teams': 2,
+  'gca_analytics.suggestions': 10,
+  'gca_analytics.acceptance_daily': 6,
+  'gca_analytics.lines_accepted_daily': 6,
+  'gca_analytics.interactions': 5,
+  'gca_analytics.daily_active_users': 3,
+};
 
 describe('erasure on DuckDB', () => {
   let a: TempWarehouse;
@@ -213,14 +212,14 @@ describe('erasure on DuckDB', () => {
     await runRetention({ warehouse: b.warehouse, state: stateB, now: () => NOW });
 
     expect(result).toMatchObject({ erasuresDone: 1, erasuresPending: 0 });
-    expect(await snapshot(a.warehouse)).toEqual(await snapshot(b.warehouse));
+    expect(await snapshotTables(a.warehouse)).toEqual(await snapshotTables(b.warehouse));
     const reportAfter = await buildReport(a.warehouse);
     expect(reportAfter).toEqual(await buildReport(b.warehouse));
     expect(reportAfter.byUser[BOB]).toBeUndefined();
     expect(reportAfter.byUser[ALICE]).toEqual(reportA.byUser[ALICE]);
 
     // Nowhere: no row of any table or view mentions Bob.
-    for (const [name, rows] of Object.entries(await snapshot(a.warehouse))) {
+    for (const [name, rows] of Object.entries(await snapshotTables(a.warehouse))) {
       expect({ name, hits: rows.filter((r) => r.includes(BOB)) }).toEqual({ name, hits: [] });
     }
 
@@ -230,19 +229,7 @@ describe('erasure on DuckDB', () => {
     const [done] = await state.listErasureRequests('done');
     expect(done).toMatchObject({ id: request.id, status: 'done', attempts: 1, lastError: null });
     expect(done?.completedAt).toBe(NOW.toISOString());
-    expect(done?.counts).toEqual({
-      'gca_raw.requests': 5,
-      'gca_raw.responses': 5,
-      'gca_raw.metadata_events': 20,
-      'gca_raw.quarantine': 1,
-      'gca_raw.dataset_members': 0,
-      'gca_analytics.user_teams': 2,
-      'gca_analytics.suggestions': 10,
-      'gca_analytics.acceptance_daily': 6,
-      'gca_analytics.lines_accepted_daily': 6,
-      'gca_analytics.interactions': 5,
-      'gca_analytics.daily_active_users': 3,
-    });
+    expect(done?.counts).toEqual(BOB_COUNTS);
     expect(result.changes).toEqual(
       expect.arrayContaining([
         { table: 'gca_raw.metadata_events', action: 'erased', rows: 20 },
@@ -276,19 +263,8 @@ describe('erasure on DuckDB', () => {
     expect(second).toMatchObject({ erasuresDone: 1, erasuresPending: 0 });
     const [done] = await state.listErasureRequests('done');
     expect(done).toMatchObject({ attempts: 2, lastError: null });
-    expect(done?.counts).toEqual({
-      'gca_raw.requests': 5,
-      'gca_raw.responses': 5,
-      'gca_raw.metadata_events': 20,
-      'gca_raw.quarantine': 1,
-      'gca_raw.dataset_members': 0,
-      'gca_analytics.user_teams': 0,
-      'gca_analytics.suggestions': 10,
-      'gca_analytics.acceptance_daily': 6,
-      'gca_analytics.lines_accepted_daily': 6,
-      'gca_analytics.interactions': 5,
-      'gca_analytics.daily_active_users': 3,
-    });
+    // No team mapping in this test.
+    expect(done?.counts).toEqual({ ...BOB_COUNTS, 'gca_analytics.user_teams': 0 });
     const left = await a.warehouse.query<{ n: number }>(
       `SELECT COUNT(*) AS n FROM \`gca_analytics.suggestions\` WHERE user_id = '${BOB}'`,
     );
@@ -316,7 +292,7 @@ describe('erasure on DuckDB', () => {
       pseudonymizeUser: pseudonymize,
     });
     expect(result.erasuresDone).toBe(1);
-    const after = await snapshot(a.warehouse);
+    const after = await snapshotTables(a.warehouse);
     for (const [name, rows] of Object.entries(after)) {
       const hits = rows.filter((r) => r.includes(pseudonymize(BOB)) || r.includes(BOB));
       expect({ name, hits }).toEqual({ name, hits: [] });

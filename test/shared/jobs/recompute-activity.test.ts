@@ -1,8 +1,8 @@
 /**
  * The activity tables (interactions, daily_active_users) maintained by recompute, on DuckDB.
- * The oracle is the SQL of the views they replace, copied here verbatim: after any sequence of
+ * The oracle computes both tables in TypeScript from the raw rows: after any sequence of
  * ingests, late entries, redeliveries, incremental and full runs, each table must hold exactly
- * what that view returns over the same raw rows (run on DuckDB as the adapter renders it).
+ * those rows.
  */
 import { eraseUsers } from '../../../shared/jobs/erasure';
 import {
@@ -14,119 +14,130 @@ import {
 import type { NormalizeContext } from '../../../shared/normalize/outcome';
 import { ingestRecords, type RawRecord } from '../../../shared/pipeline/ingest';
 import { generateSample, type SampleEntry } from '../../../cli/sample/generate';
-import { openLocalStateStore } from '../../../shared/state/local';
-import type { StateStore } from '../../../shared/state/port';
 import type { Warehouse } from '../../../shared/warehouse/port';
-import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import { useTempJobSetup } from '../../helpers/duckdb';
 import { batchOf, makeRequest, makeResponse, ts } from '../../helpers/metadata-events';
-import { join } from 'node:path';
 
-/** The `interactions` view as it was (BigQuery SQL), the oracle. */
-const OLD_INTERACTIONS = `
-WITH req AS (
-  SELECT request_id, event_timestamp, user_id, project_id, product, method, client_name,
-    client_version, request_kind, prompt_chars,
-    ARRAY_LENGTH(context_files) AS context_file_count,
-    ARRAY_LENGTH(tool_results) AS tool_result_count
-  FROM \`gca_raw.requests\`
-  WHERE request_id IS NOT NULL
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY request_id ORDER BY event_timestamp, entry_key) = 1
-),
-resp AS (
-  SELECT request_id, event_timestamp, user_id, project_id, product, method, client_name,
-    client_version, response_kind, response_chars, tool_calls
-  FROM \`gca_raw.responses\`
-  WHERE request_id IS NOT NULL
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY request_id ORDER BY event_timestamp, entry_key) = 1
-),
-api AS (
-  SELECT request_id, event_timestamp, user_id, project_id, product, method, client_name,
-    client_version
-  FROM \`gca_raw.metadata_events\`
-  WHERE event_type = 'api_request' AND request_id IS NOT NULL
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY request_id ORDER BY event_timestamp, entry_key) = 1
-),
-ids AS (
-  SELECT request_id FROM (
-    SELECT request_id FROM req
-    UNION ALL SELECT request_id FROM resp
-    UNION ALL SELECT request_id FROM api
-  ) AS all_ids
-  GROUP BY request_id
-)
-SELECT
-  ids.request_id AS request_id,
-  DATE(COALESCE(req.event_timestamp, resp.event_timestamp, api.event_timestamp)) AS day,
-  COALESCE(req.user_id, resp.user_id, api.user_id) AS user_id,
-  COALESCE(req.project_id, resp.project_id, api.project_id) AS project_id,
-  COALESCE(req.product, resp.product, api.product) AS product,
-  COALESCE(req.method, resp.method, api.method) AS method,
-  COALESCE(req.client_name, resp.client_name, api.client_name) AS client_name,
-  COALESCE(req.client_version, resp.client_version, api.client_version) AS client_version,
-  req.request_kind AS request_kind,
-  resp.response_kind AS response_kind,
-  req.event_timestamp AS request_time,
-  resp.event_timestamp AS response_time,
-  CAST(UNIX_MICROS(resp.event_timestamp) - UNIX_MICROS(req.event_timestamp) AS FLOAT64) / 1000
-    AS latency_ms,
-  req.prompt_chars AS prompt_chars,
-  resp.response_chars AS response_chars,
-  req.context_file_count AS context_file_count,
-  req.tool_result_count AS tool_result_count,
-  ARRAY_LENGTH(resp.tool_calls) AS tool_call_count,
-  ARRAY(SELECT tc.name FROM UNNEST(resp.tool_calls) AS tc WITH OFFSET AS pos ORDER BY pos)
-    AS tool_names,
-  api.request_id IS NOT NULL AS has_api_request
-FROM ids
-LEFT JOIN req ON req.request_id = ids.request_id
-LEFT JOIN resp ON resp.request_id = ids.request_id
-LEFT JOIN api ON api.request_id = ids.request_id
-`;
-
-/** The `daily_active_users` view as it was, the oracle. */
-const OLD_DAILY_ACTIVE_USERS = `
-WITH activity AS (
-  SELECT DATE(event_timestamp) AS day, user_id, entry_key, TRUE AS is_request,
-    CAST(NULL AS STRING) AS suggestion, FALSE AS is_exposure, FALSE AS is_acceptance
-  FROM \`gca_raw.requests\`
-  WHERE user_id IS NOT NULL
-  UNION ALL
-  SELECT DATE(event_timestamp) AS day, user_id, entry_key, FALSE AS is_request,
-    IF(original_request_id IS NULL, NULL,
-      CONCAT(IF(event_type IN ('code_exposure', 'code_acceptance'), 'code', 'chat'), ':',
-        original_request_id)) AS suggestion,
-    event_type IN ('code_exposure', 'chat_exposure') AS is_exposure,
-    event_type IN ('code_acceptance', 'chat_acceptance') AS is_acceptance
-  FROM \`gca_raw.metadata_events\`
-  WHERE user_id IS NOT NULL
-)
-SELECT
-  day,
-  user_id,
-  COUNT(DISTINCT IF(is_request, entry_key, NULL)) AS requests,
-  COUNT(DISTINCT IF(is_exposure, suggestion, NULL)) AS suggestions_exposed,
-  COUNT(DISTINCT IF(is_acceptance, suggestion, NULL)) AS suggestions_accepted
-FROM activity
-GROUP BY day, user_id
-`;
-
-const ORACLES = { interactions: OLD_INTERACTIONS, daily_active_users: OLD_DAILY_ACTIVE_USERS };
-type Activity = keyof typeof ORACLES;
+type Row = Record<string, unknown>;
+type Activity = 'interactions' | 'daily_active_users';
 
 async function tableRows(w: Warehouse, table: Activity): Promise<unknown[]> {
   return w.query(`SELECT * FROM \`gca_analytics.${table}\` ORDER BY ALL`);
 }
 
-async function oracleRows(w: Warehouse, table: Activity): Promise<unknown[]> {
-  // The old view's text runs through the same renderer the adapter applies.
-  return w.query(`SELECT * FROM (${ORACLES[table]}) AS v ORDER BY ALL`);
+/** Microseconds since the epoch of a stored timestamp (`2025-10-08T10:09:52.225165Z`). */
+function micros(ts: unknown): number {
+  const text = String(ts);
+  return Date.parse(`${text.slice(0, 19)}Z`) * 1000 + Number(text.slice(20, 26).padEnd(6, '0'));
+}
+
+/** The first row of each request_id, by (event_timestamp, entry_key): redeliveries count once. */
+function firstPerRequest(rows: Row[]): Map<string, Row> {
+  const earlier = (a: Row, b: Row) =>
+    micros(a.event_timestamp) < micros(b.event_timestamp) ||
+    (micros(a.event_timestamp) === micros(b.event_timestamp) &&
+      String(a.entry_key) < String(b.entry_key));
+  const first = new Map<string, Row>();
+  for (const row of rows) {
+    const id = row.request_id as string | null;
+    if (id === null) continue;
+    const seen = first.get(id);
+    if (!seen || earlier(row, seen)) first.set(id, row);
+  }
+  return first;
+}
+
+const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+
+/**
+ * The oracle: what the activity tables must hold, computed here in TypeScript from the raw rows
+ * as the tables' definitions say (one row per request_id of a request, response or api_request
+ * event; one row per user and day with any request or metadata event), independently of the SQL
+ * that maintains them.
+ */
+async function expectedRows(w: Warehouse, table: Activity): Promise<Row[]> {
+  const raw = (t: string) => w.query<Row>(`SELECT * FROM \`gca_raw.${t}\``);
+  const [requests, responses, events] = [
+    await raw('requests'),
+    await raw('responses'),
+    await raw('metadata_events'),
+  ];
+  if (table === 'interactions') {
+    const req = firstPerRequest(requests);
+    const resp = firstPerRequest(responses);
+    const api = firstPerRequest(events.filter((e) => e.event_type === 'api_request'));
+    const ids = new Set([...req.keys(), ...resp.keys(), ...api.keys()]);
+    return [...ids].map((id) => {
+      const [q, r, a] = [req.get(id), resp.get(id), api.get(id)];
+      // The request's value, else the response's, else the api_request event's.
+      const first = (column: string) => q?.[column] ?? r?.[column] ?? a?.[column] ?? null;
+      const calls = (r?.tool_calls ?? null) as { name: string }[] | null;
+      return {
+        request_id: id,
+        day: String(first('event_timestamp')).slice(0, 10),
+        user_id: first('user_id'),
+        project_id: first('project_id'),
+        product: first('product'),
+        method: first('method'),
+        client_name: first('client_name'),
+        client_version: first('client_version'),
+        request_kind: q?.request_kind ?? null,
+        response_kind: r?.response_kind ?? null,
+        request_time: q?.event_timestamp ?? null,
+        response_time: r?.event_timestamp ?? null,
+        latency_ms: q && r ? (micros(r.event_timestamp) - micros(q.event_timestamp)) / 1000 : null,
+        prompt_chars: q?.prompt_chars ?? null,
+        response_chars: r?.response_chars ?? null,
+        context_file_count: q ? (q.context_files as unknown[]).length : null,
+        tool_result_count: q ? (q.tool_results as unknown[]).length : null,
+        tool_call_count: calls ? calls.length : null,
+        tool_names: (calls ?? []).map((c) => c.name),
+        has_api_request: a !== undefined,
+      };
+    });
+  }
+  // daily_active_users: distinct request entries, and distinct suggestions (kind and id)
+  // exposed or accepted, per user on the day of each event.
+  const days = new Map<
+    string,
+    { requests: Set<string>; exposed: Set<string>; accepted: Set<string> }
+  >();
+  const dayOf = (row: Row) => {
+    const key = `${String(row.event_timestamp).slice(0, 10)}|${String(row.user_id)}`;
+    let day = days.get(key);
+    if (!day)
+      days.set(key, (day = { requests: new Set(), exposed: new Set(), accepted: new Set() }));
+    return day;
+  };
+  for (const row of requests) {
+    if (row.user_id !== null) dayOf(row).requests.add(String(row.entry_key));
+  }
+  for (const row of events) {
+    if (row.user_id === null) continue;
+    const day = dayOf(row);
+    const type = String(row.event_type);
+    if (row.original_request_id === null) continue;
+    const suggestion = `${type.startsWith('code_') ? 'code' : 'chat'}:${String(row.original_request_id)}`;
+    if (type.endsWith('_exposure')) day.exposed.add(suggestion);
+    if (type.endsWith('_acceptance')) day.accepted.add(suggestion);
+  }
+  return [...days].map(([key, d]) => {
+    const [day, user_id] = key.split('|');
+    return {
+      day,
+      user_id,
+      requests: d.requests.size,
+      suggestions_exposed: d.exposed.size,
+      suggestions_accepted: d.accepted.size,
+    };
+  });
 }
 
 async function expectOracle(w: Warehouse): Promise<void> {
   for (const table of ['interactions', 'daily_active_users'] as const) {
     const rows = await tableRows(w, table);
     expect(rows.length).toBeGreaterThan(0);
-    expect(rows).toEqual(await oracleRows(w, table));
+    expect([...rows].sort(byJson)).toEqual((await expectedRows(w, table)).sort(byJson));
   }
 }
 
@@ -148,19 +159,10 @@ function timestampOf(e: SampleEntry): string {
 }
 
 describe('activity tables maintained by recompute (DuckDB)', () => {
-  let temp: TempWarehouse;
-  let state: StateStore;
-  beforeEach(async () => {
-    temp = await openTempWarehouse();
-    state = await openLocalStateStore(join(temp.dir, 'state.json'));
-  });
-  afterEach(async () => {
-    await state.close();
-    await temp.cleanup();
-  });
+  const temp = useTempJobSetup();
 
   const run = (at: string, opts: { full?: boolean; lookbackDays?: number } = {}) =>
-    runRecompute({ warehouse: temp.warehouse, state, now: () => new Date(at) }, opts);
+    runRecompute({ warehouse: temp.warehouse, state: temp.state, now: () => new Date(at) }, opts);
 
   it('a full rebuild equals the old views on the sample data', async () => {
     const entries = sample();
@@ -196,6 +198,8 @@ describe('activity tables maintained by recompute (DuckDB)', () => {
       await ingestRecords(records(late, 'late'), temp.warehouse, ctxAt('2025-10-13T00:30:00Z'));
       // An interaction whose request comes after its response, across midnight, and moves
       // from the response's day to the request's (the stored row must leave 2025-10-12).
+      // The response, then (below) the request of one interaction, each written and recomputed:
+      // the two steps are the point of the test.
       await temp.warehouse.insertRaw(
         batchOf({
           responses: [
@@ -278,11 +282,11 @@ describe('activity tables maintained by recompute (DuckDB)', () => {
 
   it('a deployment that had the views gets the tables filled by its next incremental run', async () => {
     await ingestRecords(records(sample(), 'all'), temp.warehouse, ctxAt('2025-10-13T01:00:00Z'));
-    await state.setWatermark(RECOMPUTE_JOB, ts('2025-10-13T01:30:00Z'));
+    await temp.state.setWatermark(RECOMPUTE_JOB, ts('2025-10-13T01:30:00Z'));
     const result = await run('2025-10-13T02:00:00Z', { lookbackDays: 10 });
     expect(result.mode).toBe('incremental');
     expect(result.activityRanges).toEqual(['2025-10-06..2025-10-12']);
-    expect(await state.getWatermark(ACTIVITY_WATERMARK)).toBe(ts('2025-10-13T02:00:00Z'));
+    expect(await temp.state.getWatermark(ACTIVITY_WATERMARK)).toBe(ts('2025-10-13T02:00:00Z'));
     await expectOracle(temp.warehouse);
   });
 

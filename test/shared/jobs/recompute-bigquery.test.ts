@@ -5,9 +5,6 @@
  * BigQuery by default, plus SUGGESTION_SPAN_DAYS); the activity tables are rebuilt for constant
  * day ranges.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseConfig } from '../../../shared/config';
 import {
   ACTIVITY_WATERMARK,
@@ -16,34 +13,21 @@ import {
   SUGGESTION_SPAN_DAYS,
   runRecompute,
 } from '../../../shared/jobs/recompute';
-import { openLocalStateStore } from '../../../shared/state/local';
-import type { StateStore } from '../../../shared/state/port';
-import { createBigQueryWarehouse } from '../../../shared/warehouse/bigquery';
-import type { Warehouse } from '../../../shared/warehouse/port';
 import {
-  startFakeBigQuery,
-  type FakeBigQuery,
   paramsOf,
+  startFakeBigQueryJobSetup,
+  type FakeBigQueryJobSetup,
   type QueryRequestInfo,
 } from '../../helpers/fake-bigquery';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 
 describe('runRecompute on the BigQuery adapter (fake endpoint)', () => {
-  let fake: FakeBigQuery;
-  let warehouse: Warehouse;
-  let state: StateStore;
-  let dir: string;
-  let queries: QueryRequestInfo[];
+  let bq: FakeBigQueryJobSetup;
 
   beforeEach(async () => {
-    fake = await startFakeBigQuery();
-    warehouse = createBigQueryWarehouse({ projectId: fake.projectId, bigquery: fake.client() });
-    dir = mkdtempSync(join(tmpdir(), 'gca-recompute-bq-'));
-    state = await openLocalStateStore(join(dir, 'state.json'));
-    queries = [];
-    fake.onQuery((q) => {
-      queries.push(q);
+    bq = await startFakeBigQueryJobSetup();
+    bq.fake.onQuery((q) => {
       if (/^WITH touched AS/.test(q.query)) {
         // The changes query: something to delete and to insert, so every statement runs.
         return {
@@ -71,25 +55,21 @@ describe('runRecompute on the BigQuery adapter (fake endpoint)', () => {
       return { fields: [], rows: [] };
     });
   });
-  afterEach(async () => {
-    await state.close();
-    await fake.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => bq.close());
 
   it('bounds every read of metadata_events and suggestions by the horizon parameters', async () => {
-    await state.setWatermark(RECOMPUTE_JOB, '2026-03-01T11:00:00.000000Z');
-    await state.setWatermark(ACTIVITY_WATERMARK, '2026-03-01T11:00:00.000000Z');
+    await bq.state.setWatermark(RECOMPUTE_JOB, '2026-03-01T11:00:00.000000Z');
+    await bq.state.setWatermark(ACTIVITY_WATERMARK, '2026-03-01T11:00:00.000000Z');
     // The window a deployed function passes: configuration's default for BigQuery.
     const config = parseConfig({ GCA_WAREHOUSE: 'bigquery', GOOGLE_CLOUD_PROJECT: 'acme' });
     expect(config.recomputeLookbackDays).toBe(DEFAULT_BIGQUERY_LOOKBACK_DAYS);
     const result = await runRecompute(
-      { warehouse, state, now: () => NOW },
+      { warehouse: bq.warehouse, state: bq.state, now: () => NOW },
       { lookbackDays: config.recomputeLookbackDays ?? undefined },
     );
     expect(result).toMatchObject({ status: 'done', mode: 'incremental', suggestionsWritten: 2 });
 
-    const rebuild = queries.filter(
+    const rebuild = bq.fake.queries.filter(
       (q) =>
         q.query.includes('gca_raw.metadata_events') &&
         q.query.includes('gca_analytics.suggestions'),
@@ -115,7 +95,7 @@ describe('runRecompute on the BigQuery adapter (fake endpoint)', () => {
       });
     }
     // The daily tables are rebuilt for the changed days, with their range as a constant filter.
-    const daily = queries.filter((q) =>
+    const daily = bq.fake.queries.filter((q) =>
       /gca_analytics\.(acceptance|lines_accepted)_daily/.test(q.query),
     );
     expect(daily).toHaveLength(4);
@@ -133,10 +113,10 @@ describe('runRecompute on the BigQuery adapter (fake endpoint)', () => {
 
     // Activity: the touched days are found within the lookback; each table is rebuilt for one
     // constant range (the touched days widened by its span), reading only that range's raw days.
-    const touched = queries.filter((q) => /^SELECT day FROM \(/.test(q.query));
+    const touched = bq.fake.queries.filter((q) => /^SELECT day FROM \(/.test(q.query));
     expect(touched).toHaveLength(1);
     expect(touched[0]?.query.match(/event_timestamp >= @min_event_time/g)).toHaveLength(3);
-    const activity = queries.filter((q) =>
+    const activity = bq.fake.queries.filter((q) =>
       /gca_analytics\.(interactions|daily_active_users)/.test(q.query),
     );
     expect(

@@ -8,12 +8,9 @@ import {
   SUGGESTION_SPAN_DAYS,
   runRecompute,
 } from '../../../shared/jobs/recompute';
-import { openLocalStateStore } from '../../../shared/state/local';
-import type { StateStore } from '../../../shared/state/port';
 import type { Warehouse } from '../../../shared/warehouse/port';
-import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import { useTempJobSetup } from '../../helpers/duckdb';
 import { eventsBatch, type EventSpec } from '../../helpers/metadata-events';
-import { join } from 'node:path';
 
 const NOW = Date.parse('2025-11-20T12:00:00Z');
 const daysAgo = (d: number): string => new Date(NOW - d * 86_400_000).toISOString();
@@ -32,19 +29,10 @@ async function acceptance(w: Warehouse): Promise<Record<string, unknown>[]> {
 }
 
 describe('recompute read horizon (DuckDB)', () => {
-  let temp: TempWarehouse;
-  let state: StateStore;
-  beforeEach(async () => {
-    temp = await openTempWarehouse();
-    state = await openLocalStateStore(join(temp.dir, 'state.json'));
-  });
-  afterEach(async () => {
-    await state.close();
-    await temp.cleanup();
-  });
+  const temp = useTempJobSetup();
 
   const run = (at: number, opts: { full?: boolean; lookbackDays?: number } = {}) =>
-    runRecompute({ warehouse: temp.warehouse, state, now: () => new Date(at) }, opts);
+    runRecompute({ warehouse: temp.warehouse, state: temp.state, now: () => new Date(at) }, opts);
 
   it('leaves a stored suggestion older than the horizon untouched; a full rebuild accepts it on its day', async () => {
     const exposedAt = daysAgo(40);

@@ -7,10 +7,9 @@ import {
 } from '../../../shared/jobs/recompute';
 import { buildReport } from '../../../shared/metrics/report';
 import { openLocalStateStore } from '../../../shared/state/local';
-import type { StateStore } from '../../../shared/state/port';
 import type { Warehouse } from '../../../shared/warehouse/port';
 import { openDuckDbWarehouse } from '../../../shared/warehouse/duckdb';
-import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import { useTempJobSetup } from '../../helpers/duckdb';
 import { eventsBatch, type EventSpec } from '../../helpers/metadata-events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,19 +35,10 @@ async function snapshot(w: Warehouse, withUpdatedAt = false): Promise<unknown[]>
 }
 
 describe('recompute on DuckDB', () => {
-  let temp: TempWarehouse;
-  let state: StateStore;
-  beforeEach(async () => {
-    temp = await openTempWarehouse();
-    state = await openLocalStateStore(join(temp.dir, 'state.json'));
-  });
-  afterEach(async () => {
-    await state.close();
-    await temp.cleanup();
-  });
+  const temp = useTempJobSetup();
 
   const run = (at: Date, opts: { full?: boolean; holder?: string } = {}) =>
-    runRecompute({ warehouse: temp.warehouse, state, now: () => at }, opts);
+    runRecompute({ warehouse: temp.warehouse, state: temp.state, now: () => at }, opts);
 
   it('first run is full, then incremental from the watermark; a late acceptance rebuilds its day', async () => {
     await temp.warehouse.insertRaw(
@@ -70,7 +60,7 @@ describe('recompute on DuckDB', () => {
     const first = await run(hours(0));
     expect(first).toMatchObject({ status: 'done', mode: 'full', suggestionsWritten: 2 });
     expect(first.daysRebuilt).toEqual(['2025-10-08']);
-    expect(await state.getWatermark(RECOMPUTE_JOB)).toBe('2025-10-10T00:00:00.000000Z');
+    expect(await temp.state.getWatermark(RECOMPUTE_JOB)).toBe('2025-10-10T00:00:00.000000Z');
 
     // The acceptance of `a` arrives two days later; `c` is new on another day.
     await temp.warehouse.insertRaw(
@@ -101,6 +91,7 @@ describe('recompute on DuckDB', () => {
       watermark: '2025-10-10T02:00:00.000000Z',
     });
     const report = await buildReport(temp.warehouse);
+    // Figures stated in full, as in the report tests.
     expect(report.byDay['2025-10-08']?.code).toEqual({
       exposed: 2,
       accepted: 1,
@@ -139,15 +130,15 @@ describe('recompute on DuckDB', () => {
   });
 
   it('returns locked while another run holds the lease, and runs once it is released', async () => {
-    const lease = await state.acquireLease(RECOMPUTE_JOB, 'other-run', 60_000, hours(0));
+    const lease = await temp.state.acquireLease(RECOMPUTE_JOB, 'other-run', 60_000, hours(0));
     expect(lease).not.toBeNull();
     const locked = await run(hours(0), { holder: 'me' });
     expect(locked).toMatchObject({ status: 'locked', watermark: null });
-    expect(await state.getWatermark(RECOMPUTE_JOB)).toBeNull();
-    if (lease) await state.releaseLease(lease);
+    expect(await temp.state.getWatermark(RECOMPUTE_JOB)).toBeNull();
+    if (lease) await temp.state.releaseLease(lease);
     expect((await run(hours(0), { holder: 'me' })).status).toBe('done');
     // The run released its own lease.
-    expect(await state.acquireLease(RECOMPUTE_JOB, 'next', 60_000, hours(0))).not.toBeNull();
+    expect(await temp.state.acquireLease(RECOMPUTE_JOB, 'next', 60_000, hours(0))).not.toBeNull();
   });
 
   it('rebuildUsers removes an erased user from every figure; rebuildDays is idempotent', async () => {

@@ -4,18 +4,11 @@
  * cutoff parameters from the clock, the audit INSERT) and how a streaming-buffer refusal from
  * BigQuery itself leaves an erasure request pending.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { runRetention } from '../../../shared/jobs/retention';
-import { openLocalStateStore } from '../../../shared/state/local';
-import type { StateStore } from '../../../shared/state/port';
-import { createBigQueryWarehouse } from '../../../shared/warehouse/bigquery';
-import type { Warehouse } from '../../../shared/warehouse/port';
 import {
-  startFakeBigQuery,
-  type FakeBigQuery,
   paramsOf,
+  startFakeBigQueryJobSetup,
+  type FakeBigQueryJobSetup,
   type QueryRequestInfo,
 } from '../../helpers/fake-bigquery';
 
@@ -24,20 +17,11 @@ const STREAMING_BUFFER =
   'UPDATE or DELETE statement over table gca-test.gca_raw.responses would affect rows in the streaming buffer, which is not supported';
 
 describe('runRetention on the BigQuery adapter (fake endpoint)', () => {
-  let fake: FakeBigQuery;
-  let warehouse: Warehouse;
-  let state: StateStore;
-  let dir: string;
-  let queries: QueryRequestInfo[];
+  let bq: FakeBigQueryJobSetup;
 
   beforeEach(async () => {
-    fake = await startFakeBigQuery();
-    warehouse = createBigQueryWarehouse({ projectId: fake.projectId, bigquery: fake.client() });
-    dir = mkdtempSync(join(tmpdir(), 'gca-retention-bq-'));
-    state = await openLocalStateStore(join(dir, 'state.json'));
-    queries = [];
-    fake.onQuery((q) => {
-      queries.push(q);
+    bq = await startFakeBigQueryJobSetup();
+    bq.fake.onQuery((q) => {
       if (/^\s*SELECT COUNT\(\*\) AS n/.test(q.query)) {
         return { fields: [{ name: 'n', type: 'INT64' }], rows: [['2']] };
       }
@@ -45,16 +29,12 @@ describe('runRetention on the BigQuery adapter (fake endpoint)', () => {
       return { fields: [], rows: [] };
     });
   });
-  afterEach(async () => {
-    await state.close();
-    await fake.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => bq.close());
 
   it('sends partition-filtered DML with cutoffs from the clock, and the audit row', async () => {
-    const result = await runRetention({ warehouse, state, now: () => NOW });
+    const result = await runRetention({ warehouse: bq.warehouse, state: bq.state, now: () => NOW });
     expect(result.status).toBe('done');
-    const dml = queries.filter((q) => /^\s*(UPDATE|DELETE)/.test(q.query));
+    const dml = bq.fake.queries.filter((q) => /^\s*(UPDATE|DELETE)/.test(q.query));
     expect(dml).toHaveLength(8);
     for (const q of dml) {
       const table = /^(?:UPDATE|DELETE FROM) `gca-test\.gca_raw\.(\w+)`/.exec(q.query)?.[1];
@@ -75,7 +55,7 @@ describe('runRetention on the BigQuery adapter (fake endpoint)', () => {
       true,
     );
 
-    const insert = queries.find((q) => q.query.startsWith('INSERT INTO'));
+    const insert = bq.fake.queries.find((q) => q.query.startsWith('INSERT INTO'));
     expect(insert?.query).toContain('INSERT INTO `gca-test.gca_analytics.retention_runs`');
     expect(insert?.query).toContain("STRUCT('gca_raw.requests' AS table_name");
     expect(insert?.query).not.toContain('struct_pack');
@@ -86,15 +66,17 @@ describe('runRetention on the BigQuery adapter (fake endpoint)', () => {
   });
 
   it('a dry run sends only counts and the audit row', async () => {
-    const result = await runRetention({ warehouse, state, now: () => NOW }, { dryRun: true });
+    const result = await runRetention(
+      { warehouse: bq.warehouse, state: bq.state, now: () => NOW },
+      { dryRun: true },
+    );
     expect(result.changes.every((c) => c.rows === 2)).toBe(true);
-    const kinds = queries.map((q) => /^\s*(\w+)/.exec(q.query)?.[1]);
+    const kinds = bq.fake.queries.map((q) => /^\s*(\w+)/.exec(q.query)?.[1]);
     expect(new Set(kinds)).toEqual(new Set(['SELECT', 'INSERT']));
   });
 
   it("BigQuery's streaming-buffer refusal leaves the erasure request pending", async () => {
-    fake.onQuery((q) => {
-      queries.push(q);
+    bq.fake.onQuery((q) => {
       if (q.query.startsWith('DELETE FROM `gca-test.gca_raw.responses`\nWHERE user_id')) {
         return { error: { reason: 'invalidQuery', message: STREAMING_BUFFER } };
       }
@@ -104,13 +86,13 @@ describe('runRetention on the BigQuery adapter (fake endpoint)', () => {
       if (/^\s*(UPDATE|DELETE|INSERT)/.test(q.query)) return { numDmlAffectedRows: 1 };
       return { fields: [], rows: [] };
     });
-    await state.requestErasure('bob@x.com', NOW);
-    const result = await runRetention({ warehouse, state, now: () => NOW });
+    await bq.state.requestErasure('bob@x.com', NOW);
+    const result = await runRetention({ warehouse: bq.warehouse, state: bq.state, now: () => NOW });
     expect(result).toMatchObject({ status: 'done', erasuresDone: 0, erasuresPending: 1 });
-    const [pending] = await state.listErasureRequests('pending');
+    const [pending] = await bq.state.listErasureRequests('pending');
     expect(pending).toMatchObject({ attempts: 1, status: 'pending' });
     expect(pending?.lastError).toMatch(/^streaming buffer: /);
-    const erase = queries.find((q) =>
+    const erase = bq.fake.queries.find((q) =>
       q.query.startsWith('DELETE FROM `gca-test.gca_raw.requests`\nWHERE user_id'),
     );
     expect(paramsOf(erase as QueryRequestInfo).users).toEqual({

@@ -1,14 +1,11 @@
-import { join } from 'node:path';
 import { runRecompute } from '../../../shared/jobs/recompute';
 import { retentionCutoffs, RETENTION_JOB, runRetention } from '../../../shared/jobs/retention';
 import { buildReport } from '../../../shared/metrics/report';
 import type { NormalizeContext } from '../../../shared/normalize/outcome';
 import { ingestRecords, type RawRecord } from '../../../shared/pipeline/ingest';
-import { openLocalStateStore } from '../../../shared/state/local';
-import type { StateStore } from '../../../shared/state/port';
-import { REGISTRY } from '../../../shared/tables/registry';
 import type { Warehouse } from '../../../shared/warehouse/port';
-import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import { openTempJobSetup, snapshotTables, type TempJobSetup } from '../../helpers/duckdb';
+// The entry builders (erasure.test.ts seeds the same kind of log).
 import {
   entryText,
   makeMetadataEntry,
@@ -93,23 +90,6 @@ async function ingest(
   return ingestRecords(records, w, { context });
 }
 
-/** Every table and view, rows sorted, without the recompute/run bookkeeping columns. */
-async function snapshot(w: Warehouse, skip: string[] = ['gca_analytics.retention_runs']) {
-  const out: Record<string, unknown[]> = {};
-  for (const t of REGISTRY) {
-    const name = `${t.dataset}.${t.name}`;
-    if (skip.includes(name)) continue;
-    const rows = await w.query(`SELECT * FROM \`${name}\``);
-    out[name] = rows
-      .map((r) => {
-        const { updated_at: _u, ...rest } = r as Record<string, unknown>;
-        return JSON.stringify(rest);
-      })
-      .sort();
-  }
-  return out;
-}
-
 async function count(w: Warehouse, sql: string): Promise<number> {
   const rows = await w.query<{ n: number }>(sql);
   return Number(rows[0]?.n ?? 0);
@@ -129,25 +109,20 @@ function badEntry(user: string): string {
 }
 
 describe('runRetention on DuckDB with a fixed clock', () => {
-  let temp: TempWarehouse;
-  let state: StateStore;
+  let temp: TempJobSetup;
   const run = (opts: { dryRun?: boolean } = {}) =>
-    runRetention({ warehouse: temp.warehouse, state, now: () => NOW }, opts);
+    runRetention({ warehouse: temp.warehouse, state: temp.state, now: () => NOW }, opts);
 
   beforeEach(async () => {
-    temp = await openTempWarehouse();
-    state = await openLocalStateStore(join(temp.dir, 'state.json'));
+    temp = await openTempJobSetup();
     // Quarantine: one record 45 days old (deleted), one 2 days old (kept).
     await ingest(temp.warehouse, [], '2026-01-15T00:00:00.000000Z', [badEntry(USERS[0])]);
     await ingest(temp.warehouse, fixtureEntries(), '2026-02-27T00:00:00.000000Z', [
       badEntry(USERS[1]),
     ]);
-    await runRecompute({ warehouse: temp.warehouse, state, now: () => NOW });
+    await runRecompute({ warehouse: temp.warehouse, state: temp.state, now: () => NOW });
   });
-  afterEach(async () => {
-    await state.close();
-    await temp.cleanup();
-  });
+  afterEach(() => temp.cleanup());
 
   it('computes cutoffs from the clock and the policy', () => {
     expect(retentionCutoffs(NOW, { contentDays: 30, eventDays: 400, quarantineDays: 7 })).toEqual({
@@ -159,8 +134,8 @@ describe('runRetention on DuckDB with a fixed clock', () => {
 
   it('content expiry nulls every content column of old rows and leaves every figure unchanged', async () => {
     // No row expiry here, so every figure (views over raw rows included) must stay.
-    await state.setRetentionPolicy({ contentDays: 30, eventDays: 3650, quarantineDays: 3650 });
-    const before = await snapshot(temp.warehouse);
+    await temp.state.setRetentionPolicy({ contentDays: 30, eventDays: 3650, quarantineDays: 3650 });
+    const before = await snapshotTables(temp.warehouse);
     const reportBefore = await buildReport(temp.warehouse);
     const result = await run();
     expect(result.status).toBe('done');
@@ -210,7 +185,7 @@ describe('runRetention on DuckDB with a fixed clock', () => {
     ).toBe(4);
 
     // Every figure: derived tables and views unchanged, and the report too.
-    const after = await snapshot(w);
+    const after = await snapshotTables(w);
     for (const name of [
       'gca_analytics.suggestions',
       'gca_analytics.acceptance_daily',
@@ -222,8 +197,8 @@ describe('runRetention on DuckDB with a fixed clock', () => {
     }
     expect(await buildReport(w)).toEqual(reportBefore);
     // A recompute from the expired raw rows gives the same figures (content is never a figure).
-    await runRecompute({ warehouse: w, state, now: () => NOW }, { full: true });
-    expect((await snapshot(w))['gca_analytics.acceptance_daily']).toEqual(
+    await runRecompute({ warehouse: w, state: temp.state, now: () => NOW }, { full: true });
+    expect((await snapshotTables(w))['gca_analytics.acceptance_daily']).toEqual(
       before['gca_analytics.acceptance_daily'],
     );
   });
@@ -233,7 +208,7 @@ describe('runRetention on DuckDB with a fixed clock', () => {
     const keysBefore = await w.query<{ entry_key: string; old: boolean }>(
       `SELECT entry_key, event_timestamp < TIMESTAMP '2025-01-25 00:00:00+00' AS old FROM \`gca_raw.metadata_events\``,
     );
-    const derivedBefore = await snapshot(w);
+    const derivedBefore = await snapshotTables(w);
     const result = await run();
 
     expect(changeOf(result, 'gca_raw.requests', 'deleted')).toBe(4);
@@ -254,15 +229,15 @@ describe('runRetention on DuckDB with a fixed clock', () => {
       'SELECT quarantine_time FROM `gca_raw.quarantine`',
     );
     expect(quarantine).toEqual([{ quarantine_time: '2026-02-27T00:00:00.000000Z' }]);
-    const after = await snapshot(w);
+    const after = await snapshotTables(w);
     for (const t of ['suggestions', 'acceptance_daily', 'lines_accepted_daily']) {
       expect(after[`gca_analytics.${t}`]).toEqual(derivedBefore[`gca_analytics.${t}`]);
     }
     // Neither an incremental nor a full recompute brings back or drops the expired days: a
     // suggestion whose events all expired keeps its row, so its figures stay.
-    await runRecompute({ warehouse: w, state, now: () => NOW });
-    await runRecompute({ warehouse: w, state, now: () => NOW }, { full: true });
-    const rebuilt = await snapshot(w);
+    await runRecompute({ warehouse: w, state: temp.state, now: () => NOW });
+    await runRecompute({ warehouse: w, state: temp.state, now: () => NOW }, { full: true });
+    const rebuilt = await snapshotTables(w);
     for (const t of ['suggestions', 'acceptance_daily', 'lines_accepted_daily']) {
       expect(rebuilt[`gca_analytics.${t}`]).toEqual(derivedBefore[`gca_analytics.${t}`]);
     }
@@ -296,9 +271,9 @@ describe('runRetention on DuckDB with a fixed clock', () => {
   });
 
   it('a dry run changes nothing and predicts exactly what the real run changes', async () => {
-    await state.requestErasure(USERS[1], NOW);
-    const before = await snapshot(temp.warehouse);
-    const requestsBefore = await state.listErasureRequests();
+    await temp.state.requestErasure(USERS[1], NOW);
+    const before = await snapshotTables(temp.warehouse);
+    const requestsBefore = await temp.state.listErasureRequests();
     const dry = await run({ dryRun: true });
     expect(dry).toMatchObject({
       status: 'done',
@@ -306,8 +281,8 @@ describe('runRetention on DuckDB with a fixed clock', () => {
       erasuresDone: 0,
       erasuresPending: 1,
     });
-    expect(await snapshot(temp.warehouse)).toEqual(before);
-    expect(await state.listErasureRequests()).toEqual(requestsBefore);
+    expect(await snapshotTables(temp.warehouse)).toEqual(before);
+    expect(await temp.state.listErasureRequests()).toEqual(requestsBefore);
 
     const real = await run();
     expect(real.erasures[0]?.counts).toEqual(dry.erasures[0]?.counts);
@@ -322,19 +297,19 @@ describe('runRetention on DuckDB with a fixed clock', () => {
   });
 
   it('running retention twice changes nothing the second time', async () => {
-    await state.requestErasure(USERS[0], NOW);
+    await temp.state.requestErasure(USERS[0], NOW);
     await run();
-    const after = await snapshot(temp.warehouse);
+    const after = await snapshotTables(temp.warehouse);
     const second = await run();
     expect(second.changes.every((c) => c.rows === 0)).toBe(true);
     expect(second.erasures).toEqual([]);
-    expect(await snapshot(temp.warehouse)).toEqual(after);
+    expect(await snapshotTables(temp.warehouse)).toEqual(after);
   });
 
   it('uses the policy from the state store over the defaults', async () => {
-    await state.setRetentionPolicy({ contentDays: 1, eventDays: 3650, quarantineDays: 3650 });
+    await temp.state.setRetentionPolicy({ contentDays: 1, eventDays: 3650, quarantineDays: 3650 });
     const result = await runRetention(
-      { warehouse: temp.warehouse, state, now: () => NOW },
+      { warehouse: temp.warehouse, state: temp.state, now: () => NOW },
       { defaults: { contentDays: 30, eventDays: 400, quarantineDays: 30 } },
     );
     expect(result.policy).toEqual({ contentDays: 1, eventDays: 3650, quarantineDays: 3650 });
@@ -345,11 +320,11 @@ describe('runRetention on DuckDB with a fixed clock', () => {
   });
 
   it('does nothing while another run holds the lease', async () => {
-    const lease = await state.acquireLease(RETENTION_JOB, 'other', 60_000, NOW);
+    const lease = await temp.state.acquireLease(RETENTION_JOB, 'other', 60_000, NOW);
     expect(lease).not.toBeNull();
-    const before = await snapshot(temp.warehouse, []);
+    const before = await snapshotTables(temp.warehouse, []);
     const result = await run();
     expect(result.status).toBe('locked');
-    expect(await snapshot(temp.warehouse, [])).toEqual(before);
+    expect(await snapshotTables(temp.warehouse, [])).toEqual(before);
   });
 });

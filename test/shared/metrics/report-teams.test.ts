@@ -10,15 +10,14 @@
  */
 import { runRecompute } from '../../../shared/jobs/recompute';
 import { buildReport } from '../../../shared/metrics/report';
-import { openLocalStateStore } from '../../../shared/state/local';
-import type { StateStore } from '../../../shared/state/port';
 import { parseTeamMapping } from '../../../shared/teams/mapping';
 import { replaceUserTeams } from '../../../shared/teams/store';
-import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import { useTempJobSetup } from '../../helpers/duckdb';
 import { eventsBatch, type EventSpec } from '../../helpers/metadata-events';
 
 const NOW = new Date('2025-11-01T00:00:00Z');
 
+// A `teams import` file, as described above: its rows look like every other mapping in the tests.
 const MAPPING = `user_id,team,seat,from,to
 a1,A,true,,
 a2,A,true,,
@@ -59,18 +58,14 @@ const EVENTS: EventSpec[] = [
 ];
 
 describe('report by team (hand-computed)', () => {
-  let temp: TempWarehouse;
-  let state: StateStore;
+  const temp = useTempJobSetup('all');
   beforeAll(async () => {
-    temp = await openTempWarehouse();
-    state = await openLocalStateStore(`${temp.dir}/state.json`);
     await temp.warehouse.insertRaw(eventsBatch(EVENTS));
-    await runRecompute({ warehouse: temp.warehouse, state, now: () => NOW }, { full: true });
+    await runRecompute(
+      { warehouse: temp.warehouse, state: temp.state, now: () => NOW },
+      { full: true },
+    );
     await replaceUserTeams(temp.warehouse, parseTeamMapping(MAPPING), NOW);
-  });
-  afterAll(async () => {
-    await state.close();
-    await temp.cleanup();
   });
 
   it('counts a suggestion for its user team on its day, pooling teams under 5 users', async () => {
@@ -116,6 +111,7 @@ describe('report by team (hand-computed)', () => {
   it('shows every team with a floor of 1, the mover counted in B then in A', async () => {
     const r = await buildReport(temp.warehouse, { minTeamSize: 1 });
     expect(Object.keys(r.byTeam)).toEqual(['(no team)', 'A', 'B']);
+    // Figures stated in full, hand-computed from EVENTS.
     expect(r.byTeam.B?.code).toEqual({
       exposed: 2,
       accepted: 1,

@@ -1,27 +1,19 @@
 import { runRecompute } from '../../../shared/jobs/recompute';
 import { buildReport, ReportRangeError } from '../../../shared/metrics/report';
-import { openLocalStateStore } from '../../../shared/state/local';
-import type { StateStore } from '../../../shared/state/port';
-import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import { useTempJobSetup } from '../../helpers/duckdb';
 import { eventsBatch, type EventSpec } from '../../helpers/metadata-events';
 
 const NOW = new Date('2025-11-01T00:00:00Z');
 
 describe('report on DuckDB (hand-computed figures)', () => {
-  let temp: TempWarehouse;
-  let state: StateStore;
-  beforeEach(async () => {
-    temp = await openTempWarehouse();
-    state = await openLocalStateStore(`${temp.dir}/state.json`);
-  });
-  afterEach(async () => {
-    await state.close();
-    await temp.cleanup();
-  });
+  const temp = useTempJobSetup();
 
   async function load(specs: EventSpec[]): Promise<void> {
     await temp.warehouse.insertRaw(eventsBatch(specs));
-    await runRecompute({ warehouse: temp.warehouse, state, now: () => NOW }, { full: true });
+    await runRecompute(
+      { warehouse: temp.warehouse, state: temp.state, now: () => NOW },
+      { full: true },
+    );
   }
 
   it('applies the spec formulas to code, chat and total', async () => {
@@ -135,7 +127,10 @@ describe('report on DuckDB (hand-computed figures)', () => {
     await temp.warehouse.execute(
       'INSERT INTO `gca_raw.metadata_events` SELECT * FROM `gca_raw.metadata_events`',
     );
-    await runRecompute({ warehouse: temp.warehouse, state, now: () => NOW }, { full: true });
+    await runRecompute(
+      { warehouse: temp.warehouse, state: temp.state, now: () => NOW },
+      { full: true },
+    );
     const after = await buildReport(temp.warehouse);
     expect(after).toEqual(before);
     expect(after.total).toEqual({ exposed: 1, accepted: 2, acceptanceRate: 2, linesAccepted: 7 });

@@ -39,7 +39,11 @@ const RESPONSE_LOG = 'projects/my-project-id/logs/cloudaicompanion.googleapis.co
 const METADATA_LOG = 'projects/my-project-id/logs/cloudaicompanion.googleapis.com%2Fmetadata';
 const RESOURCE = { project_id: 'my-project-id', location: 'global', instance_id: 'default' };
 
-/** Expected rows without entry_key and payload (checked for every fixture below). */
+/**
+ * Expected rows without entry_key and payload (checked for every fixture below). Each row is
+ * written out whole, field by field from its spec sample, so it can be checked against the
+ * sample on its own; rows of entries of one interaction share their labels, and so repeat them.
+ */
 const EXPECTED: Record<string, { kind: NormalizeOutcome['kind']; row: Record<string, unknown> }> = {
   'request-chat': {
     kind: 'request',
@@ -107,6 +111,7 @@ const EXPECTED: Record<string, { kind: NormalizeOutcome['kind']; row: Record<str
       content_mode: 'full',
     },
   },
+  // The labels of the agent samples: the same in every entry of an interaction (see above).
   'agent1-request': {
     kind: 'request',
     row: {

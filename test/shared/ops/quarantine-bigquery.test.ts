@@ -4,9 +4,11 @@
  * normalize, one DELETE of the rows that leave, one UPDATE per new reason) and the listing query.
  */
 import { reprocessQuarantine, listQuarantine } from '../../../shared/ops/quarantine';
-import { createBigQueryWarehouse } from '../../../shared/warehouse/bigquery';
 import type { Warehouse } from '../../../shared/warehouse/port';
 import {
+  fakeFields,
+  fakeWarehouse,
+  paramsOf,
   startFakeBigQuery,
   type FakeBigQuery,
   type QueryRequestInfo,
@@ -22,29 +24,15 @@ const GOOD = entryText(
 );
 const FIELDS = ['quarantine_id', 'source', 'message_id', 'reason', 'detail', 'raw', 'raw_bytes'];
 
-function params(q: QueryRequestInfo): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const p of (q.queryParameters ?? []) as {
-    name: string;
-    parameterValue: { value?: unknown; arrayValues?: { value: unknown }[] };
-  }[]) {
-    out[p.name] = p.parameterValue.value ?? p.parameterValue.arrayValues?.map((v) => v.value);
-  }
-  return out;
-}
-
 let fake: FakeBigQuery;
 let warehouse: Warehouse;
-let queries: QueryRequestInfo[];
 beforeEach(async () => {
   fake = await startFakeBigQuery();
-  warehouse = createBigQueryWarehouse({ projectId: fake.projectId, bigquery: fake.client() });
-  queries = [];
+  warehouse = fakeWarehouse(fake);
   fake.onQuery((q) => {
-    queries.push(q);
     if (/^\s*SELECT quarantine_id, source/.test(q.query)) {
       const rows =
-        params(q).after === ''
+        paramsOf(q).after?.value === ''
           ? [
               ['qa', 'pubsub', 'm1', 'invalid_payload', 'old', GOOD, String(GOOD.length)],
               ['qb', 'pubsub', 'm2', 'invalid_payload', 'old', 'not json', '8'],
@@ -56,14 +44,15 @@ beforeEach(async () => {
         rows,
       };
     }
+    // The listing query's answer (ops-cloud.test.ts scripts it too, to see the command get there).
     if (/^\s*SELECT reason, COUNT/.test(q.query)) {
       return {
-        fields: [
-          { name: 'reason', type: 'STRING' },
-          { name: 'n', type: 'INT64' },
-          { name: 'oldest', type: 'TIMESTAMP' },
-          { name: 'newest', type: 'TIMESTAMP' },
-        ],
+        fields: fakeFields({
+          reason: 'STRING',
+          n: 'INT64',
+          oldest: 'TIMESTAMP',
+          newest: 'TIMESTAMP',
+        }),
         rows: [['invalid_json', '2', '1772186400.0', '1772186400.0']],
       };
     }
@@ -85,7 +74,7 @@ it('pages by quarantine_id, writes what normalizes with insertAll, then deletes 
     reasonChanged: 1,
     noRaw: 1,
   });
-  const select = queries[0] as QueryRequestInfo;
+  const select = fake.queries[0] as QueryRequestInfo;
   expect(select.query).toMatch(
     /FROM `gca-test\.gca_raw\.quarantine`\nWHERE quarantine_time >= @from_time AND quarantine_time < @to_time AND quarantine_id > @after\nORDER BY quarantine_id\nLIMIT 500/,
   );
@@ -94,18 +83,21 @@ it('pages by quarantine_id, writes what normalizes with insertAll, then deletes 
   const body = inserts[0]?.body as { rows: { insertId: string; json: { insert_id: string } }[] };
   expect(body.rows.map((r) => r.json.insert_id)).toEqual(['q-good']);
   expect(body.rows[0]?.insertId).toBeTruthy();
-  const dml = queries.filter((q) => /^\s*(UPDATE|DELETE)/.test(q.query));
+  const dml = fake.queries.filter((q) => /^\s*(UPDATE|DELETE)/.test(q.query));
   expect(dml.map((q) => q.query.split('\n')[0])).toEqual([
     'DELETE FROM `gca-test.gca_raw.quarantine` WHERE quarantine_id IN UNNEST(@ids)',
     'UPDATE `gca-test.gca_raw.quarantine` SET reason = @reason, detail = @detail WHERE quarantine_id IN UNNEST(@ids)',
   ]);
-  expect(params(dml[0] as QueryRequestInfo).ids).toEqual(['qa']);
-  expect(params(dml[1] as QueryRequestInfo)).toMatchObject({ reason: 'invalid_json', ids: ['qb'] });
+  expect(paramsOf(dml[0] as QueryRequestInfo).ids?.value).toEqual(['qa']);
+  expect(paramsOf(dml[1] as QueryRequestInfo)).toMatchObject({
+    reason: { value: 'invalid_json' },
+    ids: { value: ['qb'] },
+  });
 });
 
 it('lists with a QUALIFY BigQuery accepts (after a WHERE) even without a filter', async () => {
   const listing = await listQuarantine(warehouse, {}, { samples: 2 });
   expect(listing.total).toBe(2);
-  const samples = queries.find((q) => /QUALIFY/.test(q.query));
+  const samples = fake.queries.find((q) => /QUALIFY/.test(q.query));
   expect(samples?.query).toMatch(/\nWHERE TRUE\nQUALIFY ROW_NUMBER\(\)/);
 });

@@ -4,9 +4,9 @@
  */
 import { ingestRecords, type RawRecord } from '../../../shared/pipeline/ingest';
 import type { IngestCounts, NormalizeContext } from '../../../shared/normalize/outcome';
-import type { Warehouse } from '../../../shared/warehouse/port';
 import { generateSample } from '../../../cli/sample/generate';
-import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import { openTempWarehouse, useTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import { wrapWarehouse } from '../../helpers/warehouse';
 
 const ctx: NormalizeContext = { ingestTime: '2026-02-01T00:00:00Z', contentMode: 'scrubbed' };
 
@@ -38,13 +38,7 @@ function conserved(c: IngestCounts): boolean {
 }
 
 describe('ingestRecords on DuckDB', () => {
-  let temp: TempWarehouse;
-  beforeAll(async () => {
-    temp = await openTempWarehouse();
-  });
-  afterAll(async () => {
-    await temp.cleanup();
-  });
+  const temp = useTempWarehouse('all');
 
   it('conserves counts, stores what it counts, and a re-ingest adds nothing', async () => {
     const records = sampleRecords();
@@ -80,12 +74,7 @@ describe('ingestRecords on DuckDB', () => {
     // The warehouse refuses the first response row it is given: it is not stored and is
     // reported, as DuckDB reports a row it cannot convert.
     const w = other.warehouse;
-    const refusing: Warehouse = {
-      engine: w.engine,
-      ensureSchema: () => w.ensureSchema(),
-      query: (sql, params) => w.query(sql, params),
-      execute: (sql, params) => w.execute(sql, params),
-      close: () => w.close(),
+    const refusing = wrapWarehouse(w, {
       insertRaw: async (batch) => {
         const [first, ...rest] = batch.responses;
         if (rejectedKey || !first) return w.insertRaw(batch);
@@ -94,7 +83,7 @@ describe('ingestRecords on DuckDB', () => {
         const refused = { table: 'responses' as const, key: rejectedKey, detail: 'refused' };
         return { ...result, rejected: [...result.rejected, refused] };
       },
-    };
+    });
     try {
       const counts = await ingestRecords(sampleRecords(), refusing, {
         context: ctx,

@@ -185,6 +185,7 @@ describe('ExportSplitter', () => {
   });
 });
 
+// A temp directory for the block's files, as in every file-reading test.
 describe('readExport', () => {
   let dir: string;
   beforeAll(() => {

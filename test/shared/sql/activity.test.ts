@@ -14,7 +14,8 @@ import { renderSql } from '../../../shared/sql/render';
 import { openLocalStateStore } from '../../../shared/state/local';
 import { dailyActiveUsersTable, interactionsTable } from '../../../shared/tables/registry';
 import { openDuckDbWarehouse } from '../../../shared/warehouse/duckdb';
-import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import { useTempWarehouse } from '../../helpers/duckdb';
+// The row builders, as the other DuckDB tests import them.
 import {
   batchOf,
   makeMetadataEvent,
@@ -23,13 +24,7 @@ import {
 } from '../../helpers/metadata-events';
 
 describe('activity tables on DuckDB', () => {
-  let temp: TempWarehouse;
-  beforeEach(async () => {
-    temp = await openTempWarehouse();
-  });
-  afterEach(async () => {
-    await temp.cleanup();
-  });
+  const temp = useTempWarehouse();
 
   /** A full recompute (no watermark yet), which builds the activity tables. */
   async function recompute(): Promise<void> {
@@ -114,6 +109,7 @@ describe('activity tables on DuckDB', () => {
       batchOf({ requests: [req], responses: [resp, onlyResp], metadata_events: [api] }),
     );
     await temp.warehouse.execute('INSERT INTO `gca_raw.requests` SELECT * FROM `gca_raw.requests`');
+    // Each test states every row of its table in full.
     await recompute();
     const rows = await temp.warehouse.query(
       'SELECT * FROM `gca_analytics.interactions` ORDER BY request_id',
@@ -183,6 +179,7 @@ describe('activity tables on DuckDB', () => {
         ],
       }),
     );
+    // Each test states every row of its table in full.
     await recompute();
     const rows = await temp.warehouse.query(
       'SELECT * FROM `gca_analytics.daily_active_users` ORDER BY day, user_id',

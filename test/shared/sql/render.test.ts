@@ -5,6 +5,7 @@ const duck = { engine: 'duckdb' } as const;
 const bq = { engine: 'bigquery', projectId: 'proj-1' } as const;
 
 describe('renderSql for DuckDB', () => {
+  // A table of cases: one row per rewrite, alike by design.
   it.each([
     ['strips backticks', 'SELECT * FROM `gca_raw.requests`', 'SELECT * FROM gca_raw.requests'],
     ['quotes odd names', 'SELECT `my col` FROM t', 'SELECT "my col" FROM t'],

@@ -10,20 +10,17 @@ import {
   REPLACE_USER_TEAMS_SQL,
 } from '../../../shared/teams/store';
 import { renderSql } from '../../../shared/sql/render';
-import { createBigQueryWarehouse } from '../../../shared/warehouse/bigquery';
-import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
-import { startFakeBigQuery, type QueryRequestInfo } from '../../helpers/fake-bigquery';
+import { useTempWarehouse } from '../../helpers/duckdb';
+import {
+  fakeWarehouse,
+  startFakeBigQuery,
+  type QueryRequestInfo,
+} from '../../helpers/fake-bigquery';
 
 const AT = new Date('2026-01-05T10:00:00Z');
 
 describe('user_teams store', () => {
-  let temp: TempWarehouse;
-  beforeEach(async () => {
-    temp = await openTempWarehouse();
-  });
-  afterEach(async () => {
-    await temp.cleanup();
-  });
+  const temp = useTempWarehouse();
 
   it('replaces the whole mapping, and leaves it whole when the statement fails', async () => {
     await replaceUserTeams(temp.warehouse, parseTeamMapping('user_id,team\na,X\nb,Y\n'), AT);
@@ -60,12 +57,7 @@ describe('user_teams store', () => {
         ? { fields: [{ name: 'n', type: 'INT64' }], rows: [['2']] }
         : { numDmlAffectedRows: 3 };
     });
-    const w = createBigQueryWarehouse({
-      projectId: fake.projectId,
-      bigquery: fake.client({ maxRetries: 0 }),
-      callTimeoutMs: 5_000,
-      sleep: async () => undefined,
-    });
+    const w = fakeWarehouse(fake);
     try {
       const rows = parseTeamMapping('user_id,team,seat,from\na,X,false,2026-01-01\nb,Y,,\n');
       expect(await replaceUserTeams(w, rows, AT)).toBe(2);

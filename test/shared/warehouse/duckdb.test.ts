@@ -2,7 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { openDuckDbWarehouse, ROW_GROUP_SIZE } from '../../../shared/warehouse/duckdb';
 import type { Warehouse } from '../../../shared/warehouse/port';
 import type { MetadataEventRow } from '../../../shared/tables/registry';
-import { openTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import { openTempWarehouse, useTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+// The row builders, as the other DuckDB tests import them.
 import {
   batchOf,
   eventsBatch,
@@ -13,13 +14,7 @@ import {
 } from '../../helpers/metadata-events';
 
 describe('DuckDB warehouse adapter', () => {
-  let temp: TempWarehouse;
-  beforeEach(async () => {
-    temp = await openTempWarehouse();
-  });
-  afterEach(async () => {
-    await temp.cleanup();
-  });
+  const temp = useTempWarehouse();
 
   it('creates both schemas, every table and view, idempotently', async () => {
     await temp.warehouse.ensureSchema();

@@ -36,6 +36,8 @@ async function main(mode: string): Promise<unknown> {
     return { exists };
   }
   const warehouse = await openWarehouse(parseConfig(process.env));
+  // The row warehouse.test.ts writes too: this script runs in a child process and cannot import
+  // the test's fixtures.
   const row = makeQuarantineRow({
     source: 'pubsub',
     messageId: 'm-1',

@@ -13,6 +13,7 @@ import {
 } from '../../../../shared/warehouse/bigquery';
 import type { RawBatch, Warehouse } from '../../../../shared/warehouse/port';
 import {
+  fakeFields,
   googleError,
   insertErrors,
   startFakeBigQuery,
@@ -31,6 +32,7 @@ function sampleBatch(entries = 12): RawBatch {
     else if (out.kind === 'response') batch.responses.push(out.row);
     else if (out.kind === 'metadata') batch.metadata_events.push(out.row);
   }
+  // The row emulator.test.ts's child process writes too (it cannot import this fixture).
   batch.quarantine.push(
     makeQuarantineRow({
       source: 'pubsub',
@@ -199,6 +201,7 @@ describe('insertRaw', () => {
     expect(result.rejected.map((r) => r.key)).toEqual([rows[0]!.entry_key]);
   });
 
+  // One test per retried reason, each stating what the caller sees.
   it('throws a transient BigQueryInsertError when retryable rows keep failing', async () => {
     const rows = sampleBatch(40).metadata_events.slice(0, 2);
     const failing = insertErrors({ index: 0, reason: 'backendError' });
@@ -384,21 +387,20 @@ describe('query and execute', () => {
   it('returns rows in the registry conventions', async () => {
     fake.onQuery(() => ({
       fields: [
-        { name: 'n', type: 'INTEGER' },
-        { name: 'rate', type: 'FLOAT' },
-        { name: 'ok', type: 'BOOLEAN' },
-        { name: 't', type: 'TIMESTAMP' },
-        { name: 'day', type: 'DATE' },
-        { name: 'payload', type: 'JSON' },
+        ...fakeFields({
+          n: 'INTEGER',
+          rate: 'FLOAT',
+          ok: 'BOOLEAN',
+          t: 'TIMESTAMP',
+          day: 'DATE',
+          payload: 'JSON',
+        }),
         { name: 'tags', type: 'STRING', mode: 'REPEATED' },
         {
           name: 'files',
           type: 'RECORD',
           mode: 'REPEATED',
-          fields: [
-            { name: 'path', type: 'STRING' },
-            { name: 'chars', type: 'INTEGER' },
-          ],
+          fields: fakeFields({ path: 'STRING', chars: 'INTEGER' }),
         },
         { name: 'missing', type: 'STRING' },
       ],
