@@ -10,6 +10,8 @@ export interface SecretEnv {
   projectId: string;
 }
 
+// Names, identities and URLs, as push-subscription.ts's and scheduled-call.ts's args: each
+// resource's own fields, alike by shape only.
 export interface CloudFunctionArgs {
   project: string;
   region: string;

@@ -26,6 +26,8 @@ import { RequestLogSchema, type ContextFile, type RequestBody } from '../schemas
 import type { Warehouse } from '../warehouse/port';
 import { parseJsonColumn } from './show';
 
+// An `as const` tuple and its union type, TypeScript's idiom for a name list (as infra/bundle.ts's
+// function names): alike by shape only.
 export const EXPORT_FORMATS = ['batch', 'pairs'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 

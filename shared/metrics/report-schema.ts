@@ -56,6 +56,7 @@ export type TeamEngagement = z.infer<typeof TeamEngagementSchema>;
  * `gca-analytics report --json`. The first keys are the contract of issue #3; the others feed
  * the HTML dashboard (IDE, agent mode, active users, product).
  */
+// One key a figure, as the group schemas above: alike by shape only.
 export const ReportSchema = z.object({
   code: FiguresSchema,
   chat: FiguresSchema,

@@ -67,6 +67,7 @@ export function isLogEntryFast(e: Obj): e is LogEntry {
       return false;
     }
   }
+  // The labels' fields in the order of EntryLabelsSchema: alike the other guards by shape only.
   const l = e.labels;
   if (
     !absent(l) &&

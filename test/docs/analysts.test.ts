@@ -226,6 +226,8 @@ describe('docs/analysts.md queries', () => {
     ]);
   });
 
+  // Each query's expected rows are written out in full, hand-computed from the fixture, so a
+  // reader checks them against the doc: the tests look alike by shape only.
   it('engagement by team', async () => {
     const rows = await run('engagement-by-team', OCTOBER);
     expect(rows).toEqual([
@@ -346,6 +348,7 @@ describe('docs/analysts.md queries', () => {
     ]);
   });
 
+  // Expected rows written out in full, as every query's test here (alike by shape only).
   it('lines accepted per active user (distinct users over the range)', async () => {
     const rows = await run('lines-per-active-user', OCTOBER);
     // Lines 10 + 30 + 6 + 7 + 4; active in October: alice, bob, carol, dave, erin, frank.

@@ -118,6 +118,7 @@ const cases: Case[] = [
     'reason invalid',
   ],
   ['HTTP 413', apiError(413, 'Request Entity Too Large'), 'permanent', 'http 413'],
+  // Two partial failures alike but for the failing row's reason: one for each class.
   [
     'insertAll partial failure: one invalid row, the others stopped',
     new commonUtil.PartialFailureError({
