@@ -4,6 +4,7 @@
  * path, resumable, then a recompute of the days touched (shared/ops/backfill.ts).
  */
 import { Option, type Command } from 'commander';
+import { RECOMPUTE_ENV, recomputeLookbackFor } from '../../shared/config';
 import { CONTENT_MODES, type ContentMode } from '../../shared/content/mode';
 import { runBackfill, type BackfillCounts, type BackfillSource } from '../../shared/ops/backfill';
 import { loadErasedUsers } from '../../shared/ops/erased-users';
@@ -17,7 +18,7 @@ import { rebuildTouchedDays } from '../../shared/ops/rebuild';
 import { parseGsUrl, storageSource } from '../../shared/ops/storage-source';
 import { formatCount } from '../report/format';
 import { openLoggingList, openStoragePort } from '../backfill-clients';
-import { addDbOption, CliError, writeContext, type CliContext } from '../context';
+import { addDbOption, CliError, commandEnv, writeContext, type CliContext } from '../context';
 import { parseDayRange } from '../days';
 import { openOpsDeps } from '../ops-deps';
 import { describeRebuild } from '../recompute-local';
@@ -215,6 +216,12 @@ export function register(program: Command, ctx: CliContext): void {
             ? await rebuildTouchedDays(
                 { warehouse: deps.warehouse, state: deps.state, now: () => ctx.now() },
                 result.days,
+                {
+                  lookbackDays: recomputeLookbackFor(
+                    deps.config.warehouse,
+                    commandEnv(ctx, [RECOMPUTE_ENV]).recomputeLookbackDays,
+                  ),
+                },
               )
             : null;
         if (rebuild?.result.status === 'locked') ctx.exitCode = 1;

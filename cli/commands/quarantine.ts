@@ -4,6 +4,7 @@
  * the entries that now normalize. Local (--db) or the cloud (GCA_WAREHOUSE=bigquery).
  */
 import { Option, type Command } from 'commander';
+import { RECOMPUTE_ENV, recomputeLookbackFor } from '../../shared/config';
 import { CONTENT_MODES, type ContentMode } from '../../shared/content/mode';
 import { loadErasedUsers } from '../../shared/ops/erased-users';
 import {
@@ -14,7 +15,7 @@ import {
 import { rebuildTouchedDays } from '../../shared/ops/rebuild';
 import { QUARANTINE_REASONS } from '../../shared/tables/registry';
 import { formatCount } from '../report/format';
-import { addDbOption, CliError, writeContext, type CliContext } from '../context';
+import { addDbOption, CliError, commandEnv, writeContext, type CliContext } from '../context';
 import { parseDayRange } from '../days';
 import { openOpsDeps } from '../ops-deps';
 import { describeRebuild } from '../recompute-local';
@@ -149,6 +150,12 @@ export function register(program: Command, ctx: CliContext): void {
               ? await rebuildTouchedDays(
                   { warehouse: deps.warehouse, state: deps.state, now: () => ctx.now() },
                   result.days,
+                  {
+                    lookbackDays: recomputeLookbackFor(
+                      deps.config.warehouse,
+                      commandEnv(ctx, [RECOMPUTE_ENV]).recomputeLookbackDays,
+                    ),
+                  },
                 )
               : null;
           if (rebuild?.result.status === 'locked') ctx.exitCode = 1;

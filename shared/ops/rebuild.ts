@@ -16,15 +16,21 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * True when an incremental recompute at `now` sees every day of `days` (YYYY-MM-DD), with its
- * lookback (`lookbackDays`; default the job's: DEFAULT_BIGQUERY_LOOKBACK_DAYS on BigQuery, every day on DuckDB).
+ * lookback: `lookbackDays` (null: every day), or when not given the default of
+ * recomputeLookbackFor (DEFAULT_BIGQUERY_LOOKBACK_DAYS on BigQuery, every day on DuckDB).
  */
 export function incrementalReaches(
   engine: Warehouse['engine'],
   days: readonly string[],
   now: Date,
-  lookbackDays?: number,
+  lookbackDays?: number | null,
 ): boolean {
-  const lookback = lookbackDays ?? (engine === 'bigquery' ? DEFAULT_BIGQUERY_LOOKBACK_DAYS : null);
+  const lookback =
+    lookbackDays !== undefined
+      ? lookbackDays
+      : engine === 'bigquery'
+        ? DEFAULT_BIGQUERY_LOOKBACK_DAYS
+        : null;
   if (lookback === null || days.length === 0) return true;
   const horizon = new Date(now.getTime() - lookback * DAY_MS).toISOString().slice(0, 10);
   const oldest = [...days].sort()[0] as string;
@@ -39,19 +45,21 @@ export interface TouchedRebuild {
 
 /**
  * Recomputes after writing rows of `days`: incremental when its horizon reaches them, else full.
- * `locked` when another recompute holds the lease (the caller says so; the next run catches up).
+ * `lookbackDays` is the configured lookback (recomputeLookbackFor; null: every day), the one the
+ * incremental run then uses too. `locked` when another recompute holds the lease (the caller
+ * says so; the next run catches up).
  */
 export async function rebuildTouchedDays(
   deps: { warehouse: Warehouse; state: StateStore; now: () => Date },
   days: readonly string[],
-  opts: { lookbackDays?: number; forceFull?: boolean } = {},
+  opts: { lookbackDays: number | null; forceFull?: boolean },
 ): Promise<TouchedRebuild> {
   const full =
     opts.forceFull === true ||
     !incrementalReaches(deps.warehouse.engine, days, deps.now(), opts.lookbackDays);
   const result = await runRecompute(deps, {
     full,
-    ...(opts.lookbackDays !== undefined ? { lookbackDays: opts.lookbackDays } : {}),
+    ...(opts.lookbackDays !== null ? { lookbackDays: opts.lookbackDays } : {}),
   });
   return { result, full };
 }

@@ -57,6 +57,9 @@ it('chooses a full rebuild for days beyond the BigQuery lookback', () => {
   expect(incrementalReaches('bigquery', ['2026-09-01', '2026-10-15'], now)).toBe(false);
   expect(incrementalReaches('duckdb', ['2020-01-01'], now)).toBe(true);
   expect(incrementalReaches('duckdb', ['2026-09-01'], now, 14)).toBe(false);
+  // A configured lookback wins over the engine's default; null looks at every day.
+  expect(incrementalReaches('bigquery', ['2020-01-01'], now, null)).toBe(true);
+  expect(incrementalReaches('bigquery', ['2026-10-01'], now, 3)).toBe(false);
 });
 
 it('reads gs:// URLs and the day of sink paths', () => {
