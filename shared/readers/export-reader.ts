@@ -165,7 +165,10 @@ export class ExportSplitter {
       if (nl < 0) return out;
       const first = Buffer.concat(this.sniffed);
       this.sniffed = null;
-      this.setMode(holdsWholeValue(first) ? 'jsonl' : 'objects');
+      // Objects only when the first line is a lone `{`, as jq, gcloud and JSON.stringify print a
+      // pretty object: a JSON Lines file whose first line is truncated or garbled stays JSON
+      // Lines, so that line alone is quarantined instead of swallowing the rest of the file.
+      this.setMode(first.toString('utf8').trim() === '{' ? 'objects' : 'jsonl');
       this.pushMode(first, out);
       buf = buf.subarray(nl + 1);
     }
@@ -329,29 +332,6 @@ export class ExportSplitter {
     this.inString = inString;
     this.escape = escape;
   }
-}
-
-/**
- * True when `line` (the first line of an input starting with `{`) closes the value it opens:
- * then the input is JSON Lines; otherwise the value goes on over several lines (pretty-printed).
- */
-function holdsWholeValue(line: Buffer): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i] as number;
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) {
-      inString = true;
-    } else if (c === LBRACE || c === LBRACKET) {
-      depth++;
-    } else if ((c === RBRACE || c === RBRACKET) && --depth === 0) {
-      return true;
-    }
-  }
-  return false;
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;

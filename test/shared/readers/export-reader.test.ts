@@ -92,6 +92,14 @@ describe('ExportSplitter', () => {
     expect(inspection.format).toBe('jsonl');
   });
 
+  it('reads JSON Lines whose first line is truncated as lines (the first alone is bad)', () => {
+    const inspection: ExportInspection = { format: null, compression: null, head: Buffer.alloc(0) };
+    const s = new ExportSplitter('x.json', { inspection });
+    const records = [...s.push(Buffer.from('{"a":{"b":\n{"c":3}\n{"d":4}\n')), ...s.end()];
+    expect(texts(records)).toEqual(['{"a":{"b":', '{"c":3}', '{"d":4}']);
+    expect(inspection.format).toBe('jsonl');
+  });
+
   it.each([
     ['array', pretty],
     ['jsonl', jsonl],
