@@ -16,8 +16,8 @@
  */
 import type { NormalizeContext } from '../normalize/outcome';
 import { toMicrosIso } from '../normalize/time';
-import { prepareBatch, QUARANTINE_RAW_CHARS, type RawRecord } from '../pipeline/ingest';
-import type { QueryParams, RawBatch, Warehouse } from '../warehouse/port';
+import { emptyBatch, prepareBatch, QUARANTINE_RAW_CHARS, type RawRecord } from '../pipeline/ingest';
+import type { QueryParams, Warehouse } from '../warehouse/port';
 import { mentionsErasedUser, NO_ERASED_USERS, type ErasedUsers } from './erased-users';
 
 const TABLE = '`gca_raw.quarantine`';
@@ -199,10 +199,6 @@ interface StoredQuarantineRow {
 
 /** Rows read per query (keyset pagination on quarantine_id). */
 export const REPROCESS_PAGE_ROWS = 500;
-
-function emptyBatch(): RawBatch {
-  return { requests: [], responses: [], metadata_events: [], quarantine: [] };
-}
 
 /**
  * Re-normalizes the quarantine rows of `filter` with today's code (see the module comment).

@@ -30,14 +30,12 @@ import type { InsertResult, RawBatch, Warehouse } from '../warehouse/port';
 import {
   addQuarantineRow,
   emptyBatch,
-  makeQuarantineRow,
   originOf,
   rejectedRowInput,
   writeQuarantineRows,
   type PreparedBatch,
   type RawRecord,
 } from './ingest';
-import { applyContentPolicy } from '../content/policy';
 
 /** When a group is written. */
 export interface GroupCommitLimits {
@@ -477,22 +475,21 @@ export class GroupCommit {
       skipped: 0,
     };
     for (const record of records) {
-      const row = makeQuarantineRow({
-        source: record.source,
-        messageId: record.messageId ?? null,
-        insertId: null,
-        reason,
-        detail: `${signal}: ${errorMessage(err)}`,
-        raw: record.text,
-        quarantineTime,
-      });
-      const policed = applyContentPolicy('quarantine', row, this.opts.contentMode);
-      if (share.quarantineIds.has(policed.quarantine_id)) {
-        share.counts.duplicates++;
-        continue;
-      }
-      share.quarantineIds.add(policed.quarantine_id);
-      share.quarantine.push(policed);
+      const added = addQuarantineRow(
+        share.quarantine,
+        share.quarantineIds,
+        {
+          source: record.source,
+          messageId: record.messageId ?? null,
+          insertId: null,
+          reason,
+          detail: `${signal}: ${errorMessage(err)}`,
+          raw: record.text,
+          quarantineTime,
+        },
+        this.opts.contentMode,
+      );
+      if (!added) share.counts.duplicates++;
     }
     share.dataRows = 0;
   }
