@@ -22,6 +22,7 @@
  * (no text), content expired, rows gone (row expiry), a request with no turn to send (batch), or
  * a message author the Batch API has no role for (batch).
  */
+import { toMicrosIso } from '../normalize/time';
 import { RequestLogSchema, type ContextFile, type RequestBody } from '../schemas/request-log';
 import type { Warehouse } from '../warehouse/port';
 import { parseJsonColumn } from './show';
@@ -84,9 +85,7 @@ ORDER BY original_request_id, kind`;
 const DAY_MS = 86_400_000;
 
 function shiftDays(ts: string, days: number): string {
-  return new Date(new Date(ts).getTime() + days * DAY_MS)
-    .toISOString()
-    .replace(/\.(\d{3})Z$/, '.$1000Z');
+  return toMicrosIso(new Date(Date.parse(ts) + days * DAY_MS));
 }
 
 /** A line writer; resolve when the line may be followed by the next (backpressure). */
