@@ -7,7 +7,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { z } from 'zod';
 import { CONTENT_MODES, DEFAULT_CONTENT_MODE } from '../shared/content/mode';
 import { DEFAULT_RETENTION_POLICY } from '../shared/state/port';
-import { NAME_PREFIX_PATTERN } from './naming';
+import { NAME_PREFIX_PATTERN, datasetIds } from './naming';
 
 /** The Pulumi project name, which is also the namespace of its config keys. */
 export const CONFIG_NAMESPACE = 'gca-analytics';
@@ -271,11 +271,27 @@ const StackKeysSchema = z
           'more than 1 needs ingestCpu of at least 1 (Cloud Run: a fractional vCPU serves one request at a time)',
       });
     }
-    if ((v.rawDatasetId ?? 'r') === (v.analyticsDatasetId ?? 'a')) {
+    // The ids the stack really uses (infra/naming.ts): an override may equal the other
+    // dataset's prefixed default (`rawDatasetId gca_analytics`, or `dev_gca_raw` under `dev`).
+    const datasets = datasetIds(v.namePrefix, v);
+    if (datasets.gca_raw === datasets.gca_analytics) {
       ctx.addIssue({
         code: 'custom',
         path: ['analyticsDatasetId'],
-        message: 'must differ from rawDatasetId',
+        message: `must differ from rawDatasetId (both resolve to ${datasets.gca_raw})`,
+      });
+    }
+    // The no-data alert is evaluated from START*60 + noDataAlertMinutes to END (UTC) only
+    // (infra/components/alerting.ts, noDataQuery): that window must not be empty.
+    const { start, end } = v.workingHoursUtc;
+    if (start * 60 + v.noDataAlertMinutes >= end * 60) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['noDataAlertMinutes'],
+        message:
+          `noDataAlertMinutes ${v.noDataAlertMinutes} must be shorter than workingHoursUtc ${start}-${end} ` +
+          `(${(end - start) * 60} minutes): the no-data alert is evaluated only from START + ` +
+          'noDataAlertMinutes to END, so it could never fire',
       });
     }
     if (v.sinkScope !== 'project' && !v.sinkParentId) {

@@ -59,6 +59,22 @@ export interface DatasetOverrides {
   analyticsDatasetId?: string;
 }
 
+/**
+ * The BigQuery dataset ids a stack uses: the overrides, else `gca_raw` and `gca_analytics` after
+ * the prefix (`dev_gca_raw`). The config's validation compares these, so they must be the ids
+ * `stackNames` gives.
+ */
+export function datasetIds(
+  prefix: string,
+  overrides: DatasetOverrides = {},
+): StackNames['datasets'] {
+  const underscore = (base: string): string => (prefix ? `${prefix}_${base}` : base);
+  return {
+    gca_raw: overrides.rawDatasetId ?? underscore('gca_raw'),
+    gca_analytics: overrides.analyticsDatasetId ?? underscore('gca_analytics'),
+  };
+}
+
 /** Every physical name of a stack. Throws when the prefix is not one `NAME_PREFIX_PATTERN` takes. */
 export function stackNames(
   prefix: string,
@@ -78,10 +94,7 @@ export function stackNames(
     prefix,
     ...pubsub,
     sink: hyphen('gca-analytics-logs'),
-    datasets: {
-      gca_raw: overrides.rawDatasetId ?? underscore('gca_raw'),
-      gca_analytics: overrides.analyticsDatasetId ?? underscore('gca_analytics'),
-    },
+    datasets: datasetIds(prefix, overrides),
     firestoreDatabase: hyphen('gca-analytics'),
     functions: {
       ingest: hyphen('gca-ingest'),

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InfraConfigError, STACK_KEYS, parseInfraConfig } from '../../infra/config';
+import { datasetIds, stackNames } from '../../infra/naming';
 
 const BASE = { 'gcp:project': 'acme-dev-123', 'gcp:region': 'europe-west1' };
 
@@ -137,6 +138,35 @@ describe('parseInfraConfig', () => {
     expect(config.deletionProtection).toBe(expected);
   });
 
+  // Only the ids the stack resolves are compared: an override alone may equal the other
+  // dataset's stand-in, and a prefixed stack may reuse the unprefixed names.
+  it.each<[Record<string, string>, { gca_raw: string; gca_analytics: string }]>([
+    [{ 'gca-analytics:rawDatasetId': 'a' }, { gca_raw: 'a', gca_analytics: 'gca_analytics' }],
+    [{ 'gca-analytics:analyticsDatasetId': 'r' }, { gca_raw: 'gca_raw', gca_analytics: 'r' }],
+    [
+      { 'gca-analytics:namePrefix': 'dev', 'gca-analytics:analyticsDatasetId': 'gca_raw' },
+      { gca_raw: 'dev_gca_raw', gca_analytics: 'gca_raw' },
+    ],
+  ])('accepts dataset ids that resolve apart: %j', (extra, ids) => {
+    const config = parseInfraConfig({ ...BASE, ...extra });
+    expect(datasetIds(config.namePrefix, config)).toEqual(ids);
+    expect(stackNames(config.namePrefix, config.project, config).datasets).toEqual(ids);
+  });
+
+  it.each<[string, string]>([
+    ['9-10', '49'],
+    ['8-12', '239'],
+    ['8-18', '599'],
+    ['0-24', '600'],
+  ])('accepts workingHoursUtc %s with noDataAlertMinutes %s (a window remains)', (hours, min) => {
+    const config = parseInfraConfig({
+      ...BASE,
+      'gca-analytics:workingHoursUtc': hours,
+      'gca-analytics:noDataAlertMinutes': min,
+    });
+    expect(config.noDataAlertMinutes).toBe(Number(min));
+  });
+
   it('drops sinkParentId for a project sink', () => {
     const config = parseInfraConfig({ ...BASE, 'gca-analytics:sinkParentId': '42' });
     expect(config.sinkParentId).toBeUndefined();
@@ -175,6 +205,40 @@ describe('parseInfraConfig', () => {
       'analyticsDatasetId',
       { 'gca-analytics:rawDatasetId': 'x', 'gca-analytics:analyticsDatasetId': 'x' },
       /differ/,
+    ],
+    // The ids the datasets really get, not the overrides alone (infra/naming.ts).
+    ['analyticsDatasetId', { 'gca-analytics:rawDatasetId': 'gca_analytics' }, /differ/],
+    ['analyticsDatasetId', { 'gca-analytics:analyticsDatasetId': 'gca_raw' }, /differ/],
+    [
+      'analyticsDatasetId',
+      { 'gca-analytics:namePrefix': 'dev', 'gca-analytics:analyticsDatasetId': 'dev_gca_raw' },
+      /differ/,
+    ],
+    [
+      'analyticsDatasetId',
+      { 'gca-analytics:namePrefix': 'dev', 'gca-analytics:rawDatasetId': 'dev_gca_analytics' },
+      /differ/,
+    ],
+    // The no-data alert's window, START*60 + noDataAlertMinutes to END, must not be empty.
+    [
+      'noDataAlertMinutes',
+      { 'gca-analytics:workingHoursUtc': '9-10' },
+      /noDataAlertMinutes 60 .*workingHoursUtc 9-10.*never fire/,
+    ],
+    [
+      'noDataAlertMinutes',
+      { 'gca-analytics:workingHoursUtc': '8-12', 'gca-analytics:noDataAlertMinutes': '600' },
+      /workingHoursUtc 8-12/,
+    ],
+    [
+      'noDataAlertMinutes',
+      { 'gca-analytics:workingHoursUtc': '8-18', 'gca-analytics:noDataAlertMinutes': '600' },
+      /workingHoursUtc 8-18/,
+    ],
+    [
+      'noDataAlertMinutes',
+      { 'gca-analytics:workingHoursUtc': '8-12', 'gca-analytics:noDataAlertMinutes': '240' },
+      /workingHoursUtc 8-12/,
     ],
     [
       'ingestConcurrency',
