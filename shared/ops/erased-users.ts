@@ -61,22 +61,3 @@ export function isOfErasedUser(text: string, erased: ErasedUsers, ctx: Normalize
       return mentionsErasedUser(text, erased);
   }
 }
-
-/**
- * Passes through the records that do not belong to an erased user; counts the others in
- * `dropped.n` (so a caller reports them, never drops them silently).
- */
-export async function* withoutErasedUsers<R extends { text: string }>(
-  records: AsyncIterable<R> | Iterable<R>,
-  erased: ErasedUsers,
-  ctx: NormalizeContext,
-  dropped: { n: number },
-): AsyncGenerator<R> {
-  for await (const record of records) {
-    if (isOfErasedUser(record.text, erased, ctx)) {
-      dropped.n++;
-      continue;
-    }
-    yield record;
-  }
-}

@@ -227,12 +227,6 @@ export class GroupCommit {
     }, this.limits.delayMs);
   }
 
-  /** Writes the current group now and waits for every write in flight (shutdown, tests). */
-  async drain(): Promise<void> {
-    this.flush();
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight.keys()]);
-  }
-
   /**
    * Writes the due group unless a write is in flight: the group then keeps gathering until that
    * write ends (classic group commit: under load each write carries what arrived during the

@@ -697,7 +697,7 @@ export const dailyActiveUsersTable = defineTable({
   key: ['day', 'user_id'],
 });
 
-/** Every table (and view, if one is added), in creation order (views after the tables they read). */
+/** Every table, in creation order. */
 export const REGISTRY: readonly TableDef[] = [
   requestsTable,
   responsesTable,
