@@ -5,6 +5,8 @@
  * figure on a shared machine: wall time also counts what other processes took from the cores.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 
 export interface ChildRun {
   seconds: number;
@@ -66,4 +68,15 @@ export function runNode(
 /** Runs the built command (`mainJs`: dist/cli/main.js) with `args` in a child process. */
 export function runCli(mainJs: string, args: string[]): Promise<ChildRun> {
   return runNode(CLI_SCRIPT, args, { GCA_BENCH_MAIN: mainJs });
+}
+
+/** The repository root: the nearest ancestor holding package.json (from bench/ or dist/bench/). */
+export function repoRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('bench: cannot find the repository root');
+    dir = parent;
+  }
+  return dir;
 }

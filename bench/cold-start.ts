@@ -7,20 +7,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { repoRoot } from './child';
 import type { BenchOptions, BenchResult } from './types';
 
 const TARGETS = ['ingest', 'recompute', 'retention'] as const;
-
-/** The repository root: the nearest ancestor holding package.json (works from bench/ and dist/bench/). */
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('cold-start: cannot find the repository root');
-    dir = parent;
-  }
-  return dir;
-}
 
 /** Milliseconds to `require` a module in a fresh process (timed inside it, process start excluded). */
 function importMs(file: string, env: NodeJS.ProcessEnv): number {

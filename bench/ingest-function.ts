@@ -29,6 +29,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { generateSample } from '../cli/sample/generate';
+import { repoRoot } from './child';
 import type { BenchOptions, BenchResult } from './types';
 
 const LEVELS = [1, 8, 64] as const;
@@ -350,13 +351,6 @@ function line(label: string, r: LevelResult): string {
     `(${r.rowsPerWrite.toFixed(1)} rows/write), p50 ${r.p50Ms.toFixed(0)} ms, ` +
     `p99 ${r.p99Ms.toFixed(0)} ms, lost ${r.lost}`
   );
-}
-
-/** The repository root: the nearest ancestor holding package.json (works from bench/ and dist/bench/). */
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) dir = resolve(dir, '..');
-  return dir;
 }
 
 export async function run(opts: BenchOptions): Promise<BenchResult> {

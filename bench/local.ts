@@ -14,8 +14,8 @@
  * The two run alternately (peer, job, peer, job, ...) and each figure is the median of its runs,
  * so a burst of load on the machine lands on both.
  *
- * Before/after: with `GCA_BENCH_BASELINE` set to another build's `dist/cli/main.js` (say a copy
- * of main's `dist/`), each round runs that build's job too (peer, job, baseline job, ...), and the
+ * Before/after: with `GCA_BENCH_BASELINE=DIR` (a built checkout of another version, as for the
+ * ingest-function benchmark; its `dist/cli/main.js` itself is accepted too), each round runs that build's job too (peer, job, baseline job, ...), and the
  * figures include its times and whether its `report --json` is identical to this build's.
  */
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -157,7 +157,11 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
   const rounds = opts.quick ? 1 : ROUNDS;
   const dir = mkdtempSync(join(tmpdir(), 'gca-bench-local-'));
   try {
-    const baselineJs = process.env.GCA_BENCH_BASELINE || null;
+    const baselineDir = process.env.GCA_BENCH_BASELINE || null;
+    const baselineJs =
+      baselineDir && statSync(baselineDir, { throwIfNoEntry: false })?.isDirectory()
+        ? join(baselineDir, 'dist', 'cli', 'main.js')
+        : baselineDir;
     if (baselineJs && !existsSync(baselineJs)) throw new Error(`${baselineJs} not found`);
     const one = await measure(mainJs, dir, n, rounds, baselineJs);
     const two = await measure(mainJs, dir, 2 * n, 1);
