@@ -11,14 +11,6 @@ import { RETENTION_JOB, RETENTION_LEASE_TTL_MS } from '../../shared/jobs/retenti
 import { addDbOption, CliError, type CliContext } from '../context';
 import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from '../pseudonymize-key';
 
-// The key helpers moved to cli/pseudonymize-key.ts; re-exported for commands written before.
-export {
-  addPseudonymizeKeyOption,
-  pseudonymizeKeyFrom,
-  pseudonymizerFrom,
-  type KeyFlags,
-} from '../pseudonymize-key';
-
 interface EraseFlags extends KeyFlags {
   db?: string;
   json?: boolean;

@@ -12,11 +12,8 @@ import {
   TeamMappingError,
 } from '../../shared/teams/mapping';
 import { listUserTeams, replaceUserTeams } from '../../shared/teams/store';
-import { parseConfig } from '../../shared/config';
-import { openWarehouse } from '../../shared/deps';
-import type { Warehouse } from '../../shared/warehouse/port';
-import { addDbOption, CliError, resolveDbPath, resolvePath, type CliContext } from '../context';
-import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from './erase-user';
+import { addDbOption, CliError, resolvePath, type CliContext } from '../context';
+import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from '../pseudonymize-key';
 
 interface ImportFlags extends KeyFlags {
   db?: string;
@@ -26,30 +23,6 @@ interface ImportFlags extends KeyFlags {
 interface ListFlags {
   db?: string;
   json?: boolean;
-}
-
-/**
- * The warehouse the mapping goes to: BigQuery when GCA_WAREHOUSE=bigquery (and no --db), where
- * the table exists from `pulumi up` (GOOGLE_CLOUD_PROJECT, GCA_ANALYTICS_DATASET apply);
- * otherwise the local DuckDB file.
- */
-async function openTeamsWarehouse(
-  ctx: CliContext,
-  db: string | undefined,
-): Promise<{ warehouse: Warehouse; close(): Promise<void> }> {
-  if (db === undefined && ctx.env.GCA_WAREHOUSE === 'bigquery') {
-    let config;
-    try {
-      // Only the warehouse is used: the state store is pinned to an unused local one.
-      config = parseConfig({ ...ctx.env, GCA_STATE: 'local:unused' });
-    } catch (err) {
-      throw new CliError(err instanceof Error ? err.message : String(err), 2);
-    }
-    const warehouse = await openWarehouse(config);
-    return { warehouse, close: () => warehouse.close() };
-  }
-  const deps = await ctx.openLocal(resolveDbPath(ctx, db));
-  return { warehouse: deps.warehouse, close: () => deps.close() };
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -95,7 +68,7 @@ export function register(program: Command, ctx: CliContext): void {
       }
       // With pseudonymization on, the table holds the same pseudonyms as the raw rows.
       const assignments = pseudonymizeAssignments(parsed, await pseudonymizerFrom(ctx, flags));
-      const deps = await openTeamsWarehouse(ctx, flags.db);
+      const deps = await ctx.open({ db: flags.db });
       try {
         const rows = await replaceUserTeams(deps.warehouse, assignments, ctx.now());
         const users = new Set(assignments.map((a) => a.userId)).size;
@@ -115,7 +88,7 @@ export function register(program: Command, ctx: CliContext): void {
   addDbOption(listCmd)
     .option('--json', 'print one JSON array of the rows')
     .action(async (flags: ListFlags) => {
-      const deps = await openTeamsWarehouse(ctx, flags.db);
+      const deps = await ctx.open({ db: flags.db });
       try {
         const rows = await listUserTeams(deps.warehouse);
         if (flags.json) {

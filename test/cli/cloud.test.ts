@@ -149,3 +149,19 @@ it('show and datasets open BigQuery and Firestore as every command does', async 
   expect(local.stderr).toMatch(/no warehouse at .*missing\.duckdb/);
   expect(readdirSync(dir)).toEqual([]);
 });
+
+it('imports the team mapping into the configured analytics dataset, writing no local file', async () => {
+  const file = join(dir, 'teams.csv');
+  writeFileSync(file, 'user_id,team\nalice@example.com,Platform\nbob@example.com,Search\n');
+  const imported = await run(['teams', 'import', file, '--json']);
+  expect(imported.stderr).toBe('');
+  expect(imported.code).toBe(0);
+  expect(JSON.parse(imported.stdout)).toMatchObject({ users: 2, teams: 2 });
+  const sql = fake
+    .requestsTo(/\/jobs$/, 'POST')
+    .map((j) => JSON.stringify(j.body))
+    .join('\n');
+  expect(sql).toContain('analytics_dev');
+  expect(sql).toContain('user_teams');
+  expect(readdirSync(dir)).toEqual(['teams.csv']);
+});
