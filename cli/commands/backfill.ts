@@ -18,7 +18,14 @@ import { rebuildTouchedDays } from '../../shared/ops/rebuild';
 import { parseGsUrl, storageSource } from '../../shared/ops/storage-source';
 import { formatCount } from '../report/format';
 import { openLoggingList, openStoragePort } from '../backfill-clients';
-import { addDbOption, CliError, commandEnv, writeContext, type CliContext } from '../context';
+import {
+  addDbOption,
+  CliError,
+  commandEnv,
+  wholeNumberFlag,
+  writeContext,
+  type CliContext,
+} from '../context';
 import { parseDayRange } from '../days';
 import { openOpsDeps } from '../ops-deps';
 import { describeRebuild } from '../recompute-local';
@@ -175,8 +182,12 @@ export function register(program: Command, ctx: CliContext): void {
               from,
               to,
               requestsPerMinute: rpm,
-              ...(flags.backoffMs !== undefined ? { backoffMs: Number(flags.backoffMs) } : {}),
-              ...(flags.pageSize !== undefined ? { pageSize: Number(flags.pageSize) } : {}),
+              ...(flags.backoffMs !== undefined
+                ? { backoffMs: wholeNumberFlag('--backoff-ms', flags.backoffMs, 0) }
+                : {}),
+              ...(flags.pageSize !== undefined
+                ? { pageSize: wholeNumberFlag('--page-size', flags.pageSize, 1) }
+                : {}),
               onRetry: (err, ms) => {
                 if (!flags.json) {
                   ctx.err(

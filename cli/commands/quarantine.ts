@@ -15,7 +15,13 @@ import {
 import { rebuildTouchedDays } from '../../shared/ops/rebuild';
 import { QUARANTINE_REASONS } from '../../shared/tables/registry';
 import { formatCount } from '../report/format';
-import { addDbOption, CliError, commandEnv, writeContext, type CliContext } from '../context';
+import {
+  addDbOption,
+  commandEnv,
+  wholeNumberFlag,
+  writeContext,
+  type CliContext,
+} from '../context';
 import { parseDayRange } from '../days';
 import { openOpsDeps } from '../ops-deps';
 import { describeRebuild } from '../recompute-local';
@@ -62,13 +68,7 @@ export function register(program: Command, ctx: CliContext): void {
     )
     .action(async (flags: FilterFlags & { samples: string }) => {
       const filter = filterOf(flags);
-      const samples = Number(flags.samples);
-      if (!Number.isInteger(samples) || samples < 0) {
-        throw new CliError(
-          `--samples must be a whole number, not ${JSON.stringify(flags.samples)}`,
-          2,
-        );
-      }
+      const samples = wholeNumberFlag('--samples', flags.samples, 0) ?? 3;
       const deps = await openOpsDeps(ctx, flags.db, { existing: true });
       try {
         const listing = await listQuarantine(deps.warehouse, filter, { samples });
