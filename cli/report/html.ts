@@ -236,8 +236,12 @@ export function dashboardData(
   const { days, incompleteDay, allDays } = chartDays(report, now);
   const csvTables = reportCsvTables(report);
   const scopes: Record<string, DaySeries> = { '': daySeries(days, report.byDay) };
-  for (const [team, byDay] of Object.entries(report.byTeamDay)) {
-    scopes[team] = daySeries(days, byDay);
+  // Per-team series only for a page without filter data (its team trend reads them); with it,
+  // the page's detail rows hold the same figures per team and day.
+  if (!detail) {
+    for (const [team, byDay] of Object.entries(report.byTeamDay)) {
+      scopes[team] = daySeries(days, byDay);
+    }
   }
   return {
     days,
@@ -688,10 +692,11 @@ const PAGE_SCRIPT = `
     data.days.forEach(function (d, i) { var j = F.days.indexOf(d); if (j >= fi && j <= ti) chartIdx.push([i, j]); });
     var daily = { codeExposed: [], codeAccepted: [], codeLines: [], chatExposed: [], chatAccepted: [], chatLines: [] };
     var perDay = {}, perDayActive = {}, perTeamDayAcc = {}, byTeam = {}, total = zero(), orphans = 0;
-    var teamStats = {};
+    var teamStats = {}, present = {};
     F.teamDays.forEach(function (r) {
       if (!inRange(r[0])) return;
       var k = key[r[1]];
+      if (r[2] > 0 || r[3] > 0) present[r[1]] = true;
       if (r[3] > 0 || r[4] + r[5] + r[6] + r[7] + r[8] + r[9] > 0) add(byTeam[k] = byTeam[k] || zero(), r, 4);
       var s = teamStats[k] = teamStats[k] || { userDays: 0, accepted: 0, last: -1 };
       s.userDays += r[2];
@@ -738,7 +743,7 @@ const PAGE_SCRIPT = `
       // As the report of these days counts them: teams with a user in them but under the floor.
       pooled: F.pooledDays.filter(function (ds) { return ds.some(inRange); }).length +
         F.teams.filter(function (t, i) {
-          return t !== F.small && key[i] === F.small && F.teamDays.some(function (r) { return r[1] === i && inRange(r[0]) && (r[2] > 0 || r[3] > 0); });
+          return t !== F.small && key[i] === F.small && present[i] === true;
         }).length
     };
     v.languages = series(v.languageGroups.slice(0, TOP), function (g) { return g.code; });
