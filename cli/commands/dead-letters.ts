@@ -5,8 +5,6 @@
  */
 import type { Command } from 'commander';
 import { DEFAULT_CONTENT_MODE } from '../../shared/content/mode';
-import type { NormalizeContext } from '../../shared/normalize/outcome';
-import { toMicrosIso } from '../../shared/normalize/time';
 import {
   listDeadLetters,
   replayDeadLetters,
@@ -15,7 +13,7 @@ import {
 import { loadErasedUsers } from '../../shared/ops/erased-users';
 import { NAME_PREFIX_PATTERN, pubsubNames } from '../../shared/ops/pubsub-names';
 import { formatCount } from '../report/format';
-import { addDbOption, CliError, wholeNumberFlag, type CliContext } from '../context';
+import { addDbOption, CliError, wholeNumberFlag, writeContext, type CliContext } from '../context';
 import { openDeadLetterPort, type ClosablePort } from '../dead-letter-pubsub';
 import { openOpsState } from '../ops-deps';
 import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from '../pseudonymize-key';
@@ -95,14 +93,6 @@ function addPubsubOptions(cmd: Command): Command {
     .option('--json', 'print one JSON object');
 }
 
-function contextNow(ctx: CliContext, pseudonymizeUser?: (u: string) => string): NormalizeContext {
-  return {
-    ingestTime: toMicrosIso(ctx.now()),
-    contentMode: DEFAULT_CONTENT_MODE,
-    ...(pseudonymizeUser ? { pseudonymizeUser } : {}),
-  };
-}
-
 export function register(program: Command, ctx: CliContext): void {
   const deadLetters = program
     .command('dead-letters')
@@ -128,7 +118,11 @@ export function register(program: Command, ctx: CliContext): void {
       const samples = wholeNumberFlag('--samples', flags.samples, 0) as number;
       const port = await openPort(ctx, flags);
       try {
-        const listing = await listDeadLetters(port, { context: contextNow(ctx), max, samples });
+        const listing = await listDeadLetters(port, {
+          context: writeContext(ctx, DEFAULT_CONTENT_MODE),
+          max,
+          samples,
+        });
         if (flags.json) {
           ctx.out(JSON.stringify({ subscription: port.subscriptionPath, ...listing }));
           return;
@@ -182,7 +176,7 @@ export function register(program: Command, ctx: CliContext): void {
       let counts: ReplayCounts;
       try {
         counts = await replayDeadLetters(port, {
-          context: contextNow(ctx, pseudonymizeUser),
+          context: writeContext(ctx, DEFAULT_CONTENT_MODE, pseudonymizeUser),
           erased,
           ...(limit !== undefined ? { limit } : {}),
         });
