@@ -218,8 +218,9 @@ const StackKeysSchema = z
         ),
       )
       .default([]),
-    // Invocations that quarantined entries, per 5 minutes, tolerated before alerting. Zero: any
-    // quarantined entry is worth a look, it is data the figures do not include.
+    // Ingest summary lines (one per group-commit flush) that quarantined entries, per 5 minutes,
+    // tolerated before alerting. Zero: any quarantined entry is worth a look, it is data the
+    // figures do not include.
     quarantineAlertThreshold: intText(0, 1_000_000).default(0),
     // Caps concurrent BigQuery writers and the bill during a burst (Pub/Sub then backs off and
     // retries). 10 instances of 1 vCPU at 80 requests each take ~2,400 messages/s (concurrency,

@@ -7,7 +7,7 @@ export interface AlertingArgs {
   project: string;
   /** Alert policy display names start with this (infra/naming.ts `alertTitle`). */
   title: string;
-  /** Name of the log-based metric counting ingest invocations that quarantined entries. */
+  /** Name of the log-based metric counting ingest flushes (summary lines) that quarantined entries. */
   quarantineMetricName: string;
   /** Cloud Run service names (= function names) of ingest and of the two scheduled functions. */
   ingestServiceName: string;
@@ -21,7 +21,7 @@ export interface AlertingArgs {
   noDataAlertMinutes: number;
   /** Working hours, UTC, Monday to Friday: `[start, end)` in whole hours. */
   workingHoursUtc: { start: number; end: number };
-  /** Alert when more than this many ingest invocations quarantined entries in 5 minutes. */
+  /** Alert when more than this many ingest flushes quarantined entries in 5 minutes. */
   quarantineThreshold: number;
   /** Alert when ingest answered more than this many 5xx in 5 minutes. */
   ingestErrorThreshold: number;
@@ -101,7 +101,7 @@ export class Alerting extends pulumi.ComponentResource {
       {
         project: args.project,
         name: args.quarantineMetricName,
-        description: 'Ingest invocations of gca-analytics that quarantined at least one entry.',
+        description: 'Ingest flushes of gca-analytics that quarantined at least one entry.',
         filter: quarantineLogFilter(args.ingestServiceName),
         // A counter of summary lines that quarantined anything: a plain number an alert can
         // compare (a distribution of the counts could not be thresholded directly).
@@ -244,7 +244,7 @@ export class Alerting extends pulumi.ComponentResource {
               comparison: 'COMPARISON_GT',
               thresholdValue: args.quarantineThreshold,
               duration: '0s',
-              // Invocations with quarantined entries in each 5-minute window.
+              // Flushes with quarantined entries in each 5-minute window.
               aggregations: sum5m,
               trigger: { count: 1 },
             },

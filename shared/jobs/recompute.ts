@@ -57,7 +57,8 @@ export const RECOMPUTE_LEASE_TTL_MS = 30 * 60 * 1000;
 export const RECOMPUTE_OVERLAP_MS = 10 * 60 * 1000;
 /**
  * Default event-day lookback on BigQuery (partition pruning); DuckDB looks at every day. Seven
- * days: the dead-letter topic keeps a message 7 days, so a replayed entry is at most that old
+ * days: the longest the dead-letter subscription may keep a message (deadLetterRetentionDays,
+ * 1-7, default 3), so a replayed entry is at most that old
  * (older input, e.g. a backfilled export, needs a full rebuild anyway). The bytes every run
  * reads grow with lookback + SUGGESTION_SPAN_DAYS (docs/deploy.md, "What it costs"): 10 days of
  * partitions instead of the 29 of the former 14 + 14.
