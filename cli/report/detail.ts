@@ -7,7 +7,7 @@
  * people.
  */
 import type { Report } from '../../shared/metrics/report-schema';
-import { rangeFilter, UNKNOWN_LABEL } from '../../shared/metrics/report';
+import { rangeFilter, seatPeriods, UNKNOWN_LABEL } from '../../shared/metrics/report';
 import { SMALL_TEAMS } from '../../shared/teams/mapping';
 import { teamJoin } from '../../shared/teams/store';
 import type { Warehouse } from '../../shared/warehouse/port';
@@ -154,21 +154,7 @@ export async function buildDashboardDetail(
     params,
   );
   // The seats of buildReport: periods overlapping the range, by user then start.
-  const seatWhere = ['seat'];
-  const seatParams = { ...params };
-  if (report.range.from) seatWhere.push('(to_day IS NULL OR to_day >= @from_day)');
-  if (report.range.to) seatWhere.push('(from_day IS NULL OR from_day <= @to_day)');
-  const seats = await warehouse.query<{
-    user_id: string;
-    team: string;
-    from_day: string | null;
-    to_day: string | null;
-  }>(
-    `SELECT user_id, team, CAST(from_day AS STRING) AS from_day, CAST(to_day AS STRING) AS to_day
-     FROM \`gca_analytics.user_teams\` WHERE ${seatWhere.join(' AND ')}
-     ORDER BY user_id, from_day NULLS FIRST`,
-    seatParams,
-  );
+  const seats = await seatPeriods(warehouse, report.range.from, report.range.to);
   return {
     users: userRows.map((r) => ({
       day: r.day,

@@ -287,26 +287,7 @@ async function teamFigures(
     FROM active FULL OUTER JOIN acc ON active.team = acc.team AND active.user_id = acc.user_id`,
     params,
   );
-  // The range as periods overlapping it; rangeFilter above is the daily tables' day range.
-  const seatParams: QueryParams = {};
-  const seatWhere = ['seat'];
-  if (opts.from) {
-    seatWhere.push('(to_day IS NULL OR to_day >= @from_day)');
-    seatParams.from_day = { type: 'DATE', value: opts.from };
-  }
-  if (opts.to) {
-    seatWhere.push('(from_day IS NULL OR from_day <= @to_day)');
-    seatParams.to_day = { type: 'DATE', value: opts.to };
-  }
-  const seatRows = await warehouse.query<{
-    user_id: string;
-    team: string;
-    from_day: string | null;
-  }>(
-    `SELECT user_id, team, CAST(from_day AS STRING) AS from_day FROM \`gca_analytics.user_teams\`
-     WHERE ${seatWhere.join(' AND ')} ORDER BY user_id, from_day NULLS FIRST`,
-    seatParams,
-  );
+  const seatRows = await seatPeriods(warehouse, opts.from, opts.to);
   const [mapping] = await warehouse.query<{ n: number }>(
     'SELECT COUNT(*) AS n FROM `gca_analytics.user_teams`',
   );
@@ -472,4 +453,40 @@ export function omitPeople(report: Report): Report {
 export function parseMinTeamSize(text: string): number | null {
   const n = Number(text);
   return /^\d+$/.test(text.trim()) && Number.isInteger(n) && n >= 1 ? n : null;
+}
+
+/** A seat holder's period in the mapping (`gca_analytics.user_teams`), days as YYYY-MM-DD. */
+export interface SeatPeriod {
+  user_id: string;
+  team: string;
+  from_day: string | null;
+  to_day: string | null;
+}
+
+/**
+ * The seat periods overlapping the range (`from`..`to`, either open), by user then start: the
+ * seats of the report and of the dashboard's filter data. (rangeFilter is the daily tables' day
+ * range; a period overlaps it.)
+ */
+export async function seatPeriods(
+  warehouse: Warehouse,
+  from: string | undefined | null,
+  to: string | undefined | null,
+): Promise<SeatPeriod[]> {
+  const params: QueryParams = {};
+  const where = ['seat'];
+  if (from) {
+    where.push('(to_day IS NULL OR to_day >= @from_day)');
+    params.from_day = { type: 'DATE', value: from };
+  }
+  if (to) {
+    where.push('(from_day IS NULL OR from_day <= @to_day)');
+    params.to_day = { type: 'DATE', value: to };
+  }
+  return warehouse.query<SeatPeriod>(
+    `SELECT user_id, team, CAST(from_day AS STRING) AS from_day, CAST(to_day AS STRING) AS to_day
+     FROM \`gca_analytics.user_teams\` WHERE ${where.join(' AND ')}
+     ORDER BY user_id, from_day NULLS FIRST`,
+    params,
+  );
 }
