@@ -1,15 +1,6 @@
 /** `--from` / `--to` day options: validated, with a clear message. */
+import { isDay } from '../shared/normalize/time';
 import { CliError } from './context';
-
-const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** True for a real calendar day written YYYY-MM-DD. */
-export function isDay(text: string): boolean {
-  const m = DAY.exec(text);
-  if (!m) return false;
-  const date = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
-}
 
 /** Parses `--from`/`--to`; throws CliError naming the option and the expected form. */
 export function parseDayRange(

@@ -148,3 +148,12 @@ export function microsToIso(micros: bigint): string {
   const base = new Date(Number(ms)).toISOString(); // ...SS.mmmZ
   return `${base.slice(0, -1)}${rest.toString().padStart(3, '0')}Z`;
 }
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** True for a real calendar day written YYYY-MM-DD (2025-02-30 is not one). */
+export function isDay(text: string): boolean {
+  if (!DAY.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
+}

@@ -4,6 +4,7 @@
  * error names its line; the file is refused as a whole if any line is wrong, so a mapping is
  * never half-loaded.
  */
+import { isDay } from '../normalize/time';
 import { parse } from 'csv-parse/sync';
 
 /** Columns a mapping file may have; `user_id` and `team` are required. */
@@ -45,15 +46,6 @@ export class TeamMappingError extends Error {
       problems.map((p) => (p.line > 0 ? `line ${p.line}: ${p.message}` : p.message)).join('\n'),
     );
   }
-}
-
-const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** True for a real calendar day written YYYY-MM-DD. */
-function isDay(text: string): boolean {
-  if (!DAY.test(text)) return false;
-  const date = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === text;
 }
 
 const SEAT_VALUES: Record<string, boolean> = {
