@@ -195,7 +195,7 @@ function dayRange(from: string, to: string): string[] {
  * first and last day with data), every day in between even without data, and never the
  * current UTC day, which is still filling (a partial day read as a collapse).
  */
-export function chartDays(
+function chartDays(
   report: Report,
   now: Date,
 ): { days: string[]; incompleteDay: string | null; allDays: string[] } {
@@ -227,7 +227,7 @@ function daySeries(days: string[], byDay: Record<string, GroupFigures>): DaySeri
 }
 
 /** Turns a Report into the series the charts draw. */
-export function dashboardData(
+function dashboardData(
   report: Report,
   topN = 15,
   now: Date = new Date(),
@@ -420,7 +420,7 @@ export function dashboardCharts(report: Report): (typeof DASHBOARD_CHARTS)[numbe
 }
 
 /** True when the range holds nothing at all: the page says so instead of drawing empty charts. */
-export function isEmptyReport(report: Report): boolean {
+function isEmptyReport(report: Report): boolean {
   return (
     report.total.exposed === 0 &&
     report.total.accepted === 0 &&

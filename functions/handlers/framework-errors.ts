@@ -36,7 +36,7 @@ const BODY_ERRORS: Readonly<Record<string, string>> = {
 };
 
 /** The status and one-line reason of an error that ended a request before the function. */
-export function describeFrameworkError(err: unknown): { status: number; error: string } {
+function describeFrameworkError(err: unknown): { status: number; error: string } {
   const e = (typeof err === 'object' && err !== null ? err : {}) as {
     status?: unknown;
     statusCode?: unknown;

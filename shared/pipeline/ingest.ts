@@ -137,7 +137,7 @@ export interface PreparedBatch {
  * what was skipped or repeated within the batch. `quarantineTime` is the warehouse TIMESTAMP of
  * ctx.ingestTime (see toMicrosIso).
  */
-export class BatchPreparer {
+class BatchPreparer {
   /** The records added, in order (a data row's origin is its index here). */
   readonly records: RawRecord[] = [];
   private readonly data = emptyBatch();

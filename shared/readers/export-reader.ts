@@ -35,7 +35,7 @@ export interface ExportInspection {
 }
 
 /** Bytes of the input kept in ExportInspection.head. */
-export const HEAD_BYTES = 256;
+const HEAD_BYTES = 256;
 
 /** One record of an export file. */
 export interface ExportRecord extends RawRecord {
