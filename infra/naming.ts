@@ -16,7 +16,7 @@ import type { FunctionName } from './bundle';
 export { NAME_PREFIX_PATTERN };
 
 /** Service account ids: 6-30 characters, `[a-z][-a-z0-9]*[a-z0-9]` (IAM's rule). */
-export const SERVICE_ACCOUNT_ID_PATTERN = /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/;
+const SERVICE_ACCOUNT_ID_PATTERN = /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/;
 
 /** The base service account ids (the names of an unprefixed stack). */
 export const SERVICE_ACCOUNT_BASE_IDS: Readonly<Record<IdentityName, string>> = {

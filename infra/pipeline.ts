@@ -47,15 +47,15 @@ const FUNCTION_SETTINGS: Record<
  * Push retry backoff: Pub/Sub's bounds, about doubling from 10 s up to 10 minutes. The cap is
  * what makes `maxDeliveryAttempts` a span of time (config.ts: 15 attempts, ~90 minutes).
  */
-export const RETRY_MIN_BACKOFF = '10s';
-export const RETRY_MAX_BACKOFF = '600s';
+const RETRY_MIN_BACKOFF = '10s';
+const RETRY_MAX_BACKOFF = '600s';
 
 /**
  * The wait between creating the quarantine log-based metric and the alert policy reading it
  * (components/alerting.ts). Google says up to 10 minutes; the wait runs in parallel with the
  * function builds (which take minutes), so the policy comes at least this long after the metric.
  */
-export const METRIC_VISIBLE_AFTER = '240s';
+const METRIC_VISIBLE_AFTER = '240s';
 
 /**
  * The request log entries Cloud Run writes for the successful pushes to ingest, one per message
@@ -63,7 +63,7 @@ export const METRIC_VISIBLE_AFTER = '240s';
  * Nothing reads them: ingest logs its own summary lines and errors, and the alerts read Cloud
  * Run's and Pub/Sub's metrics, which exclusions do not touch. Errors (status 400 and up) are kept.
  */
-export function ingestRequestLogFilter(serviceName: string): string {
+function ingestRequestLogFilter(serviceName: string): string {
   return [
     'resource.type="cloud_run_revision"',
     `resource.labels.service_name="${serviceName}"`,

@@ -37,7 +37,7 @@ export interface AlertingArgs {
 }
 
 /** Ingest's JSON summary lines that quarantined something (functions/handlers/ingest.ts). */
-export function quarantineLogFilter(ingestServiceName: string): string {
+function quarantineLogFilter(ingestServiceName: string): string {
   return (
     `resource.type="cloud_run_revision" AND resource.labels.service_name="${ingestServiceName}"` +
     ' AND jsonPayload.component="ingest" AND jsonPayload.counts.quarantined>0'
@@ -50,7 +50,7 @@ export function quarantineLogFilter(ingestServiceName: string): string {
  * when nobody writes code, never page anyone, and the first window of the day is entirely
  * inside working hours.
  */
-export function noDataQuery(
+function noDataQuery(
   ingestServiceName: string,
   minutes: number,
   hours: { start: number; end: number },

@@ -11,7 +11,7 @@ export const ANALYTICS_DATASETS_FORMERLY = {
 } as const;
 
 /** Service accounts of the functions, by what they do to the datasets. */
-export interface DatasetWriters {
+interface DatasetWriters {
   /** Streams rows into the raw tables (insertAll). */
   ingest: pulumi.Input<string>;
   /** Reads raw, rebuilds the analytics tables. */

@@ -4,7 +4,7 @@ import { GEMINI_RESOURCE_TYPE } from '../../shared/schemas/log-entry';
 import type { SinkScope } from '../config';
 
 /** The sink exports Gemini for Google Cloud entries and nothing else. */
-export const SINK_FILTER = `resource.type="${GEMINI_RESOURCE_TYPE}"`;
+const SINK_FILTER = `resource.type="${GEMINI_RESOURCE_TYPE}"`;
 
 export interface LogSinkArgs {
   project: string;
