@@ -36,6 +36,13 @@ import {
  */
 export const BULK_COMMIT_ROWS = 100_000;
 
+/**
+ * ... or this many characters of staged rows (`bulkCommitChars`), whichever comes first: the
+ * sample's 100,000 rows are ~150 M characters, so they commit by rows; 100,000 entries with
+ * 60 KB prompts would otherwise be a 6 GB transaction.
+ */
+export const BULK_COMMIT_CHARS = 160 * 1024 * 1024;
+
 /** Where the figures are, for messages. */
 export function describeWarehouse(config: WarehouseConfig): string {
   if (config.warehouse.kind === 'duckdb') return config.warehouse.path;
@@ -70,7 +77,10 @@ async function openLocalWarehouse(path: string, existing: boolean): Promise<Duck
     }
   }
   try {
-    return await openDuckDb(path, { bulkCommitRows: BULK_COMMIT_ROWS });
+    return await openDuckDb(path, {
+      bulkCommitRows: BULK_COMMIT_ROWS,
+      bulkCommitChars: BULK_COMMIT_CHARS,
+    });
   } catch (err) {
     if (err instanceof NotADuckDbFileError) {
       throw new CliError(

@@ -39,6 +39,14 @@ import { formatCount } from '../report/format';
  */
 export const LOCAL_BATCH_SIZE = 5_000;
 
+/**
+ * ... or this many characters of entries, whichever comes first, so the two batches in memory
+ * are bounded by size too: the benchmark's entries (1.4 KB) fill 5,000 rows first; 5,000
+ * entries with 60 KB prompts would be 300 MB. An 8,000-entry export of such entries peaked at
+ * 3.2 GB before this bound.
+ */
+export const LOCAL_BATCH_CHARS = 8 * 1024 * 1024;
+
 interface IngestFlags extends KeyFlags {
   batchSize?: string;
   db?: string;
@@ -161,6 +169,7 @@ export async function ingestInputs(
         const counts = await ingestRecords(screened.records, deps.warehouse, {
           context,
           batchSize,
+          batchChars: LOCAL_BATCH_CHARS,
         });
         total = addCounts(total, counts);
         verdict = checkUsable(counts, inspection, true);

@@ -43,6 +43,13 @@ export interface IngestOptions {
   context: NormalizeContext;
   /** Records per batch (one insertRaw call, at most this many rows). Default DEFAULT_BATCH_SIZE. */
   batchSize?: number;
+  /**
+   * Characters of record text per batch: a batch ends at this many (or at `batchSize` records,
+   * whichever comes first), so what a batch holds in memory, and what the warehouse parses in
+   * one insert, is bounded by bytes, not only by rows: 5,000 entries of 60 KB are 300 MB.
+   * A record larger than this is a batch on its own. Default: no bound.
+   */
+  batchChars?: number;
   /** Called after each batch is written, with the running totals (a copy). */
   onBatch?: (counts: IngestCounts) => void;
 }
@@ -157,11 +164,19 @@ class BatchPreparer {
     return this.records.length;
   }
 
+  private textChars = 0;
+
+  /** Characters of record text added so far. */
+  get chars(): number {
+    return this.textChars;
+  }
+
   add(record: RawRecord): void {
     const ctx = this.ctx;
     const mode = ctx.contentMode;
     const i = this.records.length;
     this.records.push(record);
+    this.textChars += record.text.length;
     const outcome = normalizeText(record.text, ctx);
     switch (outcome.kind) {
       case 'skipped':
@@ -448,6 +463,7 @@ export async function ingestRecords(
 ): Promise<IngestCounts> {
   const ctx = opts.context;
   const batchSize = Math.max(1, Math.floor(opts.batchSize ?? DEFAULT_BATCH_SIZE));
+  const batchChars = Math.max(1, Math.floor(opts.batchChars ?? Infinity));
   const quarantineTime = toMicrosIso(ctx.ingestTime);
   const writer = new BatchWriter(warehouse, {
     contentMode: ctx.contentMode,
@@ -465,7 +481,7 @@ export async function ingestRecords(
     for await (const record of records) {
       // Normalized as it arrives, not a whole batch at once: see YIELD_RECORDS.
       preparer.add(record);
-      if (preparer.size >= batchSize) {
+      if (preparer.size >= batchSize || preparer.chars >= batchChars) {
         await submit();
       } else if (++sinceYield >= YIELD_RECORDS) {
         sinceYield = 0;

@@ -135,6 +135,8 @@ interface StagedInsert {
   sql: string;
   /** Rows in the batch for this table (the file may hold fewer: repeats of a key are dropped). */
   rows: number;
+  /** Characters of the file's JSON. */
+  chars: number;
   /** Rows the INSERT stored, once it has run. */
   inserted: number;
 }
@@ -157,7 +159,25 @@ const EMPTY_BATCH: RawBatch = { requests: [], responses: [], metadata_events: []
 /** The DuckDB warehouse: the port, on a local file (or in memory). */
 export interface DuckDbWarehouse extends Warehouse {
   readonly engine: 'duckdb';
+  /**
+   * Runs `fn`, whose calls go to this warehouse, under DuckDB's memory limit `limit` (e.g.
+   * '192MB'; DuckDB's default is 80% of RAM), so that its peak memory does not grow with the
+   * warehouse: DuckDB evicts clean blocks (they are in the file) and spills what an operator
+   * must hold to `temp_directory` (beside the file). For reads and writes of columns without
+   * content (the recompute): under a limit, a vector of long prompts may not fit.
+   *
+   * Rows written before are checkpointed first, under the default limit: checkpointing a row
+   * group needs its strings in memory, and under a limit lower than a row group of long prompts
+   * DuckDB fails the commit ("failed to pin block"), or an autocheckpoint, which invalidates the
+   * database until it is reopened. Should `fn` still run out of memory, it is run again, once,
+   * under the default limit, so the limit never fails what would have worked without it: `fn`
+   * must be safe to run again after failing (the recompute is). Not reentrant.
+   */
+  withMemoryLimit<T>(limit: string, fn: () => Promise<T>): Promise<T>;
 }
+
+/** DuckDB's errors for a statement that did not fit in its memory limit. */
+const OUT_OF_MEMORY = /Out of Memory Error|failed to pin block|failed to allocate/i;
 
 // ---------------------------------------------------------------------------------------------
 
@@ -172,12 +192,12 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
   private stageDir: string | undefined;
   private stageSeq = 0;
   /** The open transaction: its staged inserts, kept for a replay, and its rows. */
-  private bulk: { staged: StagedInsert[]; rows: number } | null = null;
+  private bulk: { staged: StagedInsert[]; rows: number; chars: number } | null = null;
 
   constructor(
     private readonly instance: DuckDBInstance,
     private readonly conn: DuckDBConnection,
-    private readonly bulkCommitRows: number | null,
+    private readonly opts: DuckDbWarehouseOptions,
   ) {}
 
   /** The queue of operations: one connection runs one statement at a time. */
@@ -223,6 +243,42 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
     return this.serialize(() => this.closeNow());
   }
 
+  private defaultMemoryLimit: string | null = null;
+
+  async withMemoryLimit<T>(limit: string, fn: () => Promise<T>): Promise<T> {
+    // The limit before the first call, set back afterwards: RESET memory_limit resets the
+    // setting but, in DuckDB 1.5.5, leaves the buffer pool at the lower limit. Read once, as
+    // DuckDB's text of it is rounded (18.8 GiB), so that calls do not round it down each time.
+    const previous = await this.serialize(async () => {
+      await this.commitBulk();
+      await this.conn.run('CHECKPOINT');
+      if (this.defaultMemoryLimit === null) {
+        const reader = await this.conn.runAndReadAll("SELECT current_setting('memory_limit') AS m");
+        const m = reader.getRowObjects()[0]?.m;
+        if (typeof m !== 'string') return null;
+        this.defaultMemoryLimit = m;
+      }
+      try {
+        await this.conn.run(`SET memory_limit = ${sqlString(limit)}`);
+        return this.defaultMemoryLimit;
+      } catch (err) {
+        // DuckDB could not come down to the limit at once: run without it.
+        if (OUT_OF_MEMORY.test(errorMessage(err))) return null;
+        throw err;
+      }
+    });
+    if (previous === null) return await fn();
+    try {
+      return await fn();
+    } catch (err) {
+      if (!OUT_OF_MEMORY.test(errorMessage(err))) throw err;
+    } finally {
+      await this.serialize(() => this.conn.run(`SET memory_limit = ${sqlString(previous)}`));
+    }
+    // Out of memory under the limit: once more under the default (see the interface).
+    return await fn();
+  }
+
   private async ensureSchemaNow(): Promise<void> {
     // A warehouse made before interactions and daily_active_users became tables: drop the views
     // (the tables are filled by the next recompute, see shared/jobs/recompute.ts).
@@ -260,7 +316,7 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
   private async insertNow(tables: readonly StagedTable[]): Promise<InsertResult> {
     await this.useThreads(true);
     try {
-      return await this.insertInTransaction(tables, this.bulkCommitRows ?? 1);
+      return await this.insertInTransaction(tables, this.opts.bulkCommitRows ?? 1);
     } catch (err) {
       if (!isRowDataError(err)) throw err;
     }
@@ -307,7 +363,7 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
     if (staged.length === 0) return { inserted: 0, duplicates: 0, rejected: [] };
     if (!this.bulk) {
       await this.conn.run('BEGIN TRANSACTION');
-      this.bulk = { staged: [], rows: 0 };
+      this.bulk = { staged: [], rows: 0, chars: 0 };
     }
     const open = this.bulk;
     try {
@@ -325,7 +381,10 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
     }
     open.staged.push(...staged);
     open.rows += staged.reduce((n, s) => n + s.rows, 0);
-    if (open.rows >= commitRows) await this.commitBulk();
+    open.chars += staged.reduce((n, s) => n + s.chars, 0);
+    if (open.rows >= commitRows || open.chars >= (this.opts.bulkCommitChars ?? Infinity)) {
+      await this.commitBulk();
+    }
     return resultOf(staged);
   }
 
@@ -374,7 +433,7 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
         const sql = STAGE_PLANS[t.table].insertSql
           .replace('$$FILE$$', sqlString(file))
           .replace('$$PRUNE$$', t.prune);
-        staged.push({ table: t.table, file, sql, rows: t.rows, inserted: 0 });
+        staged.push({ table: t.table, file, sql, rows: t.rows, chars: t.json.length, inserted: 0 });
       }
     } catch (err) {
       removeStaged(staged);
@@ -444,6 +503,12 @@ export interface DuckDbWarehouseOptions {
    * Default: a transaction per call (the ingest function, which acknowledges after each write).
    */
   bulkCommitRows?: number;
+  /**
+   * With bulkCommitRows: commit also once the open transaction's staged JSON holds this many
+   * characters, so large entries cannot make the open transaction hold gigabytes (100,000 rows
+   * of 60 KB prompts are 6 GB; the transaction's rows are in memory until written).
+   */
+  bulkCommitChars?: number;
 }
 
 /**
@@ -454,9 +519,11 @@ export async function openDuckDbWarehouse(
   path: string,
   opts: DuckDbWarehouseOptions = {},
 ): Promise<DuckDbWarehouse> {
-  const bulkCommitRows = opts.bulkCommitRows ?? null;
-  if (bulkCommitRows !== null && !(Number.isInteger(bulkCommitRows) && bulkCommitRows > 0)) {
-    throw new RangeError(`bulkCommitRows must be a positive integer, not ${bulkCommitRows}`);
+  for (const key of ['bulkCommitRows', 'bulkCommitChars'] as const) {
+    const n = opts[key];
+    if (n !== undefined && !(Number.isInteger(n) && n > 0)) {
+      throw new RangeError(`${key} must be a positive integer, not ${n}`);
+    }
   }
   // An in-memory instance with the file attached: only ATTACH takes a row group size.
   const instance = await DuckDBInstance.create(':memory:');
@@ -472,7 +539,7 @@ export async function openDuckDbWarehouse(
     // last, partly filled row group, so bulk ingest in 10k-row batches spent ~20% of its CPU
     // doing that again and again. Memory stays bounded by the threshold, not the input size.
     await conn.run("SET checkpoint_threshold = '256MB'");
-    return new DuckDbWarehouseImpl(instance, conn, bulkCommitRows);
+    return new DuckDbWarehouseImpl(instance, conn, opts);
   } catch (err) {
     instance.closeSync();
     throw err;

@@ -84,6 +84,22 @@ describe('ingestRecords', () => {
     expect(seen.map((c) => c.normalized)).toEqual([3, 6, 7]);
   });
 
+  it('ends a batch at batchChars characters of record text or batchSize records, whichever first', async () => {
+    const texts = Array.from({ length: 7 }, () => entryText(makeMetadataEntry('codeExposure')));
+    const chars = texts[0]!.length;
+    const batchesOf = async (opts: { batchSize?: number; batchChars?: number }) => {
+      const wh = makeFakeWarehouse();
+      const counts = await ingestRecords(records(texts), wh, { context: ctx, ...opts });
+      expect(counts.normalized).toBe(7);
+      return wh.calls.map((b) => b.metadata_events.length);
+    };
+    expect(await batchesOf({ batchSize: 100, batchChars: 2 * chars })).toEqual([2, 2, 2, 1]);
+    expect(await batchesOf({ batchSize: 100, batchChars: 2 * chars + 1 })).toEqual([3, 3, 1]);
+    expect(await batchesOf({ batchSize: 2, batchChars: 100 * chars })).toEqual([2, 2, 2, 1]);
+    // A record larger than the bound is a batch of its own.
+    expect(await batchesOf({ batchSize: 100, batchChars: 1 })).toEqual([1, 1, 1, 1, 1, 1, 1]);
+  });
+
   it('quarantines rows the warehouse rejects, with reason row_rejected', async () => {
     const wh = makeFakeWarehouse();
     wh.reject = (table, row) =>

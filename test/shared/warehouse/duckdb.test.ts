@@ -374,9 +374,127 @@ describe('DuckDB warehouse adapter, bulk loading (bulkCommitRows)', () => {
     expect(bulk).toBeLessThan(perCall / 10);
   });
 
-  it('refuses a bulkCommitRows that is not a positive integer', async () => {
+  it('refuses a bulkCommitRows or bulkCommitChars that is not a positive integer', async () => {
     await expect(openDuckDbWarehouse(temp.path, { bulkCommitRows: 0 })).rejects.toThrow(
       /bulkCommitRows/,
     );
+    await expect(openDuckDbWarehouse(temp.path, { bulkCommitChars: 1.5 })).rejects.toThrow(
+      /bulkCommitChars/,
+    );
+  });
+});
+
+describe('DuckDB warehouse adapter, memory (withMemoryLimit, bulkCommitChars)', () => {
+  let temp: TempWarehouse;
+  beforeEach(async () => {
+    temp = await openTempWarehouse();
+    await temp.warehouse.close();
+  });
+  afterEach(async () => {
+    await temp.cleanup();
+  });
+
+  const memoryLimit = async (w: Warehouse): Promise<string | undefined> => {
+    const [row] = await w.query<{ m: string }>("SELECT current_setting('memory_limit') AS m");
+    return row?.m;
+  };
+  /** DuckDB's text of a limit ('91.5 MiB', '18.8 GiB') in MiB. */
+  const mib = (text: string | undefined): number => {
+    const m = /^([\d.]+) (MiB|GiB)$/.exec(text ?? '');
+    if (!m) throw new Error(`not a memory limit: ${text}`);
+    return Number(m[1]) * (m[2] === 'GiB' ? 1024 : 1);
+  };
+
+  it('runs a function under a memory limit, and restores the limit before after it', async () => {
+    const w = await openDuckDbWarehouse(temp.path);
+    try {
+      const before = mib(await memoryLimit(w));
+      // DuckDB reports the limit in MiB: 96 MB = 91.5 MiB.
+      expect(await w.withMemoryLimit('96MB', () => memoryLimit(w))).toBe('91.5 MiB');
+      // Restored from its text, which DuckDB rounds to 0.1 GiB.
+      expect(Math.abs(mib(await memoryLimit(w)) - before)).toBeLessThan(before / 100);
+      await expect(
+        w.withMemoryLimit('96MB', () => Promise.reject(new Error('not about memory'))),
+      ).rejects.toThrow('not about memory');
+      expect(Math.abs(mib(await memoryLimit(w)) - before)).toBeLessThan(before / 100);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('runs the function again under the default limit when it runs out of memory', async () => {
+    const w = await openDuckDbWarehouse(temp.path);
+    try {
+      const limits: (string | undefined)[] = [];
+      // 20 MB of distinct strings cannot fit in 4 MB: DuckDB cannot even spill with so little.
+      const sorted = await w.withMemoryLimit('4MB', async () => {
+        limits.push(await memoryLimit(w));
+        const [row] = await w.query<{ n: number }>(
+          "SELECT COUNT(DISTINCT s) AS n FROM (SELECT repeat('x', 200) || i::VARCHAR AS s FROM range(100000) t(i))",
+        );
+        return row?.n;
+      });
+      expect(sorted).toBe(100_000);
+      expect(limits).toHaveLength(2);
+      expect(limits[0]).not.toBe(limits[1]);
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('checkpoints rows of long content under the default limit before applying its own', async () => {
+    // Without that checkpoint, the first commit under the limit checkpoints these rows, and
+    // DuckDB fails it ("failed to pin block"): 1,200 rows of 128 KB of content are 150 MB.
+    const text = 'x'.repeat(128 * 1024);
+    const rows = manyEvents(1_200, 'big').map((r) => ({
+      ...r,
+      payload: JSON.stringify({ content: `${r.entry_key}${text}` }),
+    }));
+    const w = await openDuckDbWarehouse(temp.path, { bulkCommitRows: 1_000_000 });
+    try {
+      await w.ensureSchema();
+      await w.execute("SET checkpoint_threshold = '16MB'");
+      for (let i = 0; i < rows.length; i += 20) {
+        await w.insertRaw(batchOf({ metadata_events: rows.slice(i, i + 20) }));
+      }
+      const copied = await w.withMemoryLimit('96MB', async () => {
+        const limit = await memoryLimit(w);
+        await w.execute(
+          'CREATE TABLE gca_analytics.copied AS SELECT entry_key, event_type FROM `gca_raw.metadata_events`',
+        );
+        const [row] = await w.query<{ n: number }>(
+          'SELECT COUNT(*) AS n FROM gca_analytics.copied',
+        );
+        return { limit, n: row?.n };
+      });
+      expect(copied).toEqual({ limit: '91.5 MiB', n: 1_200 });
+    } finally {
+      await w.close();
+    }
+  });
+
+  it('commits a bulk transaction once its staged rows hold bulkCommitChars characters', async () => {
+    // Observed through the WAL, as in the bulkCommitRows tests: a commit per call logs every
+    // row, where one transaction over full row groups writes them straight to the file.
+    const rows = manyEvents(2 * ROW_GROUP_SIZE, 'a');
+    const batches = Array.from({ length: 8 }, (_, i) => rows.slice(i * 4_096, (i + 1) * 4_096));
+    const walAfter = async (path: string, bulkCommitChars?: number): Promise<number> => {
+      const w = await openDuckDbWarehouse(path, {
+        bulkCommitRows: rows.length,
+        ...(bulkCommitChars !== undefined ? { bulkCommitChars } : {}),
+      });
+      try {
+        await w.ensureSchema();
+        for (const b of batches) await w.insertRaw(batchOf({ metadata_events: b }));
+        expect(await countEvents(w)).toBe(rows.length);
+        return walBytes(path);
+      } finally {
+        await w.close();
+      }
+    };
+    const byRows = await walAfter(`${temp.path}.rows`);
+    const byChars = await walAfter(temp.path, 1);
+    expect(byChars).toBeGreaterThan(5_000_000);
+    expect(byRows).toBeLessThan(byChars / 10);
   });
 });
