@@ -271,7 +271,8 @@ async function countEvents(w: Warehouse): Promise<number> {
   return row?.n ?? -1;
 }
 
-describe('DuckDB warehouse adapter, bulk loading (bulkCommitRows)', () => {
+/** A warehouse file per test, created and closed, for tests that open it with their options. */
+function useClosedTempWarehouse(): { readonly path: string } {
   let temp: TempWarehouse;
   beforeEach(async () => {
     temp = await openTempWarehouse();
@@ -280,6 +281,15 @@ describe('DuckDB warehouse adapter, bulk loading (bulkCommitRows)', () => {
   afterEach(async () => {
     await temp.cleanup();
   });
+  return {
+    get path() {
+      return temp.path;
+    },
+  };
+}
+
+describe('DuckDB warehouse adapter, bulk loading (bulkCommitRows)', () => {
+  const temp = useClosedTempWarehouse();
 
   it('reports what one transaction per call reports, and keeps every row after close', async () => {
     const rows = manyEvents(3_000, 'a');
@@ -385,14 +395,7 @@ describe('DuckDB warehouse adapter, bulk loading (bulkCommitRows)', () => {
 });
 
 describe('DuckDB warehouse adapter, memory (withMemoryLimit, bulkCommitChars)', () => {
-  let temp: TempWarehouse;
-  beforeEach(async () => {
-    temp = await openTempWarehouse();
-    await temp.warehouse.close();
-  });
-  afterEach(async () => {
-    await temp.cleanup();
-  });
+  const temp = useClosedTempWarehouse();
 
   const memoryLimit = async (w: Warehouse): Promise<string | undefined> => {
     const [row] = await w.query<{ m: string }>("SELECT current_setting('memory_limit') AS m");
