@@ -5,12 +5,13 @@ import { CliError, type CliContext, type CommandDeps } from './context';
 
 /**
  * DuckDB's memory limit for a local recompute (see DuckDbWarehouse.withMemoryLimit): without
- * one, its peak memory grew with the warehouse (a full recompute peaked at 342 MiB after 200k
- * entries, 540 MiB after 400k; the ingest command's, recompute included, at 1.39x from 200k to
- * 400k entries). Under 128, 256 and 512MB a full recompute after 400k entries peaked at 329,
- * 406 and 476 MiB and took 1.60, 1.46 and 1.39 s, against 1.43 s without a limit.
+ * one, its peak memory grew with the warehouse (the ingest command's, recompute included, from
+ * 532-574 MiB at 200k entries to 778-805 MiB at 400k). A full recompute after 1M entries
+ * (1.4 GB of export): 2.6-2.9 s and 840-860 MiB without a limit; under 256MB 3.9 s and 463
+ * MiB, under 384MB 3.4 s and 683 MiB; under 192MB it ran out of memory (and ran again without
+ * the limit).
  */
-export const RECOMPUTE_MEMORY_LIMIT = '192MB';
+export const RECOMPUTE_MEMORY_LIMIT = '256MB';
 
 /**
  * Recompute (incremental from the watermark, or full). `lookbackDays` (GCA_RECOMPUTE_LOOKBACK_DAYS)

@@ -169,7 +169,7 @@ export async function ingestInputs(
         const counts = await ingestRecords(screened.records, deps.warehouse, {
           context,
           batchSize,
-          batchChars: LOCAL_BATCH_CHARS,
+          ...(deps.duckdb !== null ? { batchChars: LOCAL_BATCH_CHARS } : {}),
         });
         total = addCounts(total, counts);
         verdict = checkUsable(counts, inspection, true);

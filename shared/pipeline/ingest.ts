@@ -47,7 +47,8 @@ export interface IngestOptions {
    * Characters of record text per batch: a batch ends at this many (or at `batchSize` records,
    * whichever comes first), so what a batch holds in memory, and what the warehouse parses in
    * one insert, is bounded by bytes, not only by rows: 5,000 entries of 60 KB are 300 MB.
-   * A record larger than this is a batch on its own. Default: no bound.
+   * The record that reaches the bound ends the batch, so a batch may exceed it by that record.
+   * Default: no bound.
    */
   batchChars?: number;
   /** Called after each batch is written, with the running totals (a copy). */

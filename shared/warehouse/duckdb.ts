@@ -169,9 +169,11 @@ export interface DuckDbWarehouse extends Warehouse {
    * Rows written before are checkpointed first, under the default limit: checkpointing a row
    * group needs its strings in memory, and under a limit lower than a row group of long prompts
    * DuckDB fails the commit ("failed to pin block"), or an autocheckpoint, which invalidates the
-   * database until it is reopened. Should `fn` still run out of memory, it is run again, once,
-   * under the default limit, so the limit never fails what would have worked without it: `fn`
-   * must be safe to run again after failing (the recompute is). Not reentrant.
+   * database until it is reopened. Should a query or statement of `fn` still run out of memory
+   * (it had no effect then: it commits on its own), it is run again under the limit before,
+   * which stays for the rest of `fn`: the limit costs time, not a failure. For functions that
+   * query and execute, each statement on its own (the recompute): inserts, and statements
+   * inside a transaction `fn` opens itself, get no second run. Not reentrant.
    */
   withMemoryLimit<T>(limit: string, fn: () => Promise<T>): Promise<T>;
 }
@@ -245,38 +247,68 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
 
   private defaultMemoryLimit: string | null = null;
 
+  /** While withMemoryLimit's function runs under its limit: the limit to go back to. */
+  private limited: { previous: string } | null = null;
+
   async withMemoryLimit<T>(limit: string, fn: () => Promise<T>): Promise<T> {
     // The limit before the first call, set back afterwards: RESET memory_limit resets the
     // setting but, in DuckDB 1.5.5, leaves the buffer pool at the lower limit. Read once, as
     // DuckDB's text of it is rounded (18.8 GiB), so that calls do not round it down each time.
-    const previous = await this.serialize(async () => {
+    // `limited` changes only inside queued operations, so every statement queued in between
+    // sees the limit it runs under.
+    await this.serialize(async () => {
       await this.commitBulk();
       await this.conn.run('CHECKPOINT');
       if (this.defaultMemoryLimit === null) {
         const reader = await this.conn.runAndReadAll("SELECT current_setting('memory_limit') AS m");
         const m = reader.getRowObjects()[0]?.m;
-        if (typeof m !== 'string') return null;
+        if (typeof m !== 'string') return;
         this.defaultMemoryLimit = m;
       }
       try {
         await this.conn.run(`SET memory_limit = ${sqlString(limit)}`);
-        return this.defaultMemoryLimit;
+        this.limited = { previous: this.defaultMemoryLimit };
       } catch (err) {
         // DuckDB could not come down to the limit at once: run without it.
-        if (OUT_OF_MEMORY.test(errorMessage(err))) return null;
-        throw err;
+        if (!OUT_OF_MEMORY.test(errorMessage(err))) throw err;
       }
     });
-    if (previous === null) return await fn();
+    let failed = false;
     try {
       return await fn();
     } catch (err) {
-      if (!OUT_OF_MEMORY.test(errorMessage(err))) throw err;
+      failed = true;
+      throw err;
     } finally {
-      await this.serialize(() => this.conn.run(`SET memory_limit = ${sqlString(previous)}`));
+      await this.serialize(async () => {
+        const limited = this.limited;
+        this.limited = null;
+        if (!limited) return;
+        try {
+          await this.conn.run(`SET memory_limit = ${sqlString(limited.previous)}`);
+        } catch (err) {
+          // fn's own failure (a closed or invalidated database, say) is the one to report.
+          if (!failed) throw err;
+        }
+      });
     }
-    // Out of memory under the limit: once more under the default (see the interface).
-    return await fn();
+  }
+
+  /**
+   * Runs a statement; one that runs out of memory under withMemoryLimit's limit, outside a
+   * transaction (it had no effect then), is run again under the limit before, which stays for
+   * the rest of withMemoryLimit's function.
+   */
+  private async underLimit<T>(statement: () => Promise<T>): Promise<T> {
+    try {
+      return await statement();
+    } catch (err) {
+      const limited = this.limited;
+      if (!limited || this.bulk || !OUT_OF_MEMORY.test(errorMessage(err))) throw err;
+      this.limited = null;
+      await this.conn.run(`SET memory_limit = ${sqlString(limited.previous)}`);
+      return await statement();
+    }
   }
 
   private async ensureSchemaNow(): Promise<void> {
@@ -450,7 +482,7 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
     await this.useThreads(false);
     const rendered = renderSql(sql, { engine: 'duckdb' });
     const { values, types } = toDuckDbParams(params, usedParams(rendered));
-    const reader = await this.conn.runAndReadAll(rendered, values, types);
+    const reader = await this.underLimit(() => this.conn.runAndReadAll(rendered, values, types));
     return reader.getRowObjects().map((row) => {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(row)) out[k] = fromDuckDb(v);
@@ -462,7 +494,7 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
     await this.useThreads(false);
     const rendered = renderSql(sql, { engine: 'duckdb' });
     const { values, types } = toDuckDbParams(params, usedParams(rendered));
-    return (await this.conn.run(rendered, values, types)).rowsChanged;
+    return (await this.underLimit(() => this.conn.run(rendered, values, types))).rowsChanged;
   }
 
   private async closeNow(): Promise<void> {

@@ -144,3 +144,15 @@ export function useTempWarehouse(per: 'test' | 'all' = 'test'): TempWarehouse {
 export function useTempJobSetup(per: 'test' | 'all' = 'test'): TempJobSetup {
   return useFixture(() => openTempJobSetup(), per);
 }
+
+/**
+ * A warehouse file for each test of the block, created with its schema and closed, for tests that
+ * open it themselves with their own options (`path`).
+ */
+export function useClosedTempWarehouse(): TempWarehouse {
+  return useFixture(async () => {
+    const temp = await openTempWarehouse();
+    await temp.warehouse.close();
+    return temp;
+  }, 'test');
+}

@@ -85,8 +85,12 @@ describe('ingestRecords', () => {
   });
 
   it('ends a batch at batchChars characters of record text or batchSize records, whichever first', async () => {
-    const texts = Array.from({ length: 7 }, () => entryText(makeMetadataEntry('codeExposure')));
+    // Entries of one length: their insertIds differ but have the same width.
+    const texts = Array.from({ length: 7 }, (_, i) =>
+      entryText(makeMetadataEntry('codeExposure', {}, { insertId: `batch-chars-${i}` })),
+    );
     const chars = texts[0]!.length;
+    expect(texts.every((t) => t.length === chars)).toBe(true);
     const batchesOf = async (opts: { batchSize?: number; batchChars?: number }) => {
       const wh = makeFakeWarehouse();
       const counts = await ingestRecords(records(texts), wh, { context: ctx, ...opts });

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { openDuckDbWarehouse, ROW_GROUP_SIZE } from '../../../shared/warehouse/duckdb';
 import type { Warehouse } from '../../../shared/warehouse/port';
 import type { MetadataEventRow } from '../../../shared/tables/registry';
-import { openTempWarehouse, useTempWarehouse, type TempWarehouse } from '../../helpers/duckdb';
+import { useClosedTempWarehouse, useTempWarehouse } from '../../helpers/duckdb';
 // The row builders, as the other DuckDB tests import them.
 import {
   batchOf,
@@ -271,23 +271,6 @@ async function countEvents(w: Warehouse): Promise<number> {
   return row?.n ?? -1;
 }
 
-/** A warehouse file per test, created and closed, for tests that open it with their options. */
-function useClosedTempWarehouse(): { readonly path: string } {
-  let temp: TempWarehouse;
-  beforeEach(async () => {
-    temp = await openTempWarehouse();
-    await temp.warehouse.close();
-  });
-  afterEach(async () => {
-    await temp.cleanup();
-  });
-  return {
-    get path() {
-      return temp.path;
-    },
-  };
-}
-
 describe('DuckDB warehouse adapter, bulk loading (bulkCommitRows)', () => {
   const temp = useClosedTempWarehouse();
 
@@ -425,21 +408,22 @@ describe('DuckDB warehouse adapter, memory (withMemoryLimit, bulkCommitChars)', 
     }
   });
 
-  it('runs the function again under the default limit when it runs out of memory', async () => {
+  it('runs a statement that runs out of memory again, under the limit before', async () => {
     const w = await openDuckDbWarehouse(temp.path);
     try {
-      const limits: (string | undefined)[] = [];
-      // 20 MB of distinct strings cannot fit in 4 MB: DuckDB cannot even spill with so little.
-      const sorted = await w.withMemoryLimit('4MB', async () => {
-        limits.push(await memoryLimit(w));
+      const before = mib(await memoryLimit(w));
+      const seen = await w.withMemoryLimit('4MB', async () => {
+        const under = await memoryLimit(w);
+        // 20 MB of distinct strings cannot fit in 4 MB: DuckDB cannot even spill with so little.
         const [row] = await w.query<{ n: number }>(
           "SELECT COUNT(DISTINCT s) AS n FROM (SELECT repeat('x', 200) || i::VARCHAR AS s FROM range(100000) t(i))",
         );
-        return row?.n;
+        return { under, n: row?.n, after: mib(await memoryLimit(w)) };
       });
-      expect(sorted).toBe(100_000);
-      expect(limits).toHaveLength(2);
-      expect(limits[0]).not.toBe(limits[1]);
+      expect(seen.under).toBe('3.8 MiB');
+      expect(seen.n).toBe(100_000);
+      // The rest of the function runs under the limit before.
+      expect(Math.abs(seen.after - before)).toBeLessThan(before / 100);
     } finally {
       await w.close();
     }
@@ -456,10 +440,12 @@ describe('DuckDB warehouse adapter, memory (withMemoryLimit, bulkCommitChars)', 
     const w = await openDuckDbWarehouse(temp.path, { bulkCommitRows: 1_000_000 });
     try {
       await w.ensureSchema();
-      await w.execute("SET checkpoint_threshold = '16MB'");
       for (let i = 0; i < rows.length; i += 20) {
         await w.insertRaw(batchOf({ metadata_events: rows.slice(i, i + 20) }));
       }
+      // Commits the rows (150 MB of WAL, under the 256 MB threshold: no checkpoint yet), then
+      // makes the next commit checkpoint them.
+      await w.execute("SET checkpoint_threshold = '16MB'");
       const copied = await w.withMemoryLimit('96MB', async () => {
         const limit = await memoryLimit(w);
         await w.execute(
@@ -496,7 +482,9 @@ describe('DuckDB warehouse adapter, memory (withMemoryLimit, bulkCommitChars)', 
       }
     };
     const byRows = await walAfter(`${temp.path}.rows`);
-    const byChars = await walAfter(temp.path, 1);
+    // Two and a half batches of staged JSON: a commit every third batch (12,288 rows, less than
+    // a row group, so logged in the WAL), which only adding up the batches' characters reaches.
+    const byChars = await walAfter(temp.path, Math.round(2.5 * JSON.stringify(batches[0]).length));
     expect(byChars).toBeGreaterThan(5_000_000);
     expect(byRows).toBeLessThan(byChars / 10);
   });
