@@ -1,7 +1,9 @@
 /** Runs the recompute job against the command's warehouse and state store. */
+import { RECOMPUTE_ENV, recomputeLookbackFor } from '../shared/config';
 import { runRecompute, type RecomputeResult } from '../shared/jobs/recompute';
+import { rebuildTouchedDays, type TouchedRebuild } from '../shared/ops/rebuild';
 import { formatCount } from './report/format';
-import { CliError, type CliContext, type CommandDeps } from './context';
+import { CliError, commandEnv, type CliContext, type CommandDeps } from './context';
 
 /**
  * DuckDB's memory limit for a local recompute (see DuckDbWarehouse.withMemoryLimit): without
@@ -12,6 +14,36 @@ import { CliError, type CliContext, type CommandDeps } from './context';
  * the limit).
  */
 export const RECOMPUTE_MEMORY_LIMIT = '256MB';
+
+/** Runs `recompute` (a recompute job) under RECOMPUTE_MEMORY_LIMIT when the warehouse is DuckDB. */
+function underRecomputeLimit<T>(
+  deps: Pick<CommandDeps, 'duckdb'>,
+  recompute: () => Promise<T>,
+): Promise<T> {
+  return deps.duckdb ? deps.duckdb.withMemoryLimit(RECOMPUTE_MEMORY_LIMIT, recompute) : recompute();
+}
+
+/**
+ * After an operating command wrote rows of `days` (backfill, quarantine reprocess): rebuilds
+ * their figures (rebuildTouchedDays) with the configured lookback, under the local memory limit.
+ */
+export function rebuildTouched(
+  ctx: CliContext,
+  deps: Pick<CommandDeps, 'warehouse' | 'duckdb' | 'state' | 'config'>,
+  days: readonly string[],
+): Promise<TouchedRebuild> {
+  const lookbackDays = recomputeLookbackFor(
+    deps.config.warehouse,
+    commandEnv(ctx, [RECOMPUTE_ENV]).recomputeLookbackDays,
+  );
+  return underRecomputeLimit(deps, () =>
+    rebuildTouchedDays(
+      { warehouse: deps.warehouse, state: deps.state, now: () => ctx.now() },
+      days,
+      { lookbackDays },
+    ),
+  );
+}
 
 /**
  * Recompute (incremental from the watermark, or full). `lookbackDays` (GCA_RECOMPUTE_LOOKBACK_DAYS)
@@ -28,9 +60,7 @@ export async function recomputeLocal(
       { warehouse: deps.warehouse, state: deps.state, now: () => ctx.now() },
       { full: opts.full, ...(lookbackDays !== null ? { lookbackDays } : {}) },
     );
-  const result = deps.duckdb
-    ? await deps.duckdb.withMemoryLimit(RECOMPUTE_MEMORY_LIMIT, run)
-    : await run();
+  const result = await underRecomputeLimit(deps, run);
   if (result.status === 'locked') {
     throw new CliError(
       `another recompute holds the lease in ${deps.stateWhere}; try again when it has finished`,

@@ -4,7 +4,6 @@
  * path, resumable, then a recompute of the days touched (shared/ops/backfill.ts).
  */
 import { Option, type Command } from 'commander';
-import { RECOMPUTE_ENV, recomputeLookbackFor } from '../../shared/config';
 import { CONTENT_MODES, type ContentMode } from '../../shared/content/mode';
 import { runBackfill, type BackfillCounts, type BackfillSource } from '../../shared/ops/backfill';
 import { loadErasedUsers } from '../../shared/ops/erased-users';
@@ -14,21 +13,13 @@ import {
   resourceNameOf,
   type LoggingScope,
 } from '../../shared/ops/logging-source';
-import { rebuildTouchedDays } from '../../shared/ops/rebuild';
 import { parseGsUrl, storageSource } from '../../shared/ops/storage-source';
 import { formatCount } from '../report/format';
 import { openLoggingList, openStoragePort } from '../backfill-clients';
-import {
-  addDbOption,
-  CliError,
-  commandEnv,
-  wholeNumberFlag,
-  writeContext,
-  type CliContext,
-} from '../context';
+import { addDbOption, CliError, wholeNumberFlag, writeContext, type CliContext } from '../context';
 import { parseDayRange } from '../days';
 import { openOpsDeps } from '../ops-deps';
-import { describeRebuild } from '../recompute-local';
+import { describeRebuild, rebuildTouched } from '../recompute-local';
 import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from '../pseudonymize-key';
 
 interface BackfillFlags extends KeyFlags {
@@ -224,16 +215,7 @@ export function register(program: Command, ctx: CliContext): void {
         });
         const rebuild =
           flags.recompute && result.days.length > 0
-            ? await rebuildTouchedDays(
-                { warehouse: deps.warehouse, state: deps.state, now: () => ctx.now() },
-                result.days,
-                {
-                  lookbackDays: recomputeLookbackFor(
-                    deps.config.warehouse,
-                    commandEnv(ctx, [RECOMPUTE_ENV]).recomputeLookbackDays,
-                  ),
-                },
-              )
+            ? await rebuildTouched(ctx, deps, result.days)
             : null;
         if (rebuild?.result.status === 'locked') ctx.exitCode = 1;
         if (flags.json) {

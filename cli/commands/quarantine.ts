@@ -4,7 +4,6 @@
  * the entries that now normalize. Local (--db) or the cloud (GCA_WAREHOUSE=bigquery).
  */
 import { Option, type Command } from 'commander';
-import { RECOMPUTE_ENV, recomputeLookbackFor } from '../../shared/config';
 import { CONTENT_MODES, type ContentMode } from '../../shared/content/mode';
 import { loadErasedUsers } from '../../shared/ops/erased-users';
 import {
@@ -12,19 +11,12 @@ import {
   reprocessQuarantine,
   type QuarantineFilter,
 } from '../../shared/ops/quarantine';
-import { rebuildTouchedDays } from '../../shared/ops/rebuild';
 import { QUARANTINE_REASONS } from '../../shared/tables/registry';
 import { formatCount } from '../report/format';
-import {
-  addDbOption,
-  commandEnv,
-  wholeNumberFlag,
-  writeContext,
-  type CliContext,
-} from '../context';
+import { addDbOption, wholeNumberFlag, writeContext, type CliContext } from '../context';
 import { parseDayRange } from '../days';
 import { openOpsDeps } from '../ops-deps';
-import { describeRebuild } from '../recompute-local';
+import { describeRebuild, rebuildTouched } from '../recompute-local';
 import { addPseudonymizeKeyOption, pseudonymizerFrom, type KeyFlags } from '../pseudonymize-key';
 
 interface FilterFlags {
@@ -147,16 +139,7 @@ export function register(program: Command, ctx: CliContext): void {
           });
           const rebuild =
             !flags.dryRun && flags.recompute && result.days.length > 0
-              ? await rebuildTouchedDays(
-                  { warehouse: deps.warehouse, state: deps.state, now: () => ctx.now() },
-                  result.days,
-                  {
-                    lookbackDays: recomputeLookbackFor(
-                      deps.config.warehouse,
-                      commandEnv(ctx, [RECOMPUTE_ENV]).recomputeLookbackDays,
-                    ),
-                  },
-                )
+              ? await rebuildTouched(ctx, deps, result.days)
               : null;
           if (rebuild?.result.status === 'locked') ctx.exitCode = 1;
           const c = result.counts;
