@@ -161,7 +161,7 @@ export interface DuckDbWarehouse extends Warehouse {
   readonly engine: 'duckdb';
   /**
    * Runs `fn`, whose calls go to this warehouse, under DuckDB's memory limit `limit` (e.g.
-   * '192MB'; DuckDB's default is 80% of RAM), so that its peak memory does not grow with the
+   * '256MB'; DuckDB's default is 80% of RAM), so that its peak memory does not grow with the
    * warehouse: DuckDB evicts clean blocks (they are in the file) and spills what an operator
    * must hold to `temp_directory` (beside the file). For reads and writes of columns without
    * content (the recompute): under a limit, a vector of long prompts may not fit.
@@ -247,8 +247,14 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
 
   private defaultMemoryLimit: string | null = null;
 
-  /** While withMemoryLimit's function runs under its limit: the limit to go back to. */
-  private limited: { previous: string } | null = null;
+  /** True while withMemoryLimit's function runs under its limit (defaultMemoryLimit is set). */
+  private limited = false;
+
+  /** Ends withMemoryLimit's limit: back to the limit before (see withMemoryLimit). */
+  private async endLimit(): Promise<void> {
+    this.limited = false;
+    await this.conn.run(`SET memory_limit = ${sqlString(this.defaultMemoryLimit ?? '')}`);
+  }
 
   async withMemoryLimit<T>(limit: string, fn: () => Promise<T>): Promise<T> {
     // The limit before the first call, set back afterwards: RESET memory_limit resets the
@@ -267,7 +273,7 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
       }
       try {
         await this.conn.run(`SET memory_limit = ${sqlString(limit)}`);
-        this.limited = { previous: this.defaultMemoryLimit };
+        this.limited = true;
       } catch (err) {
         // DuckDB could not come down to the limit at once: run without it.
         if (!OUT_OF_MEMORY.test(errorMessage(err))) throw err;
@@ -281,11 +287,9 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
       throw err;
     } finally {
       await this.serialize(async () => {
-        const limited = this.limited;
-        this.limited = null;
-        if (!limited) return;
+        if (!this.limited) return;
         try {
-          await this.conn.run(`SET memory_limit = ${sqlString(limited.previous)}`);
+          await this.endLimit();
         } catch (err) {
           // fn's own failure (a closed or invalidated database, say) is the one to report.
           if (!failed) throw err;
@@ -303,10 +307,8 @@ class DuckDbWarehouseImpl implements DuckDbWarehouse {
     try {
       return await statement();
     } catch (err) {
-      const limited = this.limited;
-      if (!limited || this.bulk || !OUT_OF_MEMORY.test(errorMessage(err))) throw err;
-      this.limited = null;
-      await this.conn.run(`SET memory_limit = ${sqlString(limited.previous)}`);
+      if (!this.limited || this.bulk || !OUT_OF_MEMORY.test(errorMessage(err))) throw err;
+      await this.endLimit();
       return await statement();
     }
   }
