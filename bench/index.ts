@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<BenchModule>> = {
   normalize: () => import('./normalize.js'),
   ingest: () => import('./ingest.js'),
   local: () => import('./local.js'),
+  'sql-path': () => import('./sql-path.js'),
   scrub: () => import('./scrub.js'),
   'cold-start': () => import('./cold-start.js'),
   'ingest-function': () => import('./ingest-function.js'),

@@ -9,10 +9,12 @@
  *   DuckDB file, then the spec's code acceptance rate (distinct accepted / distinct exposed
  *   `originalRequestId`s), in a child process;
  * - the job: `gca-analytics ingest FILE` (recompute included, as the command runs it) and then
- *   `gca-analytics report --json`, each a child process.
+ *   `gca-analytics report --json`, each a child process;
+ * - the JS floor: reading the export and JSON.parse of it, nothing else, which any design that
+ *   normalizes in JS (as the command does) cannot go under (see docs/performance.md).
  *
- * The two run alternately (peer, job, peer, job, ...) and each figure is the median of its runs,
- * so a burst of load on the machine lands on both.
+ * They run alternately (peer, floor, job, peer, floor, job, ...) and each figure is the median of
+ * its runs, so a burst of load on the machine lands on all of them.
  *
  * Before/after: with `GCA_BENCH_BASELINE=DIR` (a built checkout of another version, as for the
  * ingest-function benchmark; its `dist/cli/main.js` itself is accepted too), each round runs that build's job too (peer, job, baseline job, ...), and the
@@ -49,6 +51,19 @@ const { DuckDBInstance } = require(process.env.GCA_BENCH_DUCKDB);
 })().catch((err) => { console.error(err); process.exit(1); });
 `;
 
+/**
+ * The floor of any design in which JS normalizes the entries, as this command does (one
+ * normalizer for the functions and the command): reading the export and JSON.parse of it, in one
+ * call, keeping nothing. The command's reader, which splits the export into entries so that a bad
+ * one is quarantined alone, costs more; the normalization, the content policy and loading the
+ * rows into DuckDB come on top.
+ */
+const JS_PARSE_FLOOR = `
+const { readFileSync } = require('node:fs');
+const entries = JSON.parse(readFileSync(process.argv[1], 'utf8'));
+process.stdout.write(JSON.stringify({ entries: entries.length }) + '\\n');${USAGE_LINES}
+`;
+
 interface JobRun {
   seconds: number;
   cpuSeconds: number;
@@ -78,7 +93,8 @@ async function runJob(mainJs: string, file: string, db: string): Promise<JobRun>
   };
 }
 
-async function runPeer(file: string, db: string): Promise<ChildRun & { rate: number }> {
+/** One run of the peer (RAW_DUCKDB) on `file`, into a new DuckDB file `db`. */
+export async function runPeer(file: string, db: string): Promise<ChildRun & { rate: number }> {
   rmSync(db, { force: true });
   const run = await runNode(RAW_DUCKDB, [file, db], {
     GCA_BENCH_DUCKDB: require.resolve('@duckdb/node-api'),
@@ -86,7 +102,14 @@ async function runPeer(file: string, db: string): Promise<ChildRun & { rate: num
   return { ...run, rate: (JSON.parse(run.stdout) as { rate: number }).rate };
 }
 
-const median = (xs: number[]): number => {
+async function runJsParseFloor(file: string, entries: number): Promise<ChildRun> {
+  const run = await runNode(JS_PARSE_FLOOR, [file]);
+  const parsed = (JSON.parse(run.stdout) as { entries: number }).entries;
+  if (parsed !== entries) throw new Error(`JS parse floor read ${parsed} entries, not ${entries}`);
+  return run;
+}
+
+export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] ?? NaN;
 };
@@ -102,6 +125,7 @@ async function measure(
   entries: number,
   rounds: number,
   baselineJs: string | null = null,
+  withFloor = false,
 ) {
   const file = join(dir, `export-${entries}.json`);
   await writeSampleFile(file, { seed: 20251008, entries, users: 200, days: 28 });
@@ -109,16 +133,19 @@ async function measure(
   const peers: (ChildRun & { rate: number })[] = [];
   const jobs: JobRun[] = [];
   const baselines: JobRun[] = [];
+  const floors: ChildRun[] = [];
   try {
     for (let i = 0; i < rounds; i++) {
       peers.push(await runPeer(file, join(dir, 'raw.duckdb')));
+      // One string of the export: up to V8's longest string (512 MiB), so at the 1x size only.
+      if (withFloor) floors.push(await runJsParseFloor(file, entries));
       jobs.push(await runJob(mainJs, file, join(dir, 'job.duckdb')));
       if (baselineJs) baselines.push(await runJob(baselineJs, file, join(dir, 'baseline.duckdb')));
     }
   } finally {
     rmSync(file, { force: true });
   }
-  return { entries, fileBytes, peers, jobs, baselines };
+  return { entries, fileBytes, peers, floors, jobs, baselines };
 }
 
 /** The baseline build's figures beside this build's (see the module comment). */
@@ -163,11 +190,12 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
         ? join(baselineDir, 'dist', 'cli', 'main.js')
         : baselineDir;
     if (baselineJs && !existsSync(baselineJs)) throw new Error(`${baselineJs} not found`);
-    const one = await measure(mainJs, dir, n, rounds, baselineJs);
+    const one = await measure(mainJs, dir, n, rounds, baselineJs, true);
     const two = await measure(mainJs, dir, 2 * n, 1);
     const raw = median(one.peers.map((p) => p.seconds));
     const job = median(one.jobs.map((j) => j.seconds));
     const ratios = one.jobs.map((j, i) => j.seconds / (one.peers[i]?.seconds ?? NaN));
+    const floor = median(one.floors.map((f) => f.seconds));
     const rawCpu = median(one.peers.map((p) => p.cpuSeconds));
     const jobCpu = median(one.jobs.map((j) => j.cpuSeconds));
     const rss1 = median(one.jobs.map((j) => j.peakRssBytes));
@@ -181,6 +209,8 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
         'local.rawDuckDbSeconds': Number(raw.toFixed(2)),
         'local.jobSeconds': Number(job.toFixed(2)),
         'local.ratioToRawDuckDb': Number((job / raw).toFixed(2)),
+        'local.jsParseFloorSeconds': Number(floor.toFixed(2)),
+        'local.jsParseFloorRatioToRawDuckDb': Number((floor / raw).toFixed(2)),
         'local.rawDuckDbCpuSeconds': Number(rawCpu.toFixed(2)),
         'local.jobCpuSeconds': Number(jobCpu.toFixed(2)),
         'local.cpuRatioToRawDuckDb': Number((jobCpu / rawCpu).toFixed(2)),
@@ -202,6 +232,8 @@ export async function run(opts: BenchOptions): Promise<BenchResult> {
           `(per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target <= 2.0)`,
         `  CPU seconds (all threads): raw DuckDB ${rawCpu.toFixed(1)}, job ${jobCpu.toFixed(1)}: ` +
           `ratio ${(jobCpu / rawCpu).toFixed(2)}`,
+        `  JS floor (read the export + JSON.parse, nothing else): ${floor.toFixed(2)} s, ` +
+          `${(floor / raw).toFixed(2)} of raw DuckDB (docs/performance.md)`,
         `  code acceptance rate, raw query vs report: ${peerRate.toFixed(4)} vs ${Number(jobRate).toFixed(4)}`,
         ...baseline.lines,
         `${(2 * n).toLocaleString('en')} entries: job ${median(two.jobs.map((j) => j.seconds)).toFixed(2)} s, ` +
