@@ -17,8 +17,9 @@
  * its runs, so a burst of load on the machine lands on all of them.
  *
  * Before/after: with `GCA_BENCH_BASELINE=DIR` (a built checkout of another version, as for the
- * ingest-function benchmark; its `dist/cli/main.js` itself is accepted too), each round runs that build's job too (peer, job, baseline job, ...), and the
- * figures include its times and whether its `report --json` is identical to this build's.
+ * ingest-function benchmark; its `dist/cli/main.js` itself is accepted too), each round runs that
+ * build's job too (peer, floor, job, baseline job, ...), and the figures include its times and
+ * whether its `report --json` is identical to this build's.
  */
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
