@@ -84,40 +84,41 @@ const { renderDuckDbDdl } = require(process.env.GCA_BENCH_RENDER);
     "FROM src WHERE logName LIKE '%metadata') WHERE " + accepted);
   const chars = (list, field) =>
     'coalesce(list_sum(list_transform(' + list + ', x -> length(coalesce(x.' + field + ", '')))), 0)";
+  // Requests and responses: the body under the first of three keys, its kind, its messages' text.
+  const kind = (suffix) =>
+    "CASE WHEN p.taskCompletion" + suffix + " IS NOT NULL THEN 'task_completion' WHEN p.codeCompletion" + suffix +
+    " IS NOT NULL THEN 'code_completion' ELSE 'code_generation' END";
+  const bodies = (suffix, schema, log) =>
+    'FROM (SELECT *, coalesce(p.taskCompletion' + suffix + ', p.codeCompletion' + suffix + ', p.codeGeneration' + suffix + ') b ' +
+    "FROM (SELECT *, from_json(jsonPayload, '{" + common + ', "taskCompletion' + suffix + '": ' + schema +
+    ', "codeCompletion' + suffix + '": ' + schema + ', "codeGeneration' + suffix + '": ' + schema + "}') p " +
+    "FROM src WHERE logName LIKE '%" + log + "')) WHERE " + accepted;
+  const text = (messages, notTool) =>
+    "nullif(array_to_string(list_filter(list_transform(" + messages + ", m -> coalesce(m.content, '')), " +
+    "x -> x <> '' AND NOT " + notTool + "), chr(10) || chr(10)), '')";
+  // The two INSERTs below are alike in shape only: each lists its own table's columns.
   const request = '{"input": {"messages": [{"author": "VARCHAR", "content": "VARCHAR"}], "preamble": "VARCHAR"}, ' +
     '"input_data_context": {"additional_context": {"files": [{"path": "VARCHAR", "language": "VARCHAR", "segments": [{"content": "VARCHAR"}]}]}}}';
   const files = 'b.input_data_context.additional_context.files';
   rows.requests = await step('requests',
     'INSERT INTO gca_raw.requests (' + envelopeColumns + ', request_kind, prompt_text, preamble, message_count, ' +
     'prompt_chars, context_files, tool_results, payload, content_mode) ' +
-    'SELECT ' + envelope + ', ' +
-    "CASE WHEN p.taskCompletionRequest IS NOT NULL THEN 'task_completion' WHEN p.codeCompletionRequest IS NOT NULL THEN 'code_completion' ELSE 'code_generation' END, " +
-    "nullif(array_to_string(list_filter(list_transform(b.input.messages, m -> coalesce(m.content, '')), " +
-    "x -> x <> '' AND NOT starts_with(x, 'FunctionResponse{')), chr(10) || chr(10)), ''), " +
+    'SELECT ' + envelope + ', ' + kind('Request') + ', ' +
+    text('b.input.messages', "starts_with(x, 'FunctionResponse{')") + ', ' +
     'b.input.preamble, coalesce(len(b.input.messages), 0), ' +
     chars('b.input.messages', 'content') + ' + coalesce(list_sum(list_transform(' + files + ', f -> ' + chars('f.segments', 'content') + ')), 0), ' +
     'coalesce(list_transform(' + files + ", f -> {path: nullif(f.path, ''), " +
     "extension: lower(nullif(regexp_extract(f.path, '\\.([^./\\\\]+)$', 1), '')), " +
     "language: nullif(lower(trim(f.language)), ''), states: CAST([] AS VARCHAR[]), chars: " + chars('f.segments', 'content') + '}), []), ' +
-    "[], json(jsonPayload), 'scrubbed' " +
-    'FROM (SELECT *, coalesce(p.taskCompletionRequest, p.codeCompletionRequest, p.codeGenerationRequest) b ' +
-    "FROM (SELECT *, from_json(jsonPayload, '{" + common + ', "taskCompletionRequest": ' + request +
-    ', "codeCompletionRequest": ' + request + ', "codeGenerationRequest": ' + request + "}') p " +
-    "FROM src WHERE logName LIKE '%request')) WHERE " + accepted);
+    "[], json(jsonPayload), 'scrubbed' " + bodies('Request', request, 'request'));
   const response = '{"output": {"messages": [{"author": "VARCHAR", "content": "VARCHAR"}]}, "attribution_context": "JSON"}';
   rows.responses = await step('responses',
     'INSERT INTO gca_raw.responses (' + envelopeColumns + ', response_kind, response_text, message_count, ' +
     'response_chars, tool_calls, attribution, payload, content_mode) ' +
-    'SELECT ' + envelope + ', ' +
-    "CASE WHEN p.taskCompletionResponse IS NOT NULL THEN 'task_completion' WHEN p.codeCompletionResponse IS NOT NULL THEN 'code_completion' ELSE 'code_generation' END, " +
-    "nullif(array_to_string(list_filter(list_transform(b.output.messages, m -> coalesce(m.content, '')), " +
-    "x -> x <> '' AND NOT regexp_matches(x, '^[A-Za-z_][A-Za-z0-9_.-]*\\(.*\\)$')), chr(10) || chr(10)), ''), " +
+    'SELECT ' + envelope + ', ' + kind('Response') + ', ' +
+    text('b.output.messages', "regexp_matches(x, '^[A-Za-z_][A-Za-z0-9_.-]*\\(.*\\)$')") + ', ' +
     'coalesce(len(b.output.messages), 0), ' + chars('b.output.messages', 'content') + ', ' +
-    "[], b.attribution_context, json(jsonPayload), 'scrubbed' " +
-    'FROM (SELECT *, coalesce(p.taskCompletionResponse, p.codeCompletionResponse, p.codeGenerationResponse) b ' +
-    "FROM (SELECT *, from_json(jsonPayload, '{" + common + ', "taskCompletionResponse": ' + response +
-    ', "codeCompletionResponse": ' + response + ', "codeGenerationResponse": ' + response + "}') p " +
-    "FROM src WHERE logName LIKE '%response')) WHERE " + accepted);
+    "[], b.attribution_context, json(jsonPayload), 'scrubbed' " + bodies('Response', response, 'response'));
   await step('commit', 'COMMIT');
   await step('checkpoint', 'CHECKPOINT');
   c.closeSync();
