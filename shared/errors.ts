@@ -131,6 +131,24 @@ const TRANSIENT_MESSAGES: readonly { pattern: RegExp; signal: string }[] = [
 ];
 
 /**
+ * BigQuery's `invalid` "no such field: X.": the table lacks a column the row carries. Our rows are
+ * built from the table registry, so this is not the row's fault but the table's: after a deploy
+ * adds a column, BigQuery's streaming backend can go on calling it unknown for some minutes (and
+ * a deploy that failed to update the table leaves it so). Transient, so the message is retried
+ * and, if it lasts, dead-lettered for replay, instead of the whole stream being quarantined. Read
+ * from the fixed start of BigQuery's own message, which user data cannot produce.
+ */
+const MISSING_FIELD = /^no such field\b/i;
+
+function isMissingField(node: { reason?: unknown; message?: unknown }): boolean {
+  return (
+    node.reason === 'invalid' &&
+    typeof node.message === 'string' &&
+    MISSING_FIELD.test(node.message)
+  );
+}
+
+/**
  * Data-caused signals: the request carried an input the service rejects as such. Kept narrow on
  * purpose (see the module comment): a bare 400 is NOT here, because a malformed request of ours
  * would then quarantine every message.
@@ -154,7 +172,8 @@ export interface ErrorDescription {
  * 1. our typed errors (`PermanentError`, `TransientError`) at the top level;
  * 2. any transient signal anywhere in the error, its `cause` chain or nested `errors` (HTTP
  *    408/429/5xx, a transient API reason, a transient gRPC code, a network errno, an abort or
- *    timeout, a DuckDB lock or conflict), because a retry of the whole input may succeed;
+ *    timeout, a DuckDB lock or conflict, a table lacking a field), because a retry of the whole
+ *    input may succeed;
  * 3. a nested `PermanentError`, HTTP 413 (too large) or API reason `invalid`: permanent;
  * 4. anything else: transient (unknown).
  */
@@ -173,6 +192,19 @@ export function describeError(err: unknown): ErrorDescription {
     if (found) return { errorClass: 'permanent', reason: found.reason, signal: found.signal };
   }
   return transient('unknown');
+}
+
+/**
+ * Classifies the errors of one row of a BigQuery insertAll partial failure: by their reasons
+ * only, since the rest of a message may quote the row's data (a value that happens to contain
+ * "timeout" must not make a bad row look transient); the one exception is a missing field (see
+ * MISSING_FIELD), read from the fixed start of BigQuery's message.
+ */
+export function classifyRowErrors(
+  errors: readonly { reason?: string | undefined; message?: string | undefined }[],
+): ErrorDescription {
+  if (errors.some(isMissingField)) return transient('no such field (table schema)');
+  return describeError({ errors: errors.map((e) => ({ reason: e.reason })) });
 }
 
 /** A one-line description of any thrown value, safe to log (no payload, bounded length). */
@@ -237,6 +269,7 @@ function grpcCode(node: Node): number | null {
 
 function transientSignal(node: Node): string | null {
   if (isTransientError(node)) return 'TransientError';
+  if (isMissingField(node)) return 'no such field (table schema)';
   const status = httpStatus(node);
   if (status !== null && (TRANSIENT_HTTP_STATUSES as readonly number[]).includes(status)) {
     return `http ${status}`;

@@ -113,7 +113,7 @@ it('a connection reset answers 503', async () => {
 it('a row BigQuery calls invalid is quarantined and the message acked', async () => {
   fake.script(
     { method: 'POST', path: INSERT_METADATA },
-    insertErrors({ index: 0, reason: 'invalid', message: 'no such field: x' }),
+    insertErrors({ index: 0, reason: 'invalid', message: 'Invalid timestamp: x' }),
   );
   const res = await request(getTestServer(target)).post('/').send(message('b-6').body);
   expect(res.status).toBe(200);

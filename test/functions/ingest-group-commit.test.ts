@@ -273,7 +273,7 @@ describe('group commit on BigQuery', () => {
       insertErrors(
         { index: 0, reason: 'stopped' },
         { index: 1, reason: 'stopped' },
-        { index: 2, reason: 'invalid', message: 'no such field: x' },
+        { index: 2, reason: 'invalid', message: 'Invalid timestamp: x' },
         { index: 3, reason: 'stopped' },
         { index: 4, reason: 'stopped' },
       ),

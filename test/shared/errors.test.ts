@@ -113,7 +113,20 @@ const cases: Case[] = [
   // Data-caused: permanent with a quarantine reason.
   [
     'BigQuery 400 invalid',
-    bigQueryError(400, 'invalid', 'no such field: foo'),
+    bigQueryError(400, 'invalid', 'Cannot convert value to integer (bad value): x'),
+    'permanent',
+    'reason invalid',
+  ],
+  // A table lacking a field our rows carry: the table's fault (a deploy), not the input's.
+  [
+    'BigQuery 400 invalid: no such field',
+    bigQueryError(400, 'invalid', 'no such field: new_column.'),
+    'transient',
+    'no such field (table schema)',
+  ],
+  [
+    'BigQuery 400 invalid quoting "no such field" later in its message',
+    bigQueryError(400, 'invalid', 'Invalid value: no such field: x'),
     'permanent',
     'reason invalid',
   ],
@@ -123,13 +136,25 @@ const cases: Case[] = [
     'insertAll partial failure: one invalid row, the others stopped',
     new commonUtil.PartialFailureError({
       errors: [
-        { errors: [{ reason: 'invalid', message: 'no such field' }], row: {} },
+        { errors: [{ reason: 'invalid', message: 'Invalid timestamp' }], row: {} },
         { errors: [{ reason: 'stopped', message: '' }], row: {} },
       ],
       response: undefined,
     } as unknown as ConstructorParameters<typeof commonUtil.PartialFailureError>[0]),
     'permanent',
     'reason invalid',
+  ],
+  [
+    'insertAll partial failure: a row whose table lacks one of its fields',
+    new commonUtil.PartialFailureError({
+      errors: [
+        { errors: [{ reason: 'invalid', message: 'no such field: new_column.' }], row: {} },
+        { errors: [{ reason: 'stopped', message: '' }], row: {} },
+      ],
+      response: undefined,
+    } as unknown as ConstructorParameters<typeof commonUtil.PartialFailureError>[0]),
+    'transient',
+    'no such field (table schema)',
   ],
   [
     'insertAll partial failure: a backendError row',

@@ -3,7 +3,7 @@
  * TIMESTAMPs), requests planned within BigQuery's per-request limits, and the handling of a
  * partial failure (rows rejected or re-sent).
  */
-import { describeError } from '../../errors';
+import { classifyRowErrors } from '../../errors';
 import { tryMicrosIso } from '../../normalize/time';
 import type { ColumnDef, RawTableName, TableDef } from '../../tables/registry';
 import type { RejectedRow } from '../port';
@@ -180,10 +180,8 @@ export async function sendInsertRequest(
       inserted += pending.filter((r) => !failed.has(r.insertId)).length;
       const retry: PartialFailure[] = [];
       for (const failure of failures) {
-        // Only the reasons decide (the messages may quote user data); shared/errors.ts says
-        // which reasons are the row's own fault.
-        const reasons = failure.errors.map((e) => ({ reason: e.reason }));
-        if (describeError({ errors: reasons }).errorClass === 'permanent') {
+        // shared/errors.ts says which failures are the row's own fault.
+        if (classifyRowErrors(failure.errors).errorClass === 'permanent') {
           rejected.push({
             table: request.table,
             key: failure.row.insertId,

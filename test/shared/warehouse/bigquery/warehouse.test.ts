@@ -165,7 +165,7 @@ describe('insertRaw', () => {
     const rows = sampleBatch(40).metadata_events.slice(0, 4);
     fake.script(
       { path: /insertAll$/ },
-      insertErrors({ index: 1, reason: 'invalid', message: 'no such field: bogus.' }),
+      insertErrors({ index: 1, reason: 'invalid', message: 'Invalid timestamp: bogus' }),
     );
     const result = await warehouse().insertRaw({ ...emptyBatch(), metadata_events: rows });
     expect(result).toEqual({
@@ -175,11 +175,30 @@ describe('insertRaw', () => {
         {
           table: 'metadata_events',
           key: rows[1]!.entry_key,
-          detail: 'invalid: no such field: bogus.',
+          detail: 'invalid: Invalid timestamp: bogus',
         },
       ],
     });
     expect(fake.requests).toHaveLength(1);
+  });
+
+  it('sends again a row whose table lacks one of its fields, then throws it as transient', async () => {
+    // Right after a deploy adds a column, BigQuery's streaming backend can call it unknown for
+    // a while: the row is not at fault, so it must not be quarantined (shared/errors.ts).
+    const rows = sampleBatch(40).metadata_events.slice(0, 2);
+    const failing = insertErrors({ index: 0, reason: 'invalid', message: 'no such field: new.' });
+    fake.script({ path: /insertAll$/ }, failing, failing, failing);
+    const err: unknown = await warehouse({ maxRowRetries: 2 })
+      .insertRaw({ ...emptyBatch(), metadata_events: rows })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BigQueryInsertError);
+    expect((err as BigQueryInsertError).keys).toEqual([rows[0]!.entry_key]);
+    expect(fake.requests.map(sentKeys)).toEqual([
+      rows.map((r) => r.entry_key),
+      [rows[0]!.entry_key],
+      [rows[0]!.entry_key],
+    ]);
+    expect(describeError(err)).toMatchObject({ errorClass: 'transient' });
   });
 
   it('re-sends only the rows that failed for a retryable reason', async () => {
