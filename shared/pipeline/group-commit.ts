@@ -353,6 +353,8 @@ export class GroupCommit {
   private async writeShares(warehouse: Warehouse, shares: Share[]): Promise<void> {
     const batch = emptyBatch();
     const owner = new Map<string, Share>();
+    // The shares whose rows another share writes (request -> the owners it deferred to).
+    const deferredTo = new Map<Share, Set<Share>>();
     for (const share of shares) {
       const data = share.pending.submission.prepared.data;
       for (const table of ROW_TABLES) {
@@ -360,8 +362,11 @@ export class GroupCommit {
         for (const row of data[table] as { entry_key: string }[]) {
           // The same entry in two requests of one group (a sink's duplicate, a redelivery
           // racing the original): written once, a duplicate for the later request.
-          if (owner.has(row.entry_key)) {
+          const first = owner.get(row.entry_key);
+          if (first) {
             share.counts.duplicates++;
+            if (first !== share)
+              deferredTo.set(share, (deferredTo.get(share) ?? new Set()).add(first));
             continue;
           }
           owner.set(row.entry_key, share);
@@ -402,6 +407,15 @@ export class GroupCommit {
       // Only the requests with quarantine rows fail (and are redelivered); the data rows of
       // the others are written, and a redelivery rewrites nothing under a new key.
       for (const share of shares) if (share.quarantine.length > 0) share.failed ??= err;
+      // A request that deferred a row to a failed one fails too: that row may be stored
+      // nowhere (refused, its quarantine row not written), and when the two requests are one
+      // message delivered twice, acking the second copy would settle it. Owners come first in
+      // `shares`, so one pass in order follows chains.
+      for (const share of shares) {
+        for (const first of deferredTo.get(share) ?? []) {
+          if (first.failed !== undefined) share.failed ??= first.failed;
+        }
+      }
       return;
     }
     attribute(

@@ -335,6 +335,22 @@ describe('group commit on BigQuery', () => {
     ]);
   });
 
+  it('the same entry twice in one group: if its row is refused and its quarantine row cannot be written, both requests fail', async () => {
+    const server = serve({ delayMs: 300 });
+    const m = message('twice-refused');
+    const unavailable = { status: 503, body: googleError(503, 'backendError') };
+    fake.script(
+      { method: 'POST', path: INSERT_METADATA },
+      insertErrors({ index: 0, reason: 'invalid', message: 'Invalid timestamp: x' }),
+    );
+    fake.script({ method: 'POST', path: INSERT_QUARANTINE }, unavailable, unavailable, unavailable);
+    // One message delivered twice at once: acking either copy settles it, so neither may be
+    // acked while its entry is stored nowhere.
+    const answers = await postAll(server, [m.body, m.body]);
+    expect(answers.map((a) => a.status)).toEqual([503, 503]);
+    expect(fake.requestsTo(INSERT_QUARANTINE).length).toBeGreaterThan(0);
+  });
+
   it('the same entry twice in one group is written once, a duplicate for the second', async () => {
     const server = serve({ delayMs: 300 });
     const m = message('twice');
