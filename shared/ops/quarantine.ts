@@ -260,13 +260,14 @@ LIMIT ${REPROCESS_PAGE_ROWS}`,
         counts.noRaw++;
         continue;
       }
-      if (isTruncated(row.raw, rawBytes)) {
-        counts.truncated++;
-        continue;
-      }
+      // An erased user's row goes, truncated or not (a truncated row keeps the ids it cut off).
       if (mentionsErasedUser(row.raw, erased)) {
         counts.erased++;
         removed.push(row.quarantine_id);
+        continue;
+      }
+      if (isTruncated(row.raw, rawBytes)) {
+        counts.truncated++;
         continue;
       }
       const record: RawRecord = { text: row.raw, source: row.source, messageId: row.message_id };

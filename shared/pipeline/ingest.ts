@@ -75,6 +75,37 @@ export function truncateText(text: string, max: number): string {
   return text.slice(0, cut);
 }
 
+/** A `"user_id": "..."` field of an entry's text (labels.user_id), as written. */
+const USER_ID_FIELD = /"user_id"\s*:\s*"(?:[^"\\]|\\.){1,256}"/g;
+
+/** User ids kept at most in a truncated `raw`, and the characters kept free for them. */
+const MAX_KEPT_USER_IDS = 4;
+const USER_IDS_ROOM = 2048;
+
+/**
+ * `raw` cut to QUARANTINE_RAW_CHARS, still naming the users it names. Erasure finds a user's
+ * quarantine rows by the id in `raw` (shared/sql/retention.ts, eraseRawSql), and an export lists
+ * `labels` after `jsonPayload`: cutting a large entry usually dropped `labels.user_id` but kept
+ * the user's prompt, so erasure could not find the row. The `"user_id": "..."` fields the cut
+ * drops are now kept at the end, after a marker, within the limit (the stored text stays shorter
+ * than the input, so the row still reads as truncated: isTruncated in shared/ops/quarantine.ts).
+ */
+function truncateRaw(raw: string): string {
+  if (raw.length <= QUARANTINE_RAW_CHARS) return raw;
+  const keep = QUARANTINE_RAW_CHARS - USER_IDS_ROOM;
+  const dropped: string[] = [];
+  // From a little before the cut, so that a field straddling it counts as dropped.
+  const from = keep - 300;
+  for (const m of raw.slice(from).matchAll(USER_ID_FIELD)) {
+    if (from + m.index + m[0].length > keep && !dropped.includes(m[0])) {
+      dropped.push(m[0]);
+      if (dropped.length === MAX_KEPT_USER_IDS) break;
+    }
+  }
+  if (dropped.length === 0) return truncateText(raw, QUARANTINE_RAW_CHARS);
+  return `${truncateText(raw, keep)}\n[truncated; kept from the rest: ${dropped.join(', ')}]`;
+}
+
 /**
  * Builds a quarantine row (full content: apply the content policy before writing). The id is
  * deterministic (source, message id, reason, whole raw), so a redelivered bad message is one row.
@@ -89,7 +120,7 @@ export function makeQuarantineRow(input: QuarantineInput): QuarantineRow {
     insert_id: input.insertId ?? null,
     reason: input.reason,
     detail: input.detail,
-    raw: truncateText(input.raw, QUARANTINE_RAW_CHARS),
+    raw: truncateRaw(input.raw),
     raw_bytes: Buffer.byteLength(input.raw, 'utf8'),
   };
 }

@@ -40,6 +40,38 @@ async function seed(): Promise<void> {
   }
 }
 
+it("erase-user removes a user's quarantined entry even when it was cut (labels after a long payload)", async () => {
+  // As an export writes it: jsonPayload first, so the 64 Ki cut falls before labels.user_id.
+  const entry = {
+    insertId: 'big-bob',
+    jsonPayload: {
+      '@type': 'type.googleapis.com/not.a.gemini.Log',
+      taskCompletionRequest: { input: { messages: [{ content: 'private '.repeat(12_000) }] } },
+    },
+    labels: { user_id: 'bob@x.com' },
+    logName: 'projects/p/logs/cloudaicompanion.googleapis.com%2Frequest',
+    resource: { type: 'cloudaicompanion.googleapis.com/Instance' },
+    timestamp: '2026-02-27T10:00:00Z',
+  };
+  const good = interactionEntries('alice@x.com', '2026-02-27');
+  writeFileSync(join(tmp.dir, 'big.json'), JSON.stringify([...good, entry]));
+  const ingest = await runCli(['ingest', 'big.json', '--db', tmp.db, '--json'], {
+    cwd: tmp.dir,
+    now: NOW,
+  });
+  expect(JSON.parse(ingest.stdout)).toMatchObject({ read: good.length + 1, quarantined: 1 });
+  const quarantined = () =>
+    countIn(tmp.db, "SELECT COUNT(*) AS n FROM `gca_raw.quarantine` WHERE insert_id = 'big-bob'");
+  expect(await quarantined()).toBe(1);
+  const erased = await runCli(['erase-user', 'bob@x.com', '--db', tmp.db, '--json'], {
+    cwd: tmp.dir,
+    now: NOW,
+  });
+  expect(erased.code).toBe(0);
+  expect(JSON.parse(erased.stdout).counts).toMatchObject({ 'gca_raw.quarantine': 1 });
+  expect(await quarantined()).toBe(0);
+});
+
 const requestsOf = (user: string) =>
   countIn(tmp.db, 'SELECT COUNT(*) AS n FROM `gca_raw.requests` WHERE user_id = @user', { user });
 

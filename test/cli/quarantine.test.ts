@@ -2,7 +2,8 @@
  * `gca-analytics quarantine list|reprocess` on a local warehouse. The quarantine holds what an
  * older ingest could not read: an entry today's code normalizes (one the live path has also
  * stored since, and one it has not), one that still fails (with a reason that changed), one
- * whose raw text was truncated, one of a user erased since, and one of another resource type.
+ * whose raw text was truncated, one of a user erased since (truncated too), and one of another
+ * resource type.
  */
 import { openLocalDeps } from '../../cli/main';
 import {
@@ -31,7 +32,15 @@ function exposure(id: string, user: string, insertId: string): string {
 
 const LIVE = exposure('s-live', 'ann@x.com', 'q-live');
 const FIXED = exposure('s-fixed', 'ann@x.com', 'q-fixed');
-const ERASED = exposure('s-erased', 'eve@x.com', 'q-erased');
+const { jsonPayload: erasedPayload, ...erasedEnvelope } = JSON.parse(
+  exposure('s-erased', 'eve@x.com', 'q-erased'),
+) as Record<string, unknown>;
+// Longer than the raw text quarantine keeps, with labels after the payload as an export writes
+// them: its row is truncated, and still names its user.
+const ERASED = JSON.stringify({
+  jsonPayload: { ...(erasedPayload as object), note: 'x'.repeat(QUARANTINE_RAW_CHARS) },
+  ...erasedEnvelope,
+});
 const FOREIGN = JSON.stringify({
   ...JSON.parse(FIXED),
   insertId: 'q-foreign',

@@ -218,6 +218,28 @@ describe('ingestRecords', () => {
 });
 
 describe('makeQuarantineRow', () => {
+  it('keeps the user ids a cut drops, after a marker, within the limit (erasure finds the row)', () => {
+    // As an export writes an entry: labels after a jsonPayload longer than the limit.
+    const entry = {
+      insertId: 'i-1',
+      jsonPayload: { prompt: 'p'.repeat(QUARANTINE_RAW_CHARS + 100) },
+      labels: { user_id: 'bob@x.com' },
+      timestamp: '2026-01-01T00:00:00Z',
+    };
+    const raw = JSON.stringify(entry);
+    const row = makeQuarantineRow({
+      source: 'pubsub',
+      reason: 'invalid_payload',
+      detail: 'd',
+      raw,
+      quarantineTime: '2026-01-01T00:00:00.000000Z',
+    });
+    expect(row.raw!.length).toBeLessThanOrEqual(QUARANTINE_RAW_CHARS);
+    expect(row.raw).toMatch(/\n\[truncated; kept from the rest: "user_id":"bob@x\.com"\]$/);
+    expect(row.raw!.startsWith(raw.slice(0, QUARANTINE_RAW_CHARS - 2048))).toBe(true);
+    expect(row.raw_bytes).toBe(raw.length);
+  });
+
   it('truncates raw, keeps its size and derives a stable id', () => {
     const raw = `${'x'.repeat(QUARANTINE_RAW_CHARS - 1)}😀tail`;
     const input = {
