@@ -4,7 +4,8 @@
  * the sink also delivered is stored once), page by page, with a checkpoint in the state store
  * after each page is written: a run that stops (quota, network, Ctrl-C) is continued by the next
  * one with the same scope and range. Entries of erased users are dropped and counted. The caller
- * rebuilds the figures of the days touched (rebuild.ts).
+ * rebuilds the figures of the days touched (rebuild.ts): a run that fails rebuilds nothing, so the
+ * checkpoint keeps the days written so far and the run that resumes rebuilds them with its own.
  *
  * Sources are pages of records with the checkpoint that follows them:
  * - the Cloud Logging API (entries.list, ascending timestamps): the checkpoint is the timestamp
@@ -35,6 +36,11 @@ interface StoredCheckpoint {
   position: string | null;
   done: boolean;
   counts: BackfillCounts;
+  /**
+   * Event days (YYYY-MM-DD, sorted, distinct) of the entries read so far by the runs of this
+   * backfill (a year is 365 short strings). Absent in checkpoints of earlier versions.
+   */
+  days?: string[];
 }
 
 export interface BackfillCounts extends IngestCounts {
@@ -45,7 +51,11 @@ export interface BackfillCounts extends IngestCounts {
 
 export interface BackfillResult {
   counts: BackfillCounts;
-  /** Event days (YYYY-MM-DD) of the entries read in this run. */
+  /**
+   * Event days (YYYY-MM-DD, sorted) of the entries read by this backfill: this run's and, when it
+   * resumed, those of the earlier runs it continues (kept in the checkpoint), whose figures were
+   * not rebuilt since those runs failed. Empty when `alreadyDone`.
+   */
   days: string[];
   /** True when this run continued from a checkpoint. */
   resumed: boolean;
@@ -98,7 +108,7 @@ export async function runBackfill(
     return { counts: stored.counts, days: [], resumed: true, alreadyDone: true };
   }
   const total: BackfillCounts = stored ? { ...stored.counts } : zero();
-  const days = new Set<string>();
+  const days = new Set<string>(Array.isArray(stored?.days) ? stored.days : []);
   for await (const page of opts.source(stored?.position ?? null)) {
     const kept: RawRecord[] = [];
     for (const record of page.records) {
@@ -123,6 +133,7 @@ export async function runBackfill(
       position: page.checkpoint,
       done: false,
       counts: total,
+      days: [...days].sort(),
     });
     opts.onPage?.({ ...total });
   }

@@ -18,6 +18,11 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * True when an incremental recompute at `now` sees every day of `days` (YYYY-MM-DD), with its
  * lookback: `lookbackDays` (null: every day), or when not given the default of
  * recomputeLookbackFor (DEFAULT_BIGQUERY_LOOKBACK_DAYS on BigQuery, every day on DuckDB).
+ *
+ * That run reads events from the instant `now - lookback` on (`@min_event_time`), not from the
+ * start of that instant's day: the day holding it (the horizon day) is read only in part, so
+ * only the days after it are reached (at midnight exactly the horizon day is still counted out:
+ * a full rebuild where an incremental one would have done).
  */
 export function incrementalReaches(
   engine: Warehouse['engine'],
@@ -34,7 +39,7 @@ export function incrementalReaches(
   if (lookback === null || days.length === 0) return true;
   const horizon = new Date(now.getTime() - lookback * DAY_MS).toISOString().slice(0, 10);
   const oldest = [...days].sort()[0] as string;
-  return oldest >= horizon;
+  return oldest > horizon;
 }
 
 export interface TouchedRebuild {
@@ -54,12 +59,17 @@ export async function rebuildTouchedDays(
   days: readonly string[],
   opts: { lookbackDays: number | null; forceFull?: boolean },
 ): Promise<TouchedRebuild> {
+  // One instant for the choice and the run, so the run's window starts where the choice assumed.
+  const now = deps.now();
   const full =
     opts.forceFull === true ||
-    !incrementalReaches(deps.warehouse.engine, days, deps.now(), opts.lookbackDays);
-  const result = await runRecompute(deps, {
-    full,
-    ...(opts.lookbackDays !== null ? { lookbackDays: opts.lookbackDays } : {}),
-  });
+    !incrementalReaches(deps.warehouse.engine, days, now, opts.lookbackDays);
+  const result = await runRecompute(
+    { ...deps, now: () => now },
+    {
+      full,
+      ...(opts.lookbackDays !== null ? { lookbackDays: opts.lookbackDays } : {}),
+    },
+  );
   return { result, full };
 }

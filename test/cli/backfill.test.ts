@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLocalDeps } from '../../cli/main';
+import { checkpointName } from '../../shared/ops/backfill';
 import { ingestRecords } from '../../shared/pipeline/ingest';
 import { entryText, makeMetadataEntry } from '../helpers/entries';
 import { countIn, runCli } from './run-cli';
@@ -340,7 +341,11 @@ describe('from files exported to Cloud Storage', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     // Resumed after the first file: only the second is read; the 2026-09-30 file is out of range.
-    expect(JSON.parse(run.stdout)).toMatchObject({ resumed: true, days: ['2026-10-02'] });
+    // Its days are those of the whole backfill: the failed run's (from the checkpoint) and its own.
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      resumed: true,
+      days: ['2026-10-01', '2026-10-02'],
+    });
     expect(await count('SELECT COUNT(*) AS n FROM gca_raw.metadata_events')).toBe(10);
     expect(
       await count("SELECT COUNT(*) AS n FROM gca_raw.metadata_events WHERE user_id = 'eve@x.com'"),
@@ -350,5 +355,65 @@ describe('from files exported to Cloud Storage', () => {
       .map((r) => decodeURIComponent(r.path));
     expect(media.filter((p) => p.includes('/2026/10/01/'))).toHaveLength(1);
     expect(media.some((p) => p.includes('/2026/09/30/'))).toBe(false);
+  });
+
+  // The failed run rebuilds nothing; the resumed run's rebuild must cover the failed run's days
+  // too, though it reads only recent ones (the incremental recompute would not see the rest).
+  it('a resumed run rebuilds the days the failed run wrote, beyond the lookback', async () => {
+    const at = new Date('2026-10-08T12:00:00.000Z'); // lookback 7: 2026-10-01 is out of reach
+    const lookback = () => ({ ...env(), GCA_RECOMPUTE_LOOKBACK_DAYS: '7' });
+    // An earlier recompute set the watermark (the live path's #1 and #2, on 2026-10-01).
+    const earlier = await runCli(['recompute', '--db', db], {
+      cwd: dir,
+      now: new Date(at.getTime() - 3_600_000),
+      env: lookback(),
+    });
+    expect(earlier.code).toBe(0);
+    const onFirstDay =
+      "SELECT COUNT(*) AS n FROM gca_analytics.suggestions WHERE day = '2026-10-01'";
+    expect(await count(onFirstDay)).toBe(2);
+
+    failReads = true;
+    const failed = await runCli(args(), { cwd: dir, now: at, env: lookback() });
+    expect(failed.code).toBe(1);
+    expect(await count('SELECT COUNT(*) AS n FROM gca_raw.metadata_events')).toBe(5);
+    expect(await count(onFirstDay)).toBe(2);
+
+    failReads = false;
+    const run = await runCli(args(), { cwd: dir, now: at, env: lookback() });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    // #0, #4 and #5, written by the failed run, have their figures (eve's #3 was dropped).
+    expect(await count(onFirstDay)).toBe(5);
+    expect(await count('SELECT COUNT(*) AS n FROM gca_analytics.suggestions')).toBe(10);
+    const out = JSON.parse(run.stdout);
+    expect(out).toMatchObject({ resumed: true, days: ['2026-10-01', '2026-10-02'] });
+    expect(out.recompute).toMatchObject({ status: 'done', full: true });
+  });
+
+  it('resumes from a checkpoint stored without its days (an earlier version)', async () => {
+    failReads = true;
+    expect((await runCli(args(), { cwd: dir, now: NOW, env: env() })).code).toBe(1);
+    const deps = await openLocalDeps(db);
+    try {
+      const scope = JSON.stringify({ gs: `gs://logs/${PREFIX}`, from: '2026-10-01', to: null });
+      const name = checkpointName(scope);
+      const stored = JSON.parse((await deps.state.getWatermark(name)) ?? 'null');
+      expect(stored).toMatchObject({ scope, done: false, days: ['2026-10-01'] });
+      delete stored.days;
+      await deps.state.setWatermark(name, JSON.stringify(stored));
+    } finally {
+      await deps.close();
+    }
+    failReads = false;
+    const run = await runCli(args(), { cwd: dir, now: NOW, env: env() });
+    expect(run.code).toBe(0);
+    // Counts carry on; the days are this run's only (the checkpoint did not keep the others).
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      resumed: true,
+      normalized: 8,
+      days: ['2026-10-02'],
+    });
+    expect(await count('SELECT COUNT(*) AS n FROM gca_raw.metadata_events')).toBe(10);
   });
 });
