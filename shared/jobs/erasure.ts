@@ -18,6 +18,7 @@
 import { isPseudonym } from '../content/pseudonymize';
 import {
   eraseDatasetMembersSql,
+  eraseUserDatasetsSql,
   eraseDerivedSql,
   eraseRawSql,
   eraseUserTeamsSql,
@@ -122,11 +123,12 @@ export async function eraseUsers(
     users: [...userIds],
     user_needles: userIds.map((u) => JSON.stringify(u)),
   };
-  // Curated datasets too: an erased user's interactions leave every dataset; and the user's
-  // periods in the team mapping.
+  // Curated datasets too: an erased user's interactions leave every dataset, and a dataset
+  // chosen by the user (its filter names them) goes; and the user's periods in the team mapping.
   const raw = [
     ...ERASURE_RAW_TABLES.map(eraseRawSql),
     eraseDatasetMembersSql(),
+    eraseUserDatasetsSql(),
     eraseUserTeamsSql(),
   ];
   const derived = USER_DERIVED_TABLES.map(eraseDerivedSql);

@@ -215,6 +215,26 @@ export function eraseDatasetMembersSql(): CountedStatement {
 }
 
 /**
+ * Erasure in the curated datasets' list: a dataset whose filter names one of the users
+ * (`datasets create --user`) held only that user's interactions, whose members the erasure
+ * removes (eraseDatasetMembersSql), and its filter keeps the user's id: it goes whole. Matched
+ * by `@user_needles` (the ids as JSON strings, as in the stored filter) in filter_json, as
+ * quarantine rows are in raw. A user named only in a dataset's free-text description is not
+ * matched. Parameters: user_needles (ARRAY<STRING>).
+ */
+export function eraseUserDatasetsSql(): CountedStatement {
+  const table = 'gca_raw.datasets';
+  const where =
+    'WHERE EXISTS(SELECT 1 FROM UNNEST(@user_needles) AS needle WHERE STRPOS(filter_json, needle) > 0)';
+  return {
+    table,
+    action: 'erased',
+    countSql: `SELECT COUNT(*) AS n FROM \`${table}\`\n${where}`,
+    sql: `DELETE FROM \`${table}\`\n${where}`,
+  };
+}
+
+/**
  * Erasure in the team mapping (`gca-analytics teams import`): the users' periods in teams.
  * The mapping holds the ids as stored (pseudonyms when pseudonymization is on, mapped through
  * the same key as the raw rows), so the same `users` match. Parameters: users (ARRAY<STRING>).

@@ -168,6 +168,7 @@ const BOB_COUNTS = {
   'gca_raw.metadata_events': 20,
   'gca_raw.quarantine': 1,
   'gca_raw.dataset_members': 0,
+  'gca_raw.datasets': 0,
   'gca_analytics.user_teams': 2,
   'gca_analytics.suggestions': 10,
   'gca_analytics.acceptance_daily': 6,

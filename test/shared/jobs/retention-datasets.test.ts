@@ -94,7 +94,7 @@ it('lets the content expire when the policy switch is off', async () => {
   expect(await contentByUser()).toEqual({ 'alice@x.com': false, 'bob@x.com': false });
 });
 
-it('erasure removes the user from every dataset and counts it', async () => {
+it('erasure removes the user from every dataset, and the datasets chosen by the user, and counts it', async () => {
   await createDataset(temp.warehouse, {
     name: 'everyone',
     filter: { from: DAY, to: DAY },
@@ -107,10 +107,9 @@ it('erasure removes the user from every dataset and counts it', async () => {
     now: () => NOW,
   });
   expect(outcome?.counts['gca_raw.dataset_members']).toBe(2);
-  expect(await getDataset(temp.warehouse, 'alice-set')).toMatchObject({
-    memberCount: 1,
-    members: 0,
-  });
+  // The dataset chosen by her (`--user alice@x.com`) goes whole: its filter names her.
+  expect(outcome?.counts['gca_raw.datasets']).toBe(1);
+  expect(await getDataset(temp.warehouse, 'alice-set')).toBeNull();
   expect(await getDataset(temp.warehouse, 'everyone')).toMatchObject({
     memberCount: 2,
     members: 1,
