@@ -27,6 +27,7 @@ import { addPseudonymizeKeyOption, pseudonymizeKeyFrom, type KeyFlags } from '..
 import { checkUsable, screenRecords, type InputVerdict } from '../input-check';
 import { createPseudonymizer } from '../../shared/content/pseudonymize';
 import { NO_PROGRESS, startProgress, type Progress } from '../progress';
+import { incrementalReaches } from '../../shared/ops/rebuild';
 import { recomputeLocal, describeRecompute } from '../recompute-local';
 import { formatCount } from '../report/format';
 
@@ -127,6 +128,8 @@ export async function ingestInputs(
     json: boolean;
     batchSize?: number;
     pseudonymizeKey?: string | null;
+    /** Receives the event days of the rows read (see IngestOptions.eventDays). */
+    eventDays?: Set<string>;
   },
 ): Promise<IngestSummary> {
   let total: IngestCounts = { read: 0, normalized: 0, duplicates: 0, quarantined: 0, skipped: 0 };
@@ -170,6 +173,7 @@ export async function ingestInputs(
           context,
           batchSize,
           ...(deps.duckdb !== null ? { batchChars: LOCAL_BATCH_CHARS } : {}),
+          ...(opts.eventDays ? { eventDays: opts.eventDays } : {}),
         });
         total = addCounts(total, counts);
         verdict = checkUsable(counts, inspection, true);
@@ -231,24 +235,29 @@ export function register(program: Command, ctx: CliContext): void {
       const env = commandEnv(ctx, [PRIVACY_ENV, RECOMPUTE_ENV]);
       const deps = await ctx.open({ db: flags.db });
       try {
+        const eventDays = new Set<string>();
         const counts = await ingestInputs(ctx, deps, inputs, {
           contentMode: flags.contentMode ?? env.contentMode,
           json,
           pseudonymizeKey,
+          eventDays,
           ...(batchSize !== undefined ? { batchSize } : {}),
         });
         // Recompute whenever entries were read (also when all were duplicates: an earlier
         // --no-recompute may have left them uncomputed); not when every input was refused.
+        // Incremental, unless the export holds days older than its lookback (BigQuery's
+        // default, or GCA_RECOMPUTE_LOOKBACK_DAYS): an incremental run would not read them.
         const stored = counts.normalized > 0;
+        const lookbackDays = recomputeLookbackFor(deps.config.warehouse, env.recomputeLookbackDays);
+        const full = !incrementalReaches(
+          deps.warehouse.engine,
+          [...eventDays],
+          ctx.now(),
+          lookbackDays,
+        );
         const recompute =
           flags.recompute && counts.read > 0
-            ? await recomputeLocal(ctx, deps, {
-                full: false,
-                lookbackDays: recomputeLookbackFor(
-                  deps.config.warehouse,
-                  env.recomputeLookbackDays,
-                ),
-              })
+            ? await recomputeLocal(ctx, deps, { full, lookbackDays })
             : null;
         // One line per input the command could not use, and exit 1.
         const refuse = () => {

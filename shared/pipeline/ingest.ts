@@ -53,6 +53,11 @@ export interface IngestOptions {
   batchChars?: number;
   /** Called after each batch is written, with the running totals (a copy). */
   onBatch?: (counts: IngestCounts) => void;
+  /**
+   * Receives the UTC event days (YYYY-MM-DD) of the rows prepared for the raw tables, repeats of
+   * stored entries included: what the recompute after the ingest has to reach.
+   */
+  eventDays?: Set<string>;
 }
 
 export interface QuarantineInput {
@@ -506,7 +511,9 @@ export async function ingestRecords(
   const submit = async (): Promise<void> => {
     const full = preparer;
     preparer = new BatchPreparer(ctx, quarantineTime);
-    await writer.submit(batchToWrite(full.finish(), full.records, warehouse));
+    const prepared = full.finish();
+    if (opts.eventDays) addEventDays(prepared.data, opts.eventDays);
+    await writer.submit(batchToWrite(prepared, full.records, warehouse));
   };
   try {
     let sinceYield = 0;
@@ -524,6 +531,13 @@ export async function ingestRecords(
     return await writer.finish();
   } finally {
     await writer.settle();
+  }
+}
+
+/** Adds the event days of a batch's data rows (event_timestamp is ISO text: its first 10). */
+function addEventDays(batch: RawBatch, days: Set<string>): void {
+  for (const rows of [batch.requests, batch.responses, batch.metadata_events]) {
+    for (const row of rows) days.add(row.event_timestamp.slice(0, 10));
   }
 }
 
