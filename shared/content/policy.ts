@@ -5,7 +5,8 @@
  *
  * - `full`: the row unchanged (only `content_mode` set).
  * - `scrubbed` (default): every content string scrubbed of secrets (`[FILTERED]`), JSON content
- *   (payload, tool arguments) scrubbed string by string and kept valid JSON.
+ *   (payload, tool arguments, and quarantined raw input when it parses as JSON) scrubbed string
+ *   by string and kept valid JSON (see `scrubJsonText`).
  * - `metadata-only`: content STRING columns nulled (prompt, preamble, response, context file
  *   paths, quarantine raw); JSON content columns (payload, tool arguments) reduced to a
  *   content-free skeleton (see `skeletonizeJson`). Sizes, kinds, languages, file extensions,
@@ -128,8 +129,17 @@ function jsonTransform(mode: ContentMode): Transform | null {
   }
 }
 
+/**
+ * Quarantined raw input: a STRING column, but mostly a log entry's JSON text, whose escaping would
+ * hide secrets from the text scrubber. Under `scrubbed` it is scrubbed as JSON when it parses;
+ * `scrubJsonText` scrubs any other text as text, exactly as `scrubSecrets` does.
+ */
+const QUARANTINE_RAW = RAW_TABLES.quarantine.columns.find((c) => c.name === 'raw');
+
 function transformFor(column: ColumnDef, mode: ContentMode): Transform | null {
-  return column.type === 'JSON' ? jsonTransform(mode) : stringTransform(mode);
+  if (column.type === 'JSON') return jsonTransform(mode);
+  if (column === QUARANTINE_RAW && mode === 'scrubbed') return jsonTransform(mode);
+  return stringTransform(mode);
 }
 
 /** Applies the policy to one column value (scalar, repeated scalar, record or repeated record). */

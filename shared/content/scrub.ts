@@ -11,8 +11,10 @@
  * - every repetition is bounded and every alternation is disjoint on its first character, so no
  *   input can make the regexes backtrack catastrophically (see the adversarial tests).
  *
- * It works on raw text and on JSON text alike: value classes stop at `\` and `"`, so a
- * replacement never cuts an escape sequence; `scrubJsonText` re-parses to guarantee validity.
+ * Run on JSON text it never breaks an escape sequence (value classes stop at `\` and `"`), but
+ * escaping hides what it would find in the strings (a tab is `\t` there, a quote inside a string
+ * literal `\\\"`), so `scrubJsonText` scrubs the parsed strings instead, each exactly as
+ * `scrubSecrets` scrubs it alone, and keeps the result valid JSON.
  *
  * Where the line is drawn (see docs/privacy.md): a value after a secret-named key (its LAST word
  * is password, secret, token, api key, ...) is filtered when it is a literal (quoted, or an
@@ -90,9 +92,16 @@ const URL_GROUP = TOKEN_PATTERNS.length + 1;
  * Prefilter: the distinctive literal every fixed-format token starts with (and, for URL
  * credentials, the whole `://user:pass@` shape). A plain literal alternation, which V8 scans
  * several times faster than TOKEN_RE with its lookbehinds and groups; almost all text fails it.
+ * `slash` stands for `/` and `scale` multiplies the lengths of the URL shape, for the JSON text
+ * variant (JSON_TOKEN_PREFILTER).
  */
-const TOKEN_PREFILTER =
-  /PRIVATE KEY|AIza|ya29\.|1\/\/0|GOCSPX-|A[KSB]IA|ACCA|gh[pousr]_|github_pat_|gl(?:pat|dt|rt|ptt|soat|ft|cbt)-|xox[abprs]-|hooks\.slack\.com|eyJ|:\/\/[^\s/@:]{1,128}:[^\s/@]{1,256}@/;
+function tokenPrefilter(slash: string, scale: number): RegExp {
+  return new RegExp(
+    String.raw`PRIVATE KEY|AIza|ya29\.|1${slash}${slash}0|GOCSPX-|A[KSB]IA|ACCA|gh[pousr]_|github_pat_|gl(?:pat|dt|rt|ptt|soat|ft|cbt)-|xox[abprs]-|hooks\.slack\.com|eyJ` +
+      String.raw`|:${slash}${slash}[^\s/@:]{1,${128 * scale}}:[^\s/@]{1,${256 * scale}}@`,
+  );
+}
+const TOKEN_PREFILTER = tokenPrefilter('/', 1);
 
 // ---------------------------------------------------------------------------------------------
 // Assignments and authorization headers: one case-insensitive regex.
@@ -122,12 +131,16 @@ const ASSIGNMENT_RE = new RegExp(`${ASSIGNMENT}|${AUTH_HEADER}`, 'gi');
 
 /**
  * Prefilter: a secret key word followed by a separator, or an authorization word. Most code
- * mentions `key` or `token` somewhere; far less of it assigns to one.
+ * mentions `key` or `token` somewhere; far less of it assigns to one. `quote` is what may close
+ * the key and `blank` one blank, for the JSON text variant (JSON_ASSIGNMENT_PREFILTER).
  */
-const ASSIGNMENT_PREFILTER = new RegExp(
-  String.raw`(?:${SECRET_KEY_WORDS})(?:\\?["'])?[ \t]{0,16}(?:=|:(?!:))|bearer|authorization`,
-  'i',
-);
+function assignmentPrefilter(quote: string, blank: string): RegExp {
+  return new RegExp(
+    String.raw`(?:${SECRET_KEY_WORDS})${quote}${blank}{0,16}(?:=|:(?!:))|bearer|authorization`,
+    'i',
+  );
+}
+const ASSIGNMENT_PREFILTER = assignmentPrefilter(String.raw`(?:\\?["'])?`, String.raw`[ \t]`);
 
 // ---------------------------------------------------------------------------------------------
 // Deciding whether an assignment's value is a literal secret or a code reference / placeholder.
@@ -281,9 +294,17 @@ function replaceAssignments(text: string, onFind?: (f: SecretFinding) => void): 
  * Returns the very same string when nothing was found, so callers can compare by identity.
  */
 export function scrubSecrets(text: string): string {
+  return scrubPasses(text, true, true);
+}
+
+/**
+ * scrubSecrets with either pass skipped. Skipping a pass whose prefilter cannot fire on `text`
+ * changes nothing: replacing tokens never makes the assignment pass replace more.
+ */
+function scrubPasses(text: string, tokens: boolean, assignments: boolean): string {
   let out = text;
-  if (TOKEN_PREFILTER.test(out)) out = replaceTokens(out);
-  if (ASSIGNMENT_PREFILTER.test(out)) out = replaceAssignments(out);
+  if (tokens && TOKEN_PREFILTER.test(out)) out = replaceTokens(out);
+  if (assignments && ASSIGNMENT_PREFILTER.test(out)) out = replaceAssignments(out);
   return out;
 }
 
@@ -308,42 +329,137 @@ const SECRET_JSON_KEY = new RegExp(`(?:${SECRET_KEY_WORDS})$`, 'i');
 /** Deepest nesting walked by scrubJsonValue; a deeper subtree is replaced whole. */
 export const MAX_JSON_DEPTH = 128;
 
+/** A walk's passes, and what it noticed beyond the strings it scrubbed. */
+interface WalkState {
+  /** Run the token pass, the assignment pass on strings (else no string can need it). */
+  readonly tokens: boolean;
+  readonly assignments: boolean;
+  /** An object key on which a prefilter fires: it may hold a secret or start one in its value. */
+  keyMayMatch: boolean;
+}
+
+function walk(value: unknown, key: string | undefined, depth: number, state: WalkState): unknown {
+  if (typeof value === 'string') {
+    if (key !== undefined && SECRET_JSON_KEY.test(key) && !isPlaceholder(value)) return FILTERED;
+    return scrubPasses(value, state.tokens, state.assignments);
+  }
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_JSON_DEPTH) return FILTERED;
+  if (Array.isArray(value)) {
+    let arr: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      const s = walk(v, undefined, depth + 1, state);
+      if (s !== v) (arr ??= value.slice())[i] = s;
+    }
+    return arr ?? value;
+  }
+  const obj = value as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
+  for (const k of Object.keys(obj)) {
+    if (!state.keyMayMatch && (TOKEN_PREFILTER.test(k) || ASSIGNMENT_PREFILTER.test(k))) {
+      state.keyMayMatch = true;
+    }
+    const v = obj[k];
+    const s = walk(v, k, depth + 1, state);
+    // The spread copies own properties, `"__proto__"` included, which `out[k] =` then updates.
+    if (s !== v) (out ??= { ...obj })[k] = s;
+  }
+  return out ?? value;
+}
+
 /**
  * Scrubs every string inside a parsed JSON value (object keys kept); a string under a
  * secret-named key (e.g. `"client_secret"`) is replaced whole unless it is a placeholder. A
  * subtree nested deeper than MAX_JSON_DEPTH is replaced by `[FILTERED]` (no stack overflow on
- * hostile input).
+ * hostile input). Copies only what changed: returns `value` itself when nothing in it did.
  */
 export function scrubJsonValue(value: unknown, key?: string, depth = 0): unknown {
-  if (typeof value === 'string') {
-    if (key !== undefined && SECRET_JSON_KEY.test(key) && !isPlaceholder(value)) return FILTERED;
-    return scrubSecrets(value);
+  return walk(value, key, depth, { tokens: true, assignments: true, keyMayMatch: false });
+}
+
+// JSON text. Its strings are escaped: a tab is `\t`, a quote `\"`, a backslash `\\`, so the text
+// scrubber run on JSON text misses what escaping changes (`api_key:\t"x"`, a JSON string literal
+// inside a string, a token after `\n`) while the scrub of the unescaped string finds it. The
+// prefilters below fire on JSON text wherever TOKEN_PREFILTER or ASSIGNMENT_PREFILTER fires on one
+// of its strings once unescaped, given the escapes JSON.stringify writes (`\"`, `\\`, `\b\f\n\r\t`,
+// `\u00XX` for other control characters, `\uXXXX` for lone surrogates) and `\/`:
+// - key words, token prefixes, letters, digits, `=`, `:`, `.`, `-`, `_`, space are never escaped;
+// - the quote a key word may end with (`"`, `\"`, `'` or `\'` in the string) gets up to three
+//   backslashes before it (the variant also takes backslashes without a quote: V8 runs that
+//   form faster, and a broader prefilter only costs a walk);
+// - a tab is `\t`;
+// - the URL shape's parts may hold escaped characters, each at most six characters long.
+// Any other escape of a printable ASCII character (`\u0041`: some serializers write `'` or `=`
+// so) could hide a literal: ASCII_ESCAPE counts as a hit too. Go's `\u003c`, `\u003e`, `\u0026`
+// (`<`, `>`, `&`) are in no prefilter and do not count. Each is a superset of its plain-text
+// prefilter on the same text, so text they do not fire on is left as scrubSecrets would leave it.
+
+const JSON_TOKEN_PREFILTER = tokenPrefilter(String.raw`\\?/`, 6);
+const JSON_ASSIGNMENT_PREFILTER = assignmentPrefilter(
+  String.raw`\\{0,3}["']?`,
+  String.raw`(?:[ \t]|\\t)`,
+);
+const ASCII_ESCAPE = /\\u00(?:09|(?!26|3[CcEe])[2-7][0-9A-Fa-f])/;
+
+/**
+ * True when `a` and `b` have the same structure: the same kinds of value at the same places,
+ * arrays of the same lengths, objects with as many keys (key text may differ: it is scrubbed).
+ */
+function sameShape(a: unknown, b: unknown): boolean {
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') {
+    return typeof a === typeof b && (a === null) === (b === null);
   }
-  if (value === null || typeof value !== 'object') return value;
-  if (depth >= MAX_JSON_DEPTH) return FILTERED;
-  if (Array.isArray(value)) return value.map((v) => scrubJsonValue(v, undefined, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = scrubJsonValue(v, k, depth + 1);
-  return out;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const av = Object.values(a);
+  const bv = Object.values(b);
+  return av.length === bv.length && av.every((v, i) => sameShape(v, bv[i]));
 }
 
 /**
- * Scrubs serialized JSON and returns serialized JSON that is still valid. Fast path: the text
- * scrubber on the JSON text itself (its value classes never cut an escape sequence); the result
- * is re-parsed only when something was replaced, and if that ever fails the value is parsed,
- * walked and re-serialized instead. Text that is not JSON to begin with is scrubbed as text.
+ * Scrubs serialized JSON and returns valid serialized JSON of the same structure. Text that is
+ * not JSON is scrubbed as text: the result is then exactly `scrubSecrets(json)`.
+ *
+ * Contract: every string value `s` inside `json` comes out as `scrubSecrets(s)`, or as
+ * `[FILTERED]` under a secret-named key (see scrubJsonValue), however JSON escaping wrote it (a
+ * tab as `\t`, a newline before a token as `\n`, a string literal's `\"` as `\\\"`, `\/`,
+ * `\u0041`). Only when an object key fires a prefilter does a text pass over the JSON text run
+ * too, and it may filter more in a string, never less. So the stored JSON never keeps a secret
+ * that the plain-text scrub of the same string removes. Limits: object keys are scrubbed only by
+ * that text pass; a subtree nested deeper than MAX_JSON_DEPTH becomes `[FILTERED]`.
+ *
+ * Cost: when no JSON prefilter fires on the text (the common case) nothing else runs and `json`
+ * itself is returned. Otherwise the text is parsed and walked (the strings scrubbed by the
+ * passes whose prefilter fired), and re-serialized only if the walk changed something. When
+ * an object key fires a prefilter (`"Authorization"`, a key holding a token), the result is then
+ * also scrubbed as text: that catches what spans a key and its value (`"Authorization": "Basic
+ * …"`) and secrets in keys, and is kept only when it still parses to the same structure.
+ * Returns the very same string when nothing was found.
  */
 export function scrubJsonText(json: string): string {
-  const scrubbed = scrubSecrets(json);
-  if (scrubbed === json) return json;
+  // The passes scrubSecrets may need on some string of `json` once unescaped: `tokens` is false
+  // when TOKEN_PREFILTER can fire on none of them, `assignments` likewise. Both false: no string
+  // can hold a secret, and scrubSecrets(json) would return `json` too.
+  let tokens = JSON_TOKEN_PREFILTER.test(json);
+  let assignments = JSON_ASSIGNMENT_PREFILTER.test(json);
+  if (!(tokens && assignments) && ASCII_ESCAPE.test(json)) tokens = assignments = true;
+  if (!tokens && !assignments) return json;
+  let parsed: unknown;
   try {
-    JSON.parse(scrubbed);
-    return scrubbed;
+    parsed = JSON.parse(json) as unknown;
   } catch {
-    try {
-      return JSON.stringify(scrubJsonValue(JSON.parse(json) as unknown));
-    } catch {
-      return scrubbed;
-    }
+    return scrubSecrets(json);
   }
+  const state: WalkState = { tokens, assignments, keyMayMatch: false };
+  const walked = walk(parsed, undefined, 0, state);
+  const base = walked === parsed ? json : JSON.stringify(walked);
+  if (!state.keyMayMatch) return base;
+  const scrubbed = scrubSecrets(base);
+  if (scrubbed === base) return base;
+  try {
+    if (sameShape(walked, JSON.parse(scrubbed) as unknown)) return scrubbed;
+  } catch {
+    // The text pass cut across the JSON syntax: the walk's result stands.
+  }
+  return base;
 }

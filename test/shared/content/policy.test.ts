@@ -230,6 +230,52 @@ describe('applyContentPolicy', () => {
     }
   });
 
+  // JSON escaping changes these inside `payload` (a tab is `\t` there, a quote in a string
+  // literal `\\\"`, the newline before the token `\n`): the payload must still be filtered as
+  // prompt_text is.
+  it.each([
+    ['a JSON string literal in code', 'const c = "{\\"password\\": \\"hunter2\\"}";', 'hunter2'],
+    ['a tab between key and value', 'api_key:\t"sk-live-abc123"', 'sk-live-abc123'],
+    ['a tab after Authorization:', 'Authorization:\tBearer abcdefghijkl', 'abcdefghijkl'],
+    ['a token on its own line', `my token:\n${GITHUB_TOKEN}`, GITHUB_TOKEN],
+    [
+      'a token in a JSON string literal in code',
+      `const cfg = "{\\"gh\\": \\"${GITHUB_TOKEN}\\"}";`,
+      GITHUB_TOKEN,
+    ],
+  ])('scrubbed filters the payload as prompt_text when %s', (_name, text, secret) => {
+    const row: RequestRow = {
+      ...requestRow(),
+      prompt_text: text,
+      payload: JSON.stringify({
+        ...requestPayload,
+        taskCompletionRequest: { input: { messages: [{ author: 'USER', content: text }] } },
+      }),
+    };
+    const out = applyContentPolicy('requests', row, 'scrubbed');
+    expect(out.prompt_text).not.toContain(secret);
+    const payload = JSON.parse(out.payload ?? 'null') as {
+      taskCompletionRequest: { input: { messages: { content: string }[] } };
+    };
+    expect(payload.taskCompletionRequest.input.messages[0]?.content).toBe(out.prompt_text);
+    expect(out.payload).not.toContain(secret);
+  });
+
+  it('scrubbed scrubs quarantined raw JSON string by string, other raw text as text', () => {
+    const entry = { jsonPayload: { content: 'api_key:\t"sk-live-abc123"', other: AWS_KEY } };
+    const q = applyContentPolicy(
+      'quarantine',
+      { ...quarantineRow(), reason: 'invalid_payload', raw: JSON.stringify(entry) },
+      'scrubbed',
+    );
+    expect(JSON.parse(q.raw ?? 'null')).toEqual({
+      jsonPayload: { content: 'api_key:\t"[FILTERED]"', other: '[FILTERED]' },
+    });
+    // Truncated JSON does not parse: scrubbed as text, as before.
+    const cut = applyContentPolicy('quarantine', quarantineRow(), 'scrubbed');
+    expect(cut.raw).toBe('{"jsonPayload": {"content": "my key [FILTERED]"');
+  });
+
   it('metadata-only stores no text but keeps sizes, kinds, languages, extensions, tool names', () => {
     const req = applyContentPolicy('requests', requestRow(), 'metadata-only');
     expect(req.prompt_text).toBeNull();

@@ -260,6 +260,21 @@ const negatives: [name: string, input: string][] = [
   ['spec sample with a bearer variable', 'TOKEN=$(gcloud auth print-access-token)'],
 ];
 
+/** Each of these makes a naive backtracking pattern explode; all must simply finish. */
+const adversarial = [
+  'password=' + 'a'.repeat(200_000),
+  'password = "' + 'a\\'.repeat(100_000),
+  '-----BEGIN RSA PRIVATE KEY-----' + '\n' + 'A'.repeat(300_000),
+  ('-----BEGIN PRIVATE KEY-----' + ' x').repeat(5_000),
+  'eyJ' + 'a'.repeat(100_000) + '.eyJ' + 'b'.repeat(100_000),
+  'Bearer ' + 'a'.repeat(200_000) + '!',
+  '://' + 'u'.repeat(200) + ':'.repeat(50_000),
+  'token: '.repeat(50_000),
+  'AKIA'.repeat(50_000),
+  'ghp_'.repeat(50_000),
+  ('authorization: ' + ' '.repeat(10)).repeat(10_000),
+];
+
 describe('scrubSecrets', () => {
   it.each(positives)('filters %s', (_name, input, expected, kinds) => {
     expect(scrubSecrets(input)).toBe(expected);
@@ -288,21 +303,7 @@ describe('scrubSecrets', () => {
   });
 
   it('handles long adversarial inputs in linear-ish time without hanging', () => {
-    // Each of these makes a naive backtracking pattern explode; all must simply finish.
-    const inputs = [
-      'password=' + 'a'.repeat(200_000),
-      'password = "' + 'a\\'.repeat(100_000),
-      '-----BEGIN RSA PRIVATE KEY-----' + '\n' + 'A'.repeat(300_000),
-      ('-----BEGIN PRIVATE KEY-----' + ' x').repeat(5_000),
-      'eyJ' + 'a'.repeat(100_000) + '.eyJ' + 'b'.repeat(100_000),
-      'Bearer ' + 'a'.repeat(200_000) + '!',
-      '://' + 'u'.repeat(200) + ':'.repeat(50_000),
-      'token: '.repeat(50_000),
-      'AKIA'.repeat(50_000),
-      'ghp_'.repeat(50_000),
-      ('authorization: ' + ' '.repeat(10)).repeat(10_000),
-    ];
-    for (const input of inputs) {
+    for (const input of adversarial) {
       const out = scrubSecrets(input);
       expect(typeof out).toBe('string');
       expect(out.length).toBeLessThanOrEqual(input.length + FILTERED.length * 60_000);
@@ -353,6 +354,102 @@ describe('scrubJsonText', () => {
   });
 });
 
+/**
+ * Text that JSON escaping changes, so that a text scrub of the JSON text would miss what the
+ * scrub of the string itself finds: [name, string, scrubSecrets(string)].
+ */
+const escapedInJson: [name: string, text: string, expected: string][] = [
+  [
+    'a JSON string literal in code (escaped twice inside JSON text)',
+    'const c = "{\\"password\\": \\"hunter2\\"}";',
+    `const c = "{\\"password\\": \\"${FILTERED}\\"}";`,
+  ],
+  ['a tab between key and value', 'api_key:\t"sk-live-abc123"', `api_key:\t"${FILTERED}"`],
+  ['a tab before the separator', 'password\t= "hunter2"', `password\t= "${FILTERED}"`],
+  [
+    'a tab after Authorization:',
+    'Authorization:\tBearer abcdefghijkl',
+    `Authorization:\tBearer ${FILTERED}`,
+  ],
+  ['a token at the start of a line', `my token:\n${fake.ghp}\n`, `my token:\n${FILTERED}\n`],
+  ['a token after a tab', `GH\t${fake.ghp}`, `GH\t${FILTERED}`],
+  [
+    'a token in a JSON string literal in code (escaped twice inside JSON text)',
+    `const cfg = "{\\"gh\\": \\"${fake.ghp}\\"}";`,
+    `const cfg = "{\\"gh\\": \\"${FILTERED}\\"}";`,
+  ],
+];
+
+describe('scrubJsonText and JSON escaping', () => {
+  /** The string at `a` after the JSON text of `{a: text}` went through scrubJsonText. */
+  const throughJson = (text: string): unknown =>
+    (JSON.parse(scrubJsonText(JSON.stringify({ a: text }))) as { a: unknown }).a;
+
+  it.each(escapedInJson)('filters %s as the plain-text scrub does', (_name, text, expected) => {
+    expect(scrubSecrets(text)).toBe(expected);
+    expect(throughJson(text)).toBe(expected);
+  });
+
+  it('filters a token in a JSON string inside a JSON string (a tool call in a payload)', () => {
+    const call = `write_file(${JSON.stringify({ file_path: '.env', content: `GH=${fake.ghp}\n` })})`;
+    const payload = JSON.stringify({ messages: [{ author: 'MODEL', content: call }] });
+    const out = scrubJsonText(payload);
+    expect(out).not.toContain(fake.ghp);
+    expect(JSON.parse(out)).toEqual({
+      messages: [
+        {
+          author: 'MODEL',
+          content: `write_file({"file_path":".env","content":"GH=${FILTERED}\\n"})`,
+        },
+      ],
+    });
+  });
+
+  it('filters what other serializers escape: \\/ and \\u00XX', () => {
+    const slash = '{"url":"postgres:\\/\\/app:s3cr3t-pw@db\\/x"}';
+    expect(JSON.parse(scrubJsonText(slash))).toEqual({ url: `postgres://app:${FILTERED}@db/x` });
+    const unicode = '{"line":"api_key \\u003d \\u0027abc123\\u0027"}';
+    expect(JSON.parse(scrubJsonText(unicode))).toEqual({ line: `api_key = '${FILTERED}'` });
+  });
+
+  it('still filters what spans a key and its value', () => {
+    const json = JSON.stringify({ headers: { Authorization: 'Basic dXNlcjpwYXNzd29yZDEyMw==' } });
+    expect(JSON.parse(scrubJsonText(json))).toEqual({
+      headers: { Authorization: `Basic ${FILTERED}` },
+    });
+  });
+
+  it('gives every sample and adversarial string exactly its plain-text scrub', () => {
+    const samples = [
+      ...positives.map(([, input]) => input),
+      ...negatives.map(([, input]) => input),
+      ...escapedInJson.map(([, text]) => text),
+      ...adversarial,
+    ];
+    for (const text of samples) {
+      const scrubbed = scrubSecrets(text);
+      expect(throughJson(text)).toBe(scrubbed);
+      // Nested deeper, and in an array: the same.
+      const nested = JSON.parse(scrubJsonText(JSON.stringify({ x: { y: [1, text] } }))) as {
+        x: { y: unknown[] };
+      };
+      expect(nested.x.y).toEqual([1, scrubbed]);
+    }
+  });
+
+  it('scrubs text that is not JSON exactly as scrubSecrets does', () => {
+    for (const [, input] of positives) {
+      let json = true;
+      try {
+        JSON.parse(input);
+      } catch {
+        json = false;
+      }
+      if (!json) expect(scrubJsonText(input)).toBe(scrubSecrets(input));
+    }
+  });
+});
+
 describe('scrubber properties', () => {
   const secrets = [fake.ghp, fake.awsKeyId, fake.jwt, fake.rsaKey, fake.glpat, fake.googleApiKey];
   const text = fc.string({ unit: 'binary', maxLength: 300 });
@@ -379,6 +476,26 @@ describe('scrubber properties', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('gives any string inside JSON text its plain-text scrub', () => {
+    // Pieces that JSON escaping changes (tabs, newlines, quotes, backslashes, control
+    // characters) around secrets and key words.
+    const piece = fc.oneof(
+      fc.constantFrom(...secrets, 'password', 'api_key', 'Authorization', 'Bearer ', 'token'),
+      fc.constantFrom(':', '=', ' ', '\t', '\n', '"', '\\"', '\\', "'", '\u0001', 'abc12345'),
+      fc.string({ unit: 'binary', maxLength: 8 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 12 }).map((p) => p.join('')),
+        (s) => {
+          const out = JSON.parse(scrubJsonText(JSON.stringify({ a: s }))) as { a: string };
+          expect(out.a).toBe(scrubSecrets(s));
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 
