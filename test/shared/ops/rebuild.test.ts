@@ -45,17 +45,26 @@ describe('rebuildTouchedDays (DuckDB)', () => {
     );
   }
 
-  it('rebuilds in full a day the lookback covers only in part', async () => {
-    // An earlier run set the watermark (so the next one may be incremental).
+  /**
+   * After an earlier run set the watermark (so the next one may be incremental), a backfill
+   * writes now one suggestion: exposed at `day`T`time`, accepted 5 seconds later.
+   */
+  async function backfilled(id: string, day: string, time: string): Promise<void> {
     await runRecompute(deps(new Date(NOW.getTime() - HOUR_MS)), { lookbackDays: 7 });
-    // Written now (a backfill), on the morning of the day holding now - 7 days.
     const ingestedAt = new Date(NOW.getTime() - 60_000).toISOString();
+    const at = new Date(`${day}T${time}Z`);
+    const later = new Date(at.getTime() + 5_000).toISOString();
     await temp.warehouse.insertRaw(
       eventsBatch([
-        { type: 'code_exposure', id: 'm', at: '2025-11-13T08:00:00Z', ingestedAt },
-        { type: 'code_acceptance', id: 'm', at: '2025-11-13T08:00:05Z', lines: 2, ingestedAt },
+        { type: 'code_exposure', id, at: at.toISOString(), ingestedAt },
+        { type: 'code_acceptance', id, at: later, lines: 1, ingestedAt },
       ]),
     );
+  }
+
+  it('rebuilds in full a day the lookback covers only in part', async () => {
+    // On the morning of the day holding now - 7 days.
+    await backfilled('m', '2025-11-13', '08:00:00');
     const rebuilt = await rebuildTouchedDays(deps(NOW), ['2025-11-13'], { lookbackDays: 7 });
     // The figures of that day are there (an incremental run would not see these rows, and once
     // their ingest_time leaves its window, never).
@@ -65,14 +74,7 @@ describe('rebuildTouchedDays (DuckDB)', () => {
   });
 
   it('stays incremental for days wholly inside the lookback', async () => {
-    await runRecompute(deps(new Date(NOW.getTime() - HOUR_MS)), { lookbackDays: 7 });
-    const ingestedAt = new Date(NOW.getTime() - 60_000).toISOString();
-    await temp.warehouse.insertRaw(
-      eventsBatch([
-        { type: 'code_exposure', id: 'n', at: '2025-11-14T00:00:00Z', ingestedAt },
-        { type: 'code_acceptance', id: 'n', at: '2025-11-14T00:00:05Z', lines: 1, ingestedAt },
-      ]),
-    );
+    await backfilled('n', '2025-11-14', '00:00:00');
     const rebuilt = await rebuildTouchedDays(deps(NOW), ['2025-11-14'], { lookbackDays: 7 });
     expect(rebuilt).toMatchObject({ full: false, result: { status: 'done', mode: 'incremental' } });
     expect(await acceptanceOf('2025-11-14')).toMatchObject([{ exposed: 1, accepted: 1 }]);
