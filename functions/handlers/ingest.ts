@@ -16,7 +16,6 @@
  */
 import type { HttpFunction } from '@google-cloud/functions-framework';
 import type { Config } from '../../shared/config';
-import { applyContentPolicy } from '../../shared/content/policy';
 import { createPseudonymizer } from '../../shared/content/pseudonymize';
 import { createDepsProvider, type DepsProvider } from '../../shared/deps';
 import { describeError, errorMessage } from '../../shared/errors';
@@ -29,7 +28,12 @@ import {
   type GroupCommitLimits,
   type Submission,
 } from '../../shared/pipeline/group-commit';
-import { emptyBatch, makeQuarantineRow, prepareBatch } from '../../shared/pipeline/ingest';
+import {
+  emptyBatch,
+  prepareBatch,
+  quarantineRowUnderPolicy,
+  type QuarantineInput,
+} from '../../shared/pipeline/ingest';
 import {
   decodePubsubRequest,
   isPubsubDecodeError,
@@ -64,13 +68,8 @@ const LOGGED_IDS = 10;
  * A submission for a message that never reaches normalization (it cannot be decoded): one
  * quarantine row, reason invalid_message, content policy applied.
  */
-function wholeMessageSubmission(
-  row: Parameters<typeof makeQuarantineRow>[0],
-  context: NormalizeContext,
-): Submission {
-  const quarantine = [
-    applyContentPolicy('quarantine', makeQuarantineRow(row), context.contentMode),
-  ];
+function wholeMessageSubmission(row: QuarantineInput, context: NormalizeContext): Submission {
+  const quarantine = [quarantineRowUnderPolicy(row, context.contentMode)];
   return {
     prepared: {
       data: emptyBatch(),

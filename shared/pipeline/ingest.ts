@@ -9,6 +9,7 @@
  * (Pub/Sub redelivers; the CLI can re-run, since every write is idempotent by key).
  */
 import { applyContentPolicy } from '../content/policy';
+import { scrubJsonText } from '../content/scrub';
 import { quarantineId } from '../normalize/entry-key';
 import { normalizeText } from '../normalize/normalize';
 import type { IngestCounts, NormalizeContext } from '../normalize/outcome';
@@ -81,7 +82,7 @@ export function truncateText(text: string, max: number): string {
 }
 
 /** A `"user_id": "..."` field of an entry's text (labels.user_id), as written. */
-const USER_ID_FIELD = /"user_id"\s*:\s*"(?:[^"\\]|\\.){1,256}"/g;
+const USER_ID_FIELD = /"user_id"\s{0,16}:\s{0,16}"(?:[^"\\]|\\.){1,256}"/g;
 
 /** User ids kept at most in a truncated `raw`, and the characters kept free for them. */
 const MAX_KEPT_USER_IDS = 4;
@@ -99,13 +100,17 @@ function truncateRaw(raw: string): string {
   if (raw.length <= QUARANTINE_RAW_CHARS) return raw;
   const keep = QUARANTINE_RAW_CHARS - USER_IDS_ROOM;
   const dropped: string[] = [];
+  // Room for the fields, after the marker's own text.
+  let room = USER_IDS_ROOM - 64;
   // From a little before the cut, so that a field straddling it counts as dropped.
-  const from = keep - 300;
+  const from = keep - 600;
   for (const m of raw.slice(from).matchAll(USER_ID_FIELD)) {
-    if (from + m.index + m[0].length > keep && !dropped.includes(m[0])) {
-      dropped.push(m[0]);
-      if (dropped.length === MAX_KEPT_USER_IDS) break;
-    }
+    const field = m[0];
+    if (from + m.index + field.length <= keep || dropped.includes(field)) continue;
+    if (field.length + 2 > room) continue;
+    room -= field.length + 2;
+    dropped.push(field);
+    if (dropped.length === MAX_KEPT_USER_IDS) break;
   }
   if (dropped.length === 0) return truncateText(raw, QUARANTINE_RAW_CHARS);
   return `${truncateText(raw, keep)}\n[truncated; kept from the rest: ${dropped.join(', ')}]`;
@@ -140,11 +145,29 @@ export function addQuarantineRow(
   input: QuarantineInput,
   mode: NormalizeContext['contentMode'],
 ): boolean {
-  const row = applyContentPolicy('quarantine', makeQuarantineRow(input), mode);
+  const row = quarantineRowUnderPolicy(input, mode);
   if (ids.has(row.quarantine_id)) return false;
   ids.add(row.quarantine_id);
   rows.push(row);
   return true;
+}
+
+/**
+ * The quarantine row of `input` under the content policy of `mode`. Under `scrubbed`, an input
+ * longer than the raw text kept is scrubbed whole before it is cut: cut JSON no longer parses, so
+ * the policy would scrub it as text, where JSON escaping hides secrets (shared/content/scrub.ts).
+ * The id and raw_bytes stay those of the input as received.
+ */
+export function quarantineRowUnderPolicy(
+  input: QuarantineInput,
+  mode: NormalizeContext['contentMode'],
+): QuarantineRow {
+  const row = makeQuarantineRow(input);
+  const whole =
+    mode === 'scrubbed' && input.raw.length > QUARANTINE_RAW_CHARS
+      ? { ...row, raw: truncateRaw(scrubJsonText(input.raw)) }
+      : row;
+  return applyContentPolicy('quarantine', whole, mode);
 }
 
 export function emptyBatch(): RawBatch {

@@ -1,6 +1,7 @@
 import {
   ingestRecords,
   makeQuarantineRow,
+  quarantineRowUnderPolicy,
   QUARANTINE_RAW_CHARS,
   type RawRecord,
 } from '../../../shared/pipeline/ingest';
@@ -217,7 +218,49 @@ describe('ingestRecords', () => {
   });
 });
 
+describe('quarantineRowUnderPolicy', () => {
+  const input = (raw: string) => ({
+    source: 'pubsub',
+    reason: 'too_large' as const,
+    detail: 'd',
+    raw,
+    quarantineTime: '2026-01-01T00:00:00.000000Z',
+  });
+
+  it('scrubs an input longer than the raw kept whole, before the cut (JSON escaping hid secrets)', () => {
+    // A tab before the value is `\t` in JSON text: the text scrubber misses it there.
+    const prompt = `api_key:\t"sk-live-abcdef123456"\n${'p'.repeat(QUARANTINE_RAW_CHARS)}`;
+    const raw = JSON.stringify({ jsonPayload: { prompt }, labels: { user_id: 'bob@x.com' } });
+    const row = quarantineRowUnderPolicy(input(raw), 'scrubbed');
+    expect(row.raw).not.toContain('sk-live-abcdef123456');
+    expect(row.raw).toContain('[FILTERED]');
+    expect(row.raw!.length).toBeLessThanOrEqual(QUARANTINE_RAW_CHARS);
+    expect(row.raw).toMatch(/"user_id":"bob@x\.com"\]$/);
+    // The id and size are those of the input as received.
+    expect(row.quarantine_id).toBe(makeQuarantineRow(input(raw)).quarantine_id);
+    expect(row.raw_bytes).toBe(raw.length);
+    expect(quarantineRowUnderPolicy(input(raw), 'full').raw).toContain('sk-live-abcdef123456');
+  });
+});
+
 describe('makeQuarantineRow', () => {
+  it('keeps within the limit whatever the user_id field looks like', () => {
+    const pad = 'p'.repeat(QUARANTINE_RAW_CHARS);
+    for (const tail of [
+      `"user_id"${' '.repeat(5000)}:"x"`,
+      `"user_id":"${'\\u00e9'.repeat(200)}"`,
+    ]) {
+      const raw = `{"prompt":"${pad}",${tail},"labels":{"user_id":"bob@x.com"}}`;
+      const row = makeQuarantineRow({
+        ...{ source: 's', reason: 'too_large' as const, detail: 'd' },
+        raw,
+        quarantineTime: '2026-01-01T00:00:00.000000Z',
+      });
+      expect(row.raw!.length).toBeLessThanOrEqual(QUARANTINE_RAW_CHARS);
+      expect(row.raw).toContain('"user_id":"bob@x.com"');
+    }
+  });
+
   it('keeps the user ids a cut drops, after a marker, within the limit (erasure finds the row)', () => {
     // As an export writes an entry: labels after a jsonPayload longer than the limit.
     const entry = {
