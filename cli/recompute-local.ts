@@ -47,17 +47,20 @@ export function rebuildTouched(
 
 /**
  * Recompute (incremental from the watermark, or full). `lookbackDays` (GCA_RECOMPUTE_LOOKBACK_DAYS)
- * bounds the event days an incremental run reads, as for the function.
+ * bounds the event days an incremental run reads, as for the function; `now`, the run's clock
+ * (default ctx.now()).
  */
 export async function recomputeLocal(
   ctx: CliContext,
   deps: Pick<CommandDeps, 'warehouse' | 'duckdb' | 'state' | 'stateWhere'>,
-  opts: { full: boolean; lookbackDays?: number | null },
+  opts: { full: boolean; lookbackDays?: number | null; now?: Date },
 ): Promise<RecomputeResult> {
   const lookbackDays = opts.full ? null : (opts.lookbackDays ?? null);
+  // `now`: the instant the caller chose incremental or full at, so the run's window is that one.
+  const now = opts.now;
   const run = () =>
     runRecompute(
-      { warehouse: deps.warehouse, state: deps.state, now: () => ctx.now() },
+      { warehouse: deps.warehouse, state: deps.state, now: now ? () => now : () => ctx.now() },
       { full: opts.full, ...(lookbackDays !== null ? { lookbackDays } : {}) },
     );
   const result = await underRecomputeLimit(deps, run);

@@ -249,15 +249,11 @@ export function register(program: Command, ctx: CliContext): void {
         // default, or GCA_RECOMPUTE_LOOKBACK_DAYS): an incremental run would not read them.
         const stored = counts.normalized > 0;
         const lookbackDays = recomputeLookbackFor(deps.config.warehouse, env.recomputeLookbackDays);
-        const full = !incrementalReaches(
-          deps.warehouse.engine,
-          [...eventDays],
-          ctx.now(),
-          lookbackDays,
-        );
+        const now = ctx.now();
+        const full = !incrementalReaches(deps.warehouse.engine, [...eventDays], now, lookbackDays);
         const recompute =
           flags.recompute && counts.read > 0
-            ? await recomputeLocal(ctx, deps, { full, lookbackDays })
+            ? await recomputeLocal(ctx, deps, { full, lookbackDays, now })
             : null;
         // One line per input the command could not use, and exit 1.
         const refuse = () => {

@@ -122,6 +122,8 @@ export async function eraseUsers(
   const params: QueryParams = {
     users: [...userIds],
     user_needles: userIds.map((u) => JSON.stringify(u)),
+    // As a dataset's filter_json names its user (shared/datasets/store.ts).
+    user_filters: userIds.map((u) => `"user":${JSON.stringify(u)}`),
   };
   // Curated datasets too: an erased user's interactions leave every dataset, and a dataset
   // chosen by the user (its filter names them) goes; and the user's periods in the team mapping.

@@ -218,14 +218,15 @@ export function eraseDatasetMembersSql(): CountedStatement {
  * Erasure in the curated datasets' list: a dataset whose filter names one of the users
  * (`datasets create --user`) held only that user's interactions, whose members the erasure
  * removes (eraseDatasetMembersSql), and its filter keeps the user's id: it goes whole. Matched
- * by `@user_needles` (the ids as JSON strings, as in the stored filter) in filter_json, as
- * quarantine rows are in raw. A user named only in a dataset's free-text description is not
- * matched. Parameters: user_needles (ARRAY<STRING>).
+ * by `@user_filters`, the filter's own text for each id (`"user":"bob@x.com"`, as the stored
+ * filter_json writes it), so an id equal to another field's value (a team, say) matches
+ * nothing. A user named only in a dataset's free-text description is not matched. Parameters:
+ * user_filters (ARRAY<STRING>).
  */
 export function eraseUserDatasetsSql(): CountedStatement {
   const table = 'gca_raw.datasets';
   const where =
-    'WHERE EXISTS(SELECT 1 FROM UNNEST(@user_needles) AS needle WHERE STRPOS(filter_json, needle) > 0)';
+    'WHERE EXISTS(SELECT 1 FROM UNNEST(@user_filters) AS needle WHERE STRPOS(filter_json, needle) > 0)';
   return {
     table,
     action: 'erased',
