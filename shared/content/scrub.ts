@@ -425,8 +425,9 @@ function sameShape(a: unknown, b: unknown): boolean {
  * tab as `\t`, a newline before a token as `\n`, a string literal's `\"` as `\\\"`, `\/`,
  * `\u0041`). Only when an object key fires a prefilter does a text pass over the JSON text run
  * too, and it may filter more in a string, never less. So the stored JSON never keeps a secret
- * that the plain-text scrub of the same string removes. Limits: object keys are scrubbed only by
- * that text pass; a subtree nested deeper than MAX_JSON_DEPTH becomes `[FILTERED]`.
+ * that the plain-text scrub of the same string removes. Limits: object keys are scrubbed only
+ * when that text pass runs (by it, or one by one where it would merge or break them); a subtree
+ * nested deeper than MAX_JSON_DEPTH becomes `[FILTERED]`.
  *
  * Cost: when no JSON prefilter fires on the text (the common case) nothing else runs and `json`
  * itself is returned. Otherwise the text is parsed and walked (the strings scrubbed by the
@@ -459,7 +460,26 @@ export function scrubJsonText(json: string): string {
   try {
     if (sameShape(walked, JSON.parse(scrubbed) as unknown)) return scrubbed;
   } catch {
-    // The text pass cut across the JSON syntax: the walk's result stands.
+    // The text pass cut across the JSON syntax: the walk's result stands, its keys scrubbed.
   }
-  return base;
+  // E.g. two keys that are secrets became one `[FILTERED]` key: scrub the keys one by one.
+  return JSON.stringify(scrubKeys(walked, 0));
+}
+
+/** `value` with every object key scrubbed as text; keys that become alike are numbered. */
+function scrubKeys(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object' || depth >= MAX_JSON_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((v) => scrubKeys(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    let key = scrubSecrets(k);
+    for (let n = 2; key !== k && Object.hasOwn(out, key); n++) key = `${scrubSecrets(k)} #${n}`;
+    Object.defineProperty(out, key, {
+      value: scrubKeys(v, depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
 }

@@ -312,6 +312,13 @@ describe('scrubSecrets', () => {
 });
 
 describe('scrubJsonText', () => {
+  it('filters secrets used as object keys, numbering keys that become alike', () => {
+    const a = `ghp_${'a'.repeat(36)}`;
+    const b = `ghp_${'b'.repeat(36)}`;
+    const out = JSON.parse(scrubJsonText(JSON.stringify({ [a]: 1, [b]: 2, n: { [a]: 'v' } })));
+    expect(out).toEqual({ '[FILTERED]': 1, '[FILTERED] #2': 2, n: { '[FILTERED]': 'v' } });
+  });
+
   it('keeps tool arguments valid JSON', () => {
     const args = JSON.stringify({
       file_path: '/app/.env',
