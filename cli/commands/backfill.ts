@@ -195,6 +195,7 @@ export function register(program: Command, ctx: CliContext): void {
       const deps = await openOpsDeps(ctx, flags.db);
       const reader = open();
       const tty = ctx.io.stderrIsTTY && !flags.json;
+      let read = false;
       try {
         const context = writeContext(ctx, flags.contentMode, pseudonymizeUser);
         const erased = await loadErasedUsers(deps.state, pseudonymizeUser);
@@ -213,6 +214,7 @@ export function register(program: Command, ctx: CliContext): void {
         }).finally(() => {
           if (tty) ctx.io.stderr.write('\n');
         });
+        read = true;
         const rebuild =
           flags.recompute && result.days.length > 0
             ? await rebuildTouched(ctx, deps, result.days)
@@ -239,7 +241,13 @@ export function register(program: Command, ctx: CliContext): void {
         if (rebuild) ctx.out(describeRebuild(rebuild.result, 'gca-analytics recompute --full'));
         ctx.out(`Warehouse: ${deps.where}`);
       } catch (err) {
-        ctx.err('The checkpoint keeps what was written: run the same command again to continue.');
+        // Once the whole source is read its checkpoint says done, and running the command again
+        // reads nothing: only a recompute brings the figures of its days then.
+        ctx.err(
+          read
+            ? 'The backfill is complete but its recompute failed: run `gca-analytics recompute --full`.'
+            : 'The checkpoint keeps what was written: run the same command again to continue.',
+        );
         throw err;
       } finally {
         await reader.close();

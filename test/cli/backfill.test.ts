@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLocalDeps } from '../../cli/main';
+import { DEFAULT_FACTORIES, type DepsFactories } from '../../shared/deps';
 import { checkpointName } from '../../shared/ops/backfill';
 import { ingestRecords } from '../../shared/pipeline/ingest';
 import { entryText, makeMetadataEntry } from '../helpers/entries';
@@ -153,6 +154,25 @@ describe('from the Cloud Logging API', () => {
     '10',
     '--json',
   ];
+
+  it('says to run recompute --full when the recompute fails after the whole source was read', async () => {
+    // The state store refuses the recompute's lease (the checkpoints still work).
+    const factories: DepsFactories = {
+      ...DEFAULT_FACTORIES,
+      openState: async (config) => {
+        const state = await DEFAULT_FACTORIES.openState(config);
+        state.acquireLease = () => Promise.reject(new Error('state store unavailable'));
+        return state;
+      },
+    };
+    const failed = await runCli(args(), { cwd: dir, now: NOW, factories });
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toContain('run `gca-analytics recompute --full`');
+    expect(failed.stderr).not.toContain('run the same command again');
+    // Its checkpoint says done: a second run reads nothing, so only that recompute would help.
+    const again = await runCli(args(), { cwd: dir, now: NOW });
+    expect(JSON.parse(again.stdout)).toMatchObject({ alreadyDone: true });
+  });
 
   it('pages through, waits out a 429, dedups against the live path, drops erased users, recomputes', async () => {
     api.script.set(2, QUOTA);
