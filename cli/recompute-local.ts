@@ -1,6 +1,6 @@
 /** Runs the recompute job against the command's warehouse and state store. */
 import { RECOMPUTE_ENV, recomputeLookbackFor } from '../shared/config';
-import { runRecompute, type RecomputeResult } from '../shared/jobs/recompute';
+import type { RecomputeResult } from '../shared/jobs/recompute';
 import { rebuildTouchedDays, type TouchedRebuild } from '../shared/ops/rebuild';
 import { formatCount } from './report/format';
 import { CliError, commandEnv, type CliContext, type CommandDeps } from './context';
@@ -47,23 +47,22 @@ export function rebuildTouched(
 
 /**
  * Recompute (incremental from the watermark, or full). `lookbackDays` (GCA_RECOMPUTE_LOOKBACK_DAYS)
- * bounds the event days an incremental run reads, as for the function; `now`, the run's clock
- * (default ctx.now()).
+ * bounds the event days an incremental run reads, as for the function; given the event `days`
+ * just written (ingest), the run is full when an incremental one would not reach them
+ * (rebuildTouchedDays).
  */
 export async function recomputeLocal(
   ctx: CliContext,
   deps: Pick<CommandDeps, 'warehouse' | 'duckdb' | 'state' | 'stateWhere'>,
-  opts: { full: boolean; lookbackDays?: number | null; now?: Date },
+  opts: { full: boolean; lookbackDays?: number | null; days?: readonly string[] },
 ): Promise<RecomputeResult> {
-  const lookbackDays = opts.full ? null : (opts.lookbackDays ?? null);
-  // `now`: the instant the caller chose incremental or full at, so the run's window is that one.
-  const now = opts.now;
-  const run = () =>
-    runRecompute(
-      { warehouse: deps.warehouse, state: deps.state, now: now ? () => now : () => ctx.now() },
-      { full: opts.full, ...(lookbackDays !== null ? { lookbackDays } : {}) },
-    );
-  const result = await underRecomputeLimit(deps, run);
+  const { result } = await underRecomputeLimit(deps, () =>
+    rebuildTouchedDays(
+      { warehouse: deps.warehouse, state: deps.state, now: () => ctx.now() },
+      opts.days ?? [],
+      { lookbackDays: opts.lookbackDays ?? null, forceFull: opts.full },
+    ),
+  );
   if (result.status === 'locked') {
     throw new CliError(
       `another recompute holds the lease in ${deps.stateWhere}; try again when it has finished`,

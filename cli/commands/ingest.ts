@@ -27,7 +27,6 @@ import { addPseudonymizeKeyOption, pseudonymizeKeyFrom, type KeyFlags } from '..
 import { checkUsable, screenRecords, type InputVerdict } from '../input-check';
 import { createPseudonymizer } from '../../shared/content/pseudonymize';
 import { NO_PROGRESS, startProgress, type Progress } from '../progress';
-import { incrementalReaches } from '../../shared/ops/rebuild';
 import { recomputeLocal, describeRecompute } from '../recompute-local';
 import { formatCount } from '../report/format';
 
@@ -248,12 +247,16 @@ export function register(program: Command, ctx: CliContext): void {
         // Incremental, unless the export holds days older than its lookback (BigQuery's
         // default, or GCA_RECOMPUTE_LOOKBACK_DAYS): an incremental run would not read them.
         const stored = counts.normalized > 0;
-        const lookbackDays = recomputeLookbackFor(deps.config.warehouse, env.recomputeLookbackDays);
-        const now = ctx.now();
-        const full = !incrementalReaches(deps.warehouse.engine, [...eventDays], now, lookbackDays);
         const recompute =
           flags.recompute && counts.read > 0
-            ? await recomputeLocal(ctx, deps, { full, lookbackDays, now })
+            ? await recomputeLocal(ctx, deps, {
+                full: false,
+                lookbackDays: recomputeLookbackFor(
+                  deps.config.warehouse,
+                  env.recomputeLookbackDays,
+                ),
+                days: [...eventDays],
+              })
             : null;
         // One line per input the command could not use, and exit 1.
         const refuse = () => {

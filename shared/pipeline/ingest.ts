@@ -119,8 +119,9 @@ function truncateRaw(raw: string): string {
 /**
  * Builds a quarantine row (full content: apply the content policy before writing). The id is
  * deterministic (source, message id, reason, whole raw), so a redelivered bad message is one row.
+ * `kept`: the text whose cut `raw` keeps, when not the input itself (scrubbed whole first).
  */
-export function makeQuarantineRow(input: QuarantineInput): QuarantineRow {
+export function makeQuarantineRow(input: QuarantineInput, kept = input.raw): QuarantineRow {
   const messageId = input.messageId ?? null;
   return {
     quarantine_id: quarantineId(input.source, messageId, input.reason, input.raw),
@@ -130,7 +131,7 @@ export function makeQuarantineRow(input: QuarantineInput): QuarantineRow {
     insert_id: input.insertId ?? null,
     reason: input.reason,
     detail: input.detail,
-    raw: truncateRaw(input.raw),
+    raw: truncateRaw(kept),
     raw_bytes: Buffer.byteLength(input.raw, 'utf8'),
   };
 }
@@ -162,12 +163,11 @@ export function quarantineRowUnderPolicy(
   input: QuarantineInput,
   mode: NormalizeContext['contentMode'],
 ): QuarantineRow {
-  const row = makeQuarantineRow(input);
-  const whole =
+  const kept =
     mode === 'scrubbed' && input.raw.length > QUARANTINE_RAW_CHARS
-      ? { ...row, raw: truncateRaw(scrubJsonText(input.raw)) }
-      : row;
-  return applyContentPolicy('quarantine', whole, mode);
+      ? scrubJsonText(input.raw)
+      : input.raw;
+  return applyContentPolicy('quarantine', makeQuarantineRow(input, kept), mode);
 }
 
 export function emptyBatch(): RawBatch {
