@@ -472,8 +472,9 @@ function scrubKeys(value: unknown, depth: number): unknown {
   if (Array.isArray(value)) return value.map((v) => scrubKeys(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    let key = scrubSecrets(k);
-    for (let n = 2; key !== k && Object.hasOwn(out, key); n++) key = `${scrubSecrets(k)} #${n}`;
+    const scrubbed = scrubSecrets(k);
+    let key = scrubbed;
+    for (let n = 2; key !== k && Object.hasOwn(out, key); n++) key = `${scrubbed} #${n}`;
     Object.defineProperty(out, key, {
       value: scrubKeys(v, depth + 1),
       enumerable: true,
